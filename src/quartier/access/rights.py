@@ -1,0 +1,73 @@
+"""Who may see which indicator — the visibility rules used by the read layer.
+
+Rules (issue #2 lays them down, issue #6 builds the UI around them):
+
+* anonymous visitors see *public* indicators;
+* every signed-in user also sees *internal* ones;
+* *restricted* indicators are visible to members of the owning unit, of the
+  units named on the indicator, and to administrators.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from quartier.access.models import Role
+
+
+def is_admin(user) -> bool:
+    """True for superusers and accounts with the administration role."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (user.is_superuser or getattr(user, "role", None) == Role.ADMIN)
+    )
+
+
+def unit_ids(user) -> set[int]:
+    """Ids of the organisational units a signed-in user belongs to."""
+    if user is None or not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_quartier_unit_ids", None)
+    if cached is None:
+        cached = set(user.units.values_list("id", flat=True))
+        user._quartier_unit_ids = cached
+    return cached
+
+
+def visibility_filter(user) -> Q:
+    """A filter on Indicator rows that keeps exactly those ``user`` may see."""
+    from quartier.indicators.models import Visibility
+
+    if is_admin(user):
+        return Q()
+    public = Q(visibility=Visibility.PUBLIC)
+    if user is None or not user.is_authenticated:
+        return public
+    units = unit_ids(user)
+    return (
+        public
+        | Q(visibility=Visibility.INTERNAL)
+        | Q(visibility=Visibility.RESTRICTED, owner_id__in=units)
+        | Q(visibility=Visibility.RESTRICTED, shared_with__in=units)
+    )
+
+
+def filter_visible(queryset: QuerySet, user) -> QuerySet:
+    """Restrict an Indicator queryset to what ``user`` may see."""
+    return queryset.filter(visibility_filter(user)).distinct()
+
+
+def may_see_unsuppressed(user, indicator) -> bool:
+    """True if ``user`` may see values of ``indicator`` before disclosure control.
+
+    Administrators and the data stewards of the owning unit may ("vertraulich");
+    nobody else.
+    """
+    if is_admin(user):
+        return True
+    return (
+        getattr(user, "role", None) == Role.DATA_STEWARD
+        and indicator.owner_id is not None
+        and indicator.owner_id in unit_ids(user)
+    )

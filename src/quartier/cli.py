@@ -1,0 +1,216 @@
+"""The ``quartier`` command: demo, serve, migrate, createadmin, batches, rollback.
+
+Every failure a user can cause (bad configuration, unreachable database, port
+in use, unwritable data directory) ends with one line in German and English and
+exit code 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+import time
+
+from quartier.config import database_settings, ensure_data_dir, load_config
+from quartier.errors import QuartierError
+
+
+def _setup() -> None:
+    """Check the configuration, then start Django and connect to the database."""
+    config = load_config()
+    database_settings(config.database_url)  # fail early with a clear message
+    ensure_data_dir(config)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartier.settings")
+    import django
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    django.setup()
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise QuartierError(
+            f"Die Datenbank ist nicht erreichbar ({reason}). Prüfen Sie QUARTIER_DATABASE_URL "
+            "und ob der Datenbankserver läuft. / Database unreachable: check QUARTIER_DATABASE_URL."
+        ) from exc
+
+
+def _migrate(verbose: bool = False) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+
+
+def create_admin(username: str = "admin", email: str = "") -> str:
+    """Create an administrator with a random password and return the password."""
+    from django.contrib.auth import get_user_model
+
+    from quartier.access.models import Role
+
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise QuartierError(
+            f"Das Konto „{username}“ existiert bereits – wählen Sie mit --username einen anderen "
+            "Namen. / Account exists already."
+        )
+    password = secrets.token_urlsafe(12)
+    User.objects.create_superuser(
+        username=username, email=email, password=password, role=Role.ADMIN
+    )
+    return password
+
+
+def cmd_migrate(args) -> int:
+    """Create or update the database tables."""
+    _setup()
+    _migrate(verbose=True)
+    return 0
+
+
+def cmd_createadmin(args) -> int:
+    """Create an administrator account and print its password once."""
+    _setup()
+    password = create_admin(args.username, args.email or "")
+    print(
+        f"Administrator „{args.username}“ angelegt. Passwort (wird nur jetzt angezeigt): {password}"
+    )
+    return 0
+
+
+def cmd_serve(args) -> int:
+    """Serve Quartier until Ctrl+C."""
+    from quartier import server
+
+    _setup()
+    sock = server.bind(args.host, args.port)
+    print(f"Quartier läuft auf {server.url_for(sock)} – beenden mit Strg+C.", flush=True)
+    server.serve(sock, threads=args.threads)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    """Build Musterstadt in the data directory and (unless --no-serve) serve it."""
+    from quartier import server
+
+    config = load_config()
+    if args.reset:
+        _reset_sqlite(config)
+    sock = None if args.no_serve else server.bind(args.host, args.port)
+    _setup()
+    _migrate()
+    from quartier.demo import load as demo_load
+    from quartier.demo.generate import generate
+    from quartier.demo.geometry import FULL, SMALL
+
+    if demo_load.is_loaded():
+        print("Musterstadt ist bereits vorhanden (neu aufbauen mit --reset).")
+    else:
+        started = time.perf_counter()
+        city = generate(args.seed, SMALL if args.small else FULL)
+        stats = demo_load.load(city)
+        password = create_admin("admin")
+        print(
+            f"Musterstadt erzeugt in {time.perf_counter() - started:.0f} s: "
+            f"{stats['areas']} Gebiete, {stats['indicators']} Indikatoren, "
+            f"{stats['values']} Werte, {stats['facilities']} Einrichtungen."
+        )
+        print(f"Anmeldung: admin / {password}   (das Passwort wird nur jetzt angezeigt)")
+    print(f"Datenverzeichnis: {config.data_dir}")
+    if sock is None:
+        return 0
+    print(f"Quartier läuft auf {server.url_for(sock)} – beenden mit Strg+C.", flush=True)
+    server.serve(sock)
+    return 0
+
+
+def _reset_sqlite(config) -> None:
+    if not config.uses_sqlite:
+        raise QuartierError(
+            "--reset löscht nur SQLite-Datenbanken. / --reset works on SQLite only."
+        )
+    name = database_settings(config.database_url)["NAME"]
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(name + suffix):
+            os.remove(name + suffix)
+
+
+def cmd_batches(args) -> int:
+    """List import batches."""
+    _setup()
+    from quartier.indicators.models import ImportBatch
+
+    for batch in ImportBatch.objects.order_by("id"):
+        print(
+            f"{batch.pk:>5}  {batch.created_at:%Y-%m-%d %H:%M}  {batch.get_status_display():<15} "
+            f"{batch.rows_inserted:>9} neu  {batch.rows_replaced:>7} ersetzt  {batch.source_name}"
+        )
+    return 0
+
+
+def cmd_rollback(args) -> int:
+    """Roll back one import batch."""
+    _setup()
+    from quartier.indicators.batches import rollback
+    from quartier.indicators.models import ImportBatch
+
+    batch = ImportBatch.objects.filter(pk=args.batch).first()
+    if batch is None:
+        raise QuartierError(f"Importlauf {args.batch} gibt es nicht. / No such batch.")
+    removed = rollback(batch)
+    print(f"Importlauf {batch.pk} zurückgenommen: {removed} Werte entfernt.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``quartier`` command."""
+    parser = argparse.ArgumentParser(
+        prog="quartier",
+        description="Quartier – Datenplattform für die integrierte Sozialplanung.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="BEFEHL")
+
+    def add_server_args(p, port=8000):
+        p.add_argument("--host", default="127.0.0.1", help="Adresse (Standard: 127.0.0.1)")
+        p.add_argument("--port", type=int, default=port, help="Port (Standard: 8000)")
+
+    demo = sub.add_parser("demo", help="Musterstadt erzeugen und starten")
+    demo.add_argument("--no-serve", action="store_true", help="nur aufbauen, nicht starten")
+    demo.add_argument("--seed", type=int, default=2024, help="Zufallsstartwert (Standard: 2024)")
+    demo.add_argument("--small", action="store_true", help="kleine Musterstadt (für Tests)")
+    demo.add_argument("--reset", action="store_true", help="vorhandene SQLite-Datenbank löschen")
+    add_server_args(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="Server starten")
+    add_server_args(serve)
+    serve.add_argument("--threads", type=int, default=8, help="Anzahl Threads (Standard: 8)")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="Datenbank anlegen/aktualisieren").set_defaults(func=cmd_migrate)
+
+    admin = sub.add_parser("createadmin", help="Administrationskonto anlegen")
+    admin.add_argument("--username", default="admin")
+    admin.add_argument("--email", default="")
+    admin.set_defaults(func=cmd_createadmin)
+
+    sub.add_parser("batches", help="Importläufe auflisten").set_defaults(func=cmd_batches)
+    rb = sub.add_parser("rollback", help="Importlauf zurücknehmen")
+    rb.add_argument("batch", type=int, help="Nummer des Importlaufs")
+    rb.set_defaults(func=cmd_rollback)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``quartier`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except QuartierError as exc:
+        print(f"Fehler: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("\nBeendet.", file=sys.stderr)
+        return 0

@@ -1,0 +1,32 @@
+"""What the landing page shows: levels, indicators by topic, periods."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from quartier.indicators import readlayer
+from quartier.indicators.models import Topic
+from quartier.spatial.index import area_index
+
+
+def catalogue_overview(user) -> dict:
+    """Levels with their number of current areas, visible indicators grouped by
+    Handlungsfeld with their periods, and all periods with data.
+    """
+    index = area_index()
+    levels = [(level, index.areas(level).valid_at(None).size) for level in index.levels]
+    periods = readlayer.periods_by_indicator(user)
+    topics = []
+    by_topic: dict[str, list] = {}
+    for indicator in readlayer.visible_indicators(user).order_by("topic", "sort_order", "name"):
+        by_topic.setdefault(indicator.topic, []).append((indicator, periods.get(indicator.id, [])))
+    for value, label in Topic.choices:
+        if value in by_topic:
+            topics.append((label, by_topic[value]))
+    counts = Counter(p for plist in periods.values() for p in plist)
+    return {
+        "levels": levels,
+        "topics": topics,
+        "indicator_count": sum(len(items) for _label, items in topics),
+        "periods": sorted(counts),
+    }

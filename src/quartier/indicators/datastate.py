@@ -1,0 +1,47 @@
+"""A cheap version stamp of the stored values, for caches that depend on them.
+
+Every write of values happens inside an :class:`ImportBatch` (a new batch, or a
+rollback that sets ``rolled_back_at``), so the batch table's statistics change
+whenever the values do — across processes too.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+from django.db.models import Count, Max
+
+from quartier.indicators.models import ImportBatch
+
+
+def data_version() -> tuple:
+    """A tuple that changes whenever values are written or rolled back."""
+    stats = ImportBatch.objects.aggregate(
+        n=Count("id"),
+        last=Max("id"),
+        created=Max("created_at"),
+        rolled=Count("rolled_back_at"),
+        when=Max("rolled_back_at"),
+    )
+    return tuple(stats.values())
+
+
+def cached_by_data_version(func):
+    """Cache a function without arguments until :func:`data_version` changes."""
+    lock = threading.Lock()
+    state: dict = {}
+
+    @functools.wraps(func)
+    def wrapper():
+        version = data_version()
+        with lock:
+            if state.get("version") == version:
+                return state["value"]
+        value = func()
+        with lock:
+            state["version"], state["value"] = version, value
+        return value
+
+    wrapper.cache_clear = state.clear
+    return wrapper

@@ -1,0 +1,246 @@
+"""Indicator catalogue, values in long format, import batches and value history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Topic(models.TextChoices):
+    """Handlungsfelder of integrated social planning."""
+
+    DEMOGRAPHY = "demografie", _("Demografie")
+    SOCIAL = "soziales", _("Soziales")
+    WORK = "arbeit", _("Arbeit")
+    EDUCATION = "bildung", _("Bildung")
+    HEALTH = "gesundheit", _("Gesundheit")
+    HOUSING = "wohnen", _("Wohnen")
+    ENVIRONMENT = "umwelt", _("Umwelt")
+    PARTICIPATION = "beteiligung", _("Beteiligung")
+
+
+class Kind(models.TextChoices):
+    """How values of an indicator combine when areas are aggregated."""
+
+    COUNT = "count", _("Anzahl (summierbar)")
+    RATE = "rate", _("Quote/Anteil (Zähler ÷ Nenner)")
+    OTHER = "other", _("sonstiger Wert (nicht summierbar)")
+
+
+class Polarity(models.TextChoices):
+    """Whether a higher value is good, bad or neither — decides map colours."""
+
+    HIGHER_BETTER = "better", _("höher ist günstiger")
+    HIGHER_WORSE = "worse", _("höher ist ungünstiger")
+    NEUTRAL = "neutral", _("neutral")
+
+
+class Visibility(models.TextChoices):
+    """Who may see an indicator at all (enforced in the read layer)."""
+
+    PUBLIC = "public", _("öffentlich")
+    INTERNAL = "internal", _("intern")
+    RESTRICTED = "restricted", _("eingeschränkt")
+
+
+class Indicator(models.Model):
+    """A catalogue entry; values are in :class:`Value`, or computed for rates."""
+
+    key = models.SlugField(_("Kürzel"), max_length=60, unique=True)
+    name = models.CharField(_("Name"), max_length=200)
+    description = models.TextField(_("Beschreibung"), blank=True)
+    unit = models.CharField(_("Einheit"), max_length=40, blank=True)
+    topic = models.CharField(_("Handlungsfeld"), max_length=20, choices=Topic.choices)
+    kind = models.CharField(_("Art"), max_length=8, choices=Kind.choices)
+    numerator = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Zähler"),
+    )
+    denominator = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Nenner"),
+    )
+    factor = models.FloatField(_("Faktor"), default=100.0)
+    weight = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Gewicht für die Aggregation"),
+        help_text=_("Nur für nicht summierbare Werte: Anzahl, mit der gewichtet gemittelt wird."),
+    )
+    polarity = models.CharField(
+        _("Polarität"), max_length=8, choices=Polarity.choices, default=Polarity.NEUTRAL
+    )
+    source = models.CharField(_("Quelle"), max_length=300, blank=True)
+    owner = models.ForeignKey(
+        "access.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="indicators",
+        verbose_name=_("verantwortliche Organisationseinheit"),
+    )
+    visibility = models.CharField(
+        _("Sichtbarkeit"), max_length=12, choices=Visibility.choices, default=Visibility.INTERNAL
+    )
+    shared_with = models.ManyToManyField(
+        "access.Unit",
+        blank=True,
+        related_name="shared_indicators",
+        verbose_name=_("zusätzlich freigegeben für"),
+    )
+    min_count = models.PositiveIntegerField(
+        _("Mindestfallzahl"),
+        default=3,
+        help_text=_("Fallzahlen von 1 bis Mindestfallzahl − 1 werden geheim gehalten."),
+    )
+    min_denominator = models.PositiveIntegerField(
+        _("Mindestnenner"),
+        default=10,
+        help_text=_("Quoten mit kleinerem Nenner werden geheim gehalten."),
+    )
+    decimals = models.PositiveSmallIntegerField(_("Nachkommastellen"), default=0)
+    reference_note = models.CharField(_("Hinweis zum Stichtag"), max_length=200, blank=True)
+    sort_order = models.PositiveIntegerField(_("Sortierung"), default=0)
+
+    class Meta:
+        verbose_name = _("Indikator")
+        verbose_name_plural = _("Indikatoren")
+        ordering = ["topic", "sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_computed(self) -> bool:
+        """True for rates computed from a numerator and a denominator count."""
+        return self.kind == Kind.RATE and bool(self.numerator_id and self.denominator_id)
+
+    def clean(self) -> None:
+        """Check that rates reference two count indicators."""
+        if self.kind == Kind.RATE and bool(self.numerator_id) != bool(self.denominator_id):
+            raise ValidationError(
+                _("Eine Quote braucht Zähler und Nenner – oder keinen von beiden.")
+            )
+        for part in (self.numerator, self.denominator):
+            if part is not None and part.kind != Kind.COUNT:
+                raise ValidationError(_("Zähler und Nenner müssen Anzahlen sein."))
+        if self.weight is not None and self.weight.kind != Kind.COUNT:
+            raise ValidationError(_("Das Gewicht muss eine Anzahl sein."))
+
+
+class ImportBatch(models.Model):
+    """Provenance of values: who brought in which file when; can be rolled back."""
+
+    class Status(models.TextChoices):
+        COMMITTED = "committed", _("übernommen")
+        ROLLED_BACK = "rolled_back", _("zurückgenommen")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("importiert von"),
+    )
+    created_at = models.DateTimeField(_("importiert am"), auto_now_add=True)
+    source_name = models.CharField(_("Quelldatei"), max_length=300)
+    source_sha256 = models.CharField(_("SHA-256 der Quelle"), max_length=64, blank=True)
+    description = models.TextField(_("Beschreibung"), blank=True)
+    rows_read = models.PositiveIntegerField(_("gelesene Zeilen"), default=0)
+    rows_inserted = models.PositiveIntegerField(_("neue Werte"), default=0)
+    rows_replaced = models.PositiveIntegerField(_("ersetzte Werte"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("unveränderte Werte"), default=0)
+    status = models.CharField(
+        _("Status"), max_length=12, choices=Status.choices, default=Status.COMMITTED
+    )
+    rolled_back_at = models.DateTimeField(_("zurückgenommen am"), null=True, blank=True)
+    rolled_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("zurückgenommen von"),
+    )
+
+    class Meta:
+        verbose_name = _("Importlauf")
+        verbose_name_plural = _("Importläufe")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source_name} ({self.created_at:%d.%m.%Y %H:%M})"
+
+
+class ValueFlag(models.TextChoices):
+    """Markers for a value, including the symbols of German official statistics."""
+
+    NONE = "", _("–")
+    UNKNOWN = ".", _("unbekannt oder geheim (.)")
+    NOTHING = "-", _("nichts vorhanden (-)")
+    LOCKED = "x", _("Tabellenfach gesperrt (x)")
+    NOT_YET = "...", _("Angabe fällt später an (…)")
+    PROVISIONAL = "p", _("vorläufig")
+    ESTIMATED = "e", _("geschätzt")
+
+
+class Value(models.Model):
+    """One number for (indicator, area, period): long format, never a column per date."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    area = models.ForeignKey("spatial.Area", on_delete=models.CASCADE, related_name="values")
+    period = models.DateField(_("Stichtag"))
+    value = models.FloatField(_("Wert"), null=True, blank=True)
+    flags = models.CharField(_("Kennzeichen"), max_length=4, blank=True, choices=ValueFlag.choices)
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="values")
+
+    class Meta:
+        verbose_name = _("Wert")
+        verbose_name_plural = _("Werte")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "area", "period"], name="value_unique_cell"
+            )
+        ]
+        indexes = [models.Index(fields=["indicator", "period"], name="value_indicator_period")]
+
+
+class ValueRevision(models.Model):
+    """A value that a later import replaced; rolling that import back restores it."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey("spatial.Area", on_delete=models.CASCADE, related_name="+")
+    period = models.DateField(_("Stichtag"))
+    value = models.FloatField(_("Wert"), null=True, blank=True)
+    flags = models.CharField(_("Kennzeichen"), max_length=4, blank=True)
+    batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.PROTECT,
+        related_name="revisions",
+        verbose_name=_("gesetzt durch"),
+    )
+    replaced_by = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.PROTECT,
+        related_name="replacements",
+        verbose_name=_("ersetzt durch"),
+    )
+
+    class Meta:
+        verbose_name = _("ersetzter Wert")
+        verbose_name_plural = _("ersetzte Werte")
+        indexes = [models.Index(fields=["indicator", "area", "period"], name="revision_cell")]

@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from quartier.spatial.models import Area, Facility, FacilityLayer, Level
+
+
+@admin.register(Level)
+class LevelAdmin(admin.ModelAdmin):
+    """Raumebenen."""
+
+    list_display = ("name", "key", "order", "parent")
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):
+    """Raumeinheiten (geometry is edited by import, not by hand)."""
+
+    list_display = ("code", "name", "level", "parent", "valid_from", "valid_to")
+    list_filter = ("level",)
+    search_fields = ("code", "name")
+    exclude = ("geometry",)
+    readonly_fields = ("area_m2", "source_crs", "min_lon", "min_lat", "max_lon", "max_lat")
+    raw_id_fields = ("parent",)
+    list_select_related = ("level", "parent")
+
+
+@admin.register(FacilityLayer)
+class FacilityLayerAdmin(admin.ModelAdmin):
+    """Point layers."""
+
+    list_display = ("name", "key")
+
+
+@admin.register(Facility)
+class FacilityAdmin(admin.ModelAdmin):
+    """Facilities."""
+
+    list_display = ("name", "layer", "capacity", "address")
+    list_filter = ("layer",)
+    search_fields = ("name", "address")

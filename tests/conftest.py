@@ -1,0 +1,51 @@
+"""Shared fixtures: the full Musterstadt is generated once and loaded once per test database."""
+
+from __future__ import annotations
+
+import pytest
+
+from quartier.demo.generate import DEFAULT_SEED, generate
+
+
+@pytest.fixture(scope="session")
+def musterstadt():
+    """The full-size Musterstadt (in memory), as ``quartier demo`` builds it."""
+    return generate(DEFAULT_SEED)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, musterstadt):
+    """Load Musterstadt into the test database once; tests run in rolled-back transactions."""
+    from quartier.demo.load import load
+
+    with django_db_blocker.unblock():
+        load(musterstadt)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Caches keyed by table statistics can be fooled by rolled-back test transactions."""
+    from quartier.indicators.readlayer import _stored_periods
+    from quartier.spatial.index import clear_area_index
+
+    clear_area_index()
+    _stored_periods.cache_clear()
+    yield
+
+
+@pytest.fixture
+def users(db):
+    """One account per role, plus an anonymous visitor."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from quartier.access.models import Role, Unit, User
+
+    jugendamt = Unit.objects.get(key="jugendamt")
+    steward = User.objects.create_user("steward", password="x" * 12, role=Role.DATA_STEWARD)
+    steward.units.add(jugendamt)
+    return {
+        "anonymous": AnonymousUser(),
+        "analyst": User.objects.create_user("analyst", password="x" * 12, role=Role.ANALYST),
+        "steward": steward,
+        "admin": User.objects.create_user("boss", password="x" * 12, role=Role.ADMIN),
+    }
