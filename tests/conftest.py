@@ -25,11 +25,15 @@ def django_db_setup(django_db_setup, django_db_blocker, musterstadt):
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     """Caches keyed by table statistics can be fooled by rolled-back test transactions."""
+    from quartier.indicators import store
+    from quartier.indicators.datastate import bump
     from quartier.indicators.readlayer import _stored_periods
     from quartier.spatial.index import clear_area_index
 
     clear_area_index()
     _stored_periods.cache_clear()
+    store.clear()
+    bump()
     yield
 
 

@@ -13,3 +13,12 @@ from quartier.settings import *  # noqa: E402,F403
 
 # Fast hashing: tests create many accounts; production keeps Django's defaults.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Browser tests run the app in a server thread: it needs its own connections to a
+# database file (an in-memory SQLite database exists per connection only), and
+# connections must close after each request so the test database can be dropped.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(os.environ["QUARTIER_DATA_DIR"], "test.sqlite3")
+    }
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

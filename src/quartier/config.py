@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,7 +36,7 @@ class Config:
     https: bool = False
     municipality: str = "Musterstadt"
     basemap_url: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
+    basemap_attribution: str = ""
 
     @property
     def uses_sqlite(self) -> bool:
@@ -65,6 +65,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         https=_flag(env.get(PREFIX + "HTTPS")),
         municipality=env.get(PREFIX + "MUNICIPALITY") or "Musterstadt",
         basemap_url=env.get(PREFIX + "BASEMAP_URL") or "",
+        basemap_attribution=env.get(PREFIX + "BASEMAP_ATTRIBUTION") or "",
     )
 
 

@@ -30,12 +30,24 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def warm_up() -> None:
+    """Pay one-off costs (numba compilation inside mapclassify) before the first request."""
+    import numpy as np
+
+    from quartier.core.classification import classify
+
+    classify(np.arange(20, dtype=float), "natural_breaks", 3)
+
+
 def serve(sock: socket.socket, threads: int = 8) -> None:
     """Serve the WSGI application on an already bound socket until interrupted."""
+    import threading
+
     from waitress import serve as waitress_serve
 
     from quartier.wsgi import application
 
+    threading.Thread(target=warm_up, name="quartier-warm-up", daemon=True).start()
     waitress_serve(
         application,
         sockets=[sock],

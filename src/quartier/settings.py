@@ -7,6 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from quartier.config import database_settings, load_config, load_or_create_secret_key
 
 CONFIG = load_config()
+
+
+def _leaflet_dir() -> str:
+    import xstatic.pkg.leaflet
+
+    return xstatic.pkg.leaflet.BASE_DIR
+
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 SECRET_KEY = load_or_create_secret_key(CONFIG)
@@ -81,6 +89,8 @@ TIME_ZONE = "Europe/Berlin"
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# Front-end libraries come from Python packages, never from a CDN.
+STATICFILES_DIRS = [("vendor/leaflet", _leaflet_dir())]
 STATIC_ROOT = None  # served from the package by WhiteNoise; no collectstatic needed
 # WhiteNoise serves app static files straight from the package: no collectstatic step.
 WHITENOISE_USE_FINDERS = True

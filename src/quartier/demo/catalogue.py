@@ -93,6 +93,16 @@ _AGES = [
     ("65plus", "65 Jahre und älter"),
 ]
 
+KEY_FIGURES = {
+    "ew_gesamt",
+    "anteil_u18",
+    "anteil_65plus",
+    "sgb2_quote",
+    "kinderarmut",
+    "arbeitslosenquote",
+    "anteil_migration",
+}
+
 INDICATORS: list[dict] = [
     _count(
         "ew_gesamt",

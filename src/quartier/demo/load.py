@@ -10,7 +10,7 @@ from django.db import transaction
 from pyproj import Transformer
 
 from quartier.access.models import Unit
-from quartier.demo.catalogue import FACILITY_LAYERS, INDICATORS, UNITS
+from quartier.demo.catalogue import FACILITY_LAYERS, INDICATORS, KEY_FIGURES, UNITS
 from quartier.demo.generate import Musterstadt
 from quartier.demo.geometry import CRS
 from quartier.indicators.batches import create_batch, insert_new_values
@@ -119,7 +119,9 @@ def _load_indicators(units: dict[str, Unit]) -> dict[str, Indicator]:
             if spec.get(ref):
                 fields[ref] = created[spec[ref]]
         fields["owner"] = units[spec["owner"]]
-        indicator = Indicator.objects.create(sort_order=order, **fields)
+        indicator = Indicator.objects.create(
+            sort_order=order, key_figure=spec["key"] in KEY_FIGURES, **fields
+        )
         created[indicator.key] = indicator
     return created
 

@@ -30,3 +30,42 @@ def catalogue_overview(user) -> dict:
         "indicator_count": sum(len(items) for _label, items in topics),
         "periods": sorted(counts),
     }
+
+
+def map_catalogue(user) -> dict:
+    """Levels and visible indicators (grouped by topic, with metadata and periods) for the map."""
+    index = area_index()
+    periods = readlayer.periods_by_indicator(user)
+    topics: dict[str, dict] = {}
+    labels = dict(Topic.choices)
+    for ind in readlayer.visible_indicators(user).order_by("topic", "sort_order", "name"):
+        if ind.id not in periods:
+            continue
+        topic = topics.setdefault(
+            ind.topic, {"key": ind.topic, "label": str(labels[ind.topic]), "indicators": []}
+        )
+        topic["indicators"].append(
+            {
+                "key": ind.key,
+                "name": ind.name,
+                "unit": ind.unit,
+                "kind": ind.kind,
+                "kind_label": str(ind.get_kind_display()),
+                "polarity": ind.polarity,
+                "description": ind.description,
+                "source": ind.source,
+                "decimals": ind.decimals,
+                "periods": [p.isoformat() for p in periods[ind.id]],
+            }
+        )
+    return {
+        "levels": [
+            {
+                "key": lv.key,
+                "name": lv.name,
+                "parent": next((p.key for p in index.levels if p.id == lv.parent_id), None),
+            }
+            for lv in index.levels
+        ],
+        "topics": [topics[key] for key, _label in Topic.choices if key in topics],
+    }

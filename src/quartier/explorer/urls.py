@@ -1,9 +1,18 @@
 from django.urls import path
 
-from quartier.explorer import views
+from quartier.explorer import mapviews, pages, views
 
 app_name = "explorer"
 urlpatterns = [
     path("", views.home, name="home"),
     path("indikatoren/<slug:key>/", views.indicator_table, name="indicator"),
+    path("karte/", mapviews.map_page, name="map"),
+    path("karte/geometrie/<slug:level>/", mapviews.geometry, name="geometry"),
+    path("karte/werte/", mapviews.values, name="values"),
+    path("karte/gebiet/<slug:level>/<str:code>/", mapviews.area_panel, name="area_panel"),
+    path("karte/einrichtungen/<slug:layer>/", mapviews.facilities, name="facilities"),
+    path("tabelle/", pages.table_page, name="table"),
+    path("tabelle/csv/", pages.table_download, name="table_csv"),
+    path("gebiete/<slug:level>/<str:code>/", pages.profile_page, name="profile"),
+    path("vergleich/", pages.compare_page, name="compare"),
 ]

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from quartier.errors import QuartierError
+from quartier.indicators.datastate import bump
 from quartier.indicators.models import ImportBatch, Value, ValueRevision
 
 Row = tuple[int, int, date, float | None, str]  # indicator id, area id, period, value, flags
@@ -99,6 +100,7 @@ def write_values(batch: ImportBatch, rows: Iterable[Row]) -> WriteStats:
             rows_replaced=stats.replaced,
             rows_unchanged=stats.unchanged,
         )
+    bump()
     return stats
 
 
@@ -180,6 +182,7 @@ def insert_new_values(batch: ImportBatch, rows: Iterable[Row]) -> int:
             for chunk in _chunks(prepared, _CHUNK):
                 cursor.executemany(sql, chunk)
                 count += len(chunk)
+    bump()
     return count
 
 
@@ -214,6 +217,7 @@ def rollback(batch: ImportBatch, user=None) -> int:
         batch.rolled_back_at = timezone.now()
         batch.rolled_back_by = user if user is not None and user.is_authenticated else None
         batch.save(update_fields=["status", "rolled_back_at", "rolled_back_by"])
+    bump()
     return removed
 
 

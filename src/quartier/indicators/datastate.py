@@ -9,14 +9,29 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 
 from django.db.models import Count, Max
 
 from quartier.indicators.models import ImportBatch
 
+# Version checks are cheap but add up (a profile asks hundreds of times), so the
+# answer is reused for a second. Writes in this process call :func:`bump`.
+_TTL = 1.0
+_checked: dict = {"at": -1.0, "version": None, "local": 0}
+
+
+def bump() -> None:
+    """Forget the cached version after writing values in this process."""
+    _checked["at"] = -1.0
+    _checked["local"] += 1
+
 
 def data_version() -> tuple:
     """A tuple that changes whenever values are written or rolled back."""
+    now = time.monotonic()
+    if now - _checked["at"] < _TTL:
+        return _checked["version"]
     stats = ImportBatch.objects.aggregate(
         n=Count("id"),
         last=Max("id"),
@@ -24,7 +39,9 @@ def data_version() -> tuple:
         rolled=Count("rolled_back_at"),
         when=Max("rolled_back_at"),
     )
-    return tuple(stats.values())
+    version = (*stats.values(), _checked["local"])
+    _checked["at"], _checked["version"] = now, version
+    return version
 
 
 def cached_by_data_version(func):

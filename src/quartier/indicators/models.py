@@ -114,6 +114,11 @@ class Indicator(models.Model):
     decimals = models.PositiveSmallIntegerField(_("Nachkommastellen"), default=0)
     reference_note = models.CharField(_("Hinweis zum Stichtag"), max_length=200, blank=True)
     sort_order = models.PositiveIntegerField(_("Sortierung"), default=0)
+    key_figure = models.BooleanField(
+        _("Kennzahl"),
+        default=False,
+        help_text=_("Erscheint als Kennzahl im Seitenfeld der Karte."),
+    )
 
     class Meta:
         verbose_name = _("Indikator")

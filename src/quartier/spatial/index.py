@@ -9,6 +9,7 @@ request.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -61,6 +62,15 @@ class AreaIndex:
             if all_ids
             else np.zeros(0, dtype=np.int64)
         )
+        self._memo: dict = {}
+
+    def _memoized(self, key, build):
+        """Derived arrays are computed once per index (the index is immutable)."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = build()
+            return value
 
     def level(self, key: str) -> Level:
         """The level with ``key``; raises NotFound-style error if unknown."""
@@ -93,10 +103,59 @@ class AreaIndex:
 
     def finer_levels(self, level: Level) -> list[Level]:
         """Levels nested below ``level``, nearest (coarsest) first."""
-        below = [lv for lv in self.levels if lv.id != level.id and self.chain(lv, level)]
-        return sorted(below, key=lambda lv: len(self.chain(lv, level)))
+
+        def build():
+            below = [lv for lv in self.levels if lv.id != level.id and self.chain(lv, level)]
+            return sorted(below, key=lambda lv: len(self.chain(lv, level)))
+
+        return self._memoized(("finer", level.id), build)
+
+    def valid_positions(self, level: Level, period: date | None) -> np.ndarray:
+        """Positions of the area versions of ``level`` valid on ``period`` (memoized)."""
+        return self._memoized(
+            ("valid", level.id, period), lambda: self.areas(level).valid_at(period)
+        )
+
+    def valid_labels(self, level: Level, period: date | None) -> tuple[list[str], list[str]]:
+        """Codes and names of the areas valid on ``period`` (shared lists: do not modify)."""
+
+        def build():
+            areas, positions = self.areas(level), self.valid_positions(level, period)
+            return [areas.codes[i] for i in positions], [areas.names[i] for i in positions]
+
+        return self._memoized(("labels", level.id, period), build)
+
+    def within_valid(self, level: Level, period: date | None, area_ids: np.ndarray) -> np.ndarray:
+        """For each area id, its index among the areas valid on ``period`` (-1 if not valid)."""
+
+        def inverse():
+            inv = np.full(self.areas(level).ids.size, -1, dtype=np.int64)
+            valid = self.valid_positions(level, period)
+            inv[valid] = np.arange(valid.size)
+            return inv
+
+        inv = self._memoized(("inverse", level.id, period), inverse)
+        ids = self.areas(level).ids
+        order = self._memoized(("order", level.id), lambda: np.argsort(ids, kind="stable"))
+        if ids.size == 0:
+            return np.full(len(area_ids), -1, dtype=np.int64)
+        idx = np.clip(np.searchsorted(ids[order], area_ids), 0, ids.size - 1)
+        found = ids[order][idx] == area_ids
+        return np.where(found, inv[order[idx]], -1)
 
     def ancestor_groups(
+        self, finer: Level, coarser: Level, period: date | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Map areas of ``finer`` valid at ``period`` to areas of ``coarser`` (memoized).
+
+        See :meth:`_ancestor_groups`.
+        """
+        return self._memoized(
+            ("groups", finer.id, coarser.id, period),
+            lambda: self._ancestor_groups(finer, coarser, period),
+        )
+
+    def _ancestor_groups(
         self, finer: Level, coarser: Level, period: date | None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Map areas of ``finer`` valid at ``period`` to areas of ``coarser``.
@@ -107,8 +166,8 @@ class AreaIndex:
         chain = self.chain(finer, coarser)
         if chain is None:
             raise ValueError(f"{finer.key} is not nested in {coarser.key}")
-        target = self.areas(coarser).valid_at(period)
-        source = self.areas(finer).valid_at(period)
+        target = self.valid_positions(coarser, period)
+        source = self.valid_positions(finer, period)
         if len(chain) == 1:
             return source, target, np.arange(source.size)
         steps = []
@@ -116,7 +175,7 @@ class AreaIndex:
         current_pos = source
         for step_level in chain[1:]:
             upper = self.areas(step_level)
-            upper_valid = upper.valid_at(period) if step_level.id != coarser.id else target
+            upper_valid = self.valid_positions(step_level, period)
             parent_ids = current.parent_ids[current_pos]
             steps.append(positions_of(parent_ids, upper.ids[upper_valid]))
             current, current_pos = upper, upper_valid
@@ -132,13 +191,14 @@ def _signature() -> tuple:
 def _load() -> AreaIndex:
     levels = list(Level.objects.order_by("order", "key"))
     rows: dict[int, list] = {level.id: [] for level in levels}
-    for row in Area.objects.order_by("code", "valid_from").values_list(
+    for row in Area.objects.values_list(
         "level_id", "id", "code", "name", "parent_id", "valid_from", "valid_to"
     ):
         rows[row[0]].append(row[1:])
     by_level = {}
     for level in levels:
-        data = rows[level.id]
+        # Sorted in Python, not by the database's collation, so bisect on codes works.
+        data = sorted(rows[level.id], key=lambda r: (r[1], r[4] or date.min))
         by_level[level.id] = LevelAreas(
             level=level,
             ids=np.array([r[0] for r in data], dtype=np.int64),
@@ -152,19 +212,32 @@ def _load() -> AreaIndex:
 
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[tuple, AreaIndex]] = {}
+_cache: dict[str, tuple[tuple, AreaIndex, float]] = {}
 
 
-def area_index(using: str = "default") -> AreaIndex:
-    """The current :class:`AreaIndex`, reloaded only when areas or levels changed."""
+_TTL = 1.0  # seconds between checks of the tables' signature
+
+
+def area_index() -> AreaIndex:
+    """The current :class:`AreaIndex`, reloaded only when areas or levels changed.
+
+    The signature of the tables is checked at most once a second; writes in
+    this process clear the cache at once (see :mod:`quartier.spatial.signals`).
+    """
+    now = time.monotonic()
+    with _lock:
+        cached = _cache.get("index")
+        if cached and now - cached[2] < _TTL:
+            return cached[1]
     signature = _signature()
     with _lock:
-        cached = _cache.get(using)
+        cached = _cache.get("index")
         if cached and cached[0] == signature:
+            _cache["index"] = (signature, cached[1], now)
             return cached[1]
     index = _load()
     with _lock:
-        _cache[using] = (signature, index)
+        _cache["index"] = (signature, index, now)
     return index
 
 

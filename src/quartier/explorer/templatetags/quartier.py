@@ -7,13 +7,16 @@ import math
 from django import template
 from django.utils import formats
 
+from quartier.core.numbers import round_half_up
+
 register = template.Library()
 
 
 @register.filter
 def number(value, decimals=0):
     """A number with grouping and the locale's decimal mark; "–" when missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    value = round_half_up(value, int(decimals))
+    if value is None:
         return "–"
     return formats.number_format(value, int(decimals), use_l10n=True, force_grouping=True)
 
@@ -22,3 +25,20 @@ def number(value, decimals=0):
 def period(value):
     """A period (date) in the locale's short date format."""
     return formats.date_format(value, "SHORT_DATE_FORMAT") if value else ""
+
+
+@register.filter
+def signed(value, decimals=0):
+    """A number with an explicit sign (+/−), e.g. for deviations and changes."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = number(abs(value), decimals)
+    if round_half_up(value, int(decimals)) == 0:
+        return text
+    return ("+" if value > 0 else "−") + text
+
+
+@register.filter
+def km2(value):
+    """Square metres as square kilometres with two decimals."""
+    return number(value / 1e6, 2) if value is not None else "–"

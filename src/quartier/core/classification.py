@@ -1,0 +1,135 @@
+"""Choropleth classification with mapclassify, made robust for real small-area data.
+
+Classes are *upper-inclusive* as in mapclassify: class j holds values
+``lower_j < y <= upper_j``; the first class also holds its lower bound (the
+minimum). Missing and suppressed values get class -1 and are never used to
+compute breaks. Edge cases handled here: no values, all values equal, fewer
+distinct values than classes, a constant standard deviation, manual breaks
+outside the data range, and (for change maps) a break forced at zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+METHODS = ("quantiles", "natural_breaks", "equal_interval", "std_mean", "manual")
+DEFAULT_SD_MULTIPLES = (-1.0, 1.0, 1.5)  # Berlin MSS: < -1, -1..+1, +1..+1.5, > +1.5 SD
+MIN_CLASSES, MAX_CLASSES = 3, 9
+# Fisher-Jenks is O(k·n²); above this many values it runs on evenly spaced
+# quantiles of the data, which keeps the result deterministic.
+JENKS_SAMPLE = 1200
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Breaks and the class of every value (-1 for no value)."""
+
+    method: str
+    lower: float | None
+    uppers: list[float]
+    classes: np.ndarray
+    counts: list[int] = field(default_factory=list)
+
+    @property
+    def k(self) -> int:
+        """Number of classes actually formed."""
+        return len(self.uppers)
+
+    def bounds(self) -> list[tuple[float, float]]:
+        """(lower, upper) of each class."""
+        lowers = [self.lower, *self.uppers[:-1]]
+        return list(zip(lowers, self.uppers, strict=True))
+
+
+class ClassificationError(ValueError):
+    """Bad classification parameters (shown to the user)."""
+
+
+def classify(
+    values: np.ndarray,
+    method: str = "quantiles",
+    k: int = 5,
+    *,
+    manual_breaks: list[float] | None = None,
+    sd_multiples: list[float] | None = None,
+    zero_break: bool = False,
+) -> Classification:
+    """Classify ``values`` (NaN = no value) into at most ``k`` classes."""
+    if method not in METHODS:
+        raise ClassificationError(f"Unbekannte Klassifikation „{method}“.")
+    if not MIN_CLASSES <= k <= MAX_CLASSES and method not in ("manual", "std_mean"):
+        raise ClassificationError(
+            f"Die Klassenzahl muss zwischen {MIN_CLASSES} und {MAX_CLASSES} liegen."
+        )
+    values = np.asarray(values, dtype=np.float64)
+    valid = ~np.isnan(values)
+    y = values[valid]
+    if y.size == 0:
+        return Classification(method, None, [], np.full(values.size, -1, dtype=np.int16), [])
+    distinct = np.unique(y)
+    if distinct.size == 1:
+        uppers = [float(distinct[0])]
+    elif distinct.size <= k and method not in ("manual", "std_mean"):
+        uppers = [float(v) for v in distinct]  # one class per distinct value
+    else:
+        uppers = _uppers(y, method, k, manual_breaks, sd_multiples)
+    if zero_break and y.min() < 0 < y.max() and 0.0 not in uppers:
+        uppers = sorted([*uppers, 0.0])
+    classes = np.full(values.size, -1, dtype=np.int16)
+    classes[valid] = np.searchsorted(np.asarray(uppers), y, side="left")
+    counts = np.bincount(classes[valid], minlength=len(uppers)).tolist()
+    return Classification(method, float(y.min()), uppers, classes, counts)
+
+
+def _natural_breaks(y: np.ndarray, k: int, mapclassify) -> np.ndarray:
+    """Fisher-Jenks breaks; on large data computed on quantiles, then refined.
+
+    Each break found on the quantile sample lies between two neighbouring
+    sample points; within that stretch of the full data it is moved to the
+    value before the widest gap, where the exact method would put it.
+    """
+    if y.size <= JENKS_SAMPLE:
+        return mapclassify.FisherJenks(y, k=k).bins
+    ordered = np.sort(y)
+    sample = np.quantile(ordered, np.linspace(0, 1, JENKS_SAMPLE))
+    refined = []
+    for b in mapclassify.FisherJenks(sample, k=k).bins[:-1]:
+        i = int(np.searchsorted(sample, b, side="right"))
+        upper = sample[i] if i < sample.size else b
+        stretch = ordered[(ordered >= b) & (ordered <= upper)]
+        refined.append(float(stretch[np.argmax(np.diff(stretch))]) if stretch.size > 1 else b)
+    return np.array([*refined, ordered[-1]])
+
+
+def _uppers(y, method, k, manual_breaks, sd_multiples) -> list[float]:
+    import mapclassify  # imported late: it compiles numba code on import
+
+    top = float(y.max())
+    if method == "quantiles":
+        bins = mapclassify.Quantiles(y, k=k).bins
+    elif method == "equal_interval":
+        bins = mapclassify.EqualInterval(y, k=k).bins
+    elif method == "natural_breaks":
+        bins = _natural_breaks(y, k, mapclassify)
+    elif method == "std_mean":
+        multiples = sorted(sd_multiples or DEFAULT_SD_MULTIPLES)
+        if len(multiples) + 1 > MAX_CLASSES:
+            raise ClassificationError(
+                f"Höchstens {MAX_CLASSES - 1} Vielfache der Standardabweichung."
+            )
+        if float(np.std(y)) == 0.0:
+            return [top]
+        bins = mapclassify.StdMean(y, multiples=multiples).bins
+    else:
+        breaks = sorted({float(b) for b in (manual_breaks or [])})
+        if not breaks:
+            raise ClassificationError("Bitte mindestens eine Klassengrenze angeben.")
+        if len(breaks) + 1 > MAX_CLASSES:
+            raise ClassificationError(f"Höchstens {MAX_CLASSES - 1} Klassengrenzen.")
+        bins = np.array(breaks)
+    # Breaks outside the data range would only make empty, oddly bounded classes.
+    bottom = float(y.min())
+    uppers = sorted({float(b) for b in bins if bottom <= b < top})
+    return [*uppers, top]

@@ -1,0 +1,84 @@
+"""Small server-side SVG graphics: time-series sparklines and location maps."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+import shapely
+
+
+def sparkline(
+    series: list[tuple[date, float | None]],
+    reference: list[tuple[date, float | None]] | None = None,
+    width: int = 160,
+    height: int = 44,
+    pad: int = 4,
+) -> dict | None:
+    """SVG path data for a series (and a reference line, e.g. the city), sharing one y-scale."""
+    points = [(p, v) for p, v in series if v is not None]
+    if len(points) < 2:
+        return None
+    ref_points = [(p, v) for p, v in (reference or []) if v is not None]
+    all_values = [v for _p, v in points + ref_points]
+    low, high = min(all_values), max(all_values)
+    if math.isclose(low, high):
+        low, high = low - 1, high + 1
+    periods = [p for p, _v in series]
+    span = max(len(periods) - 1, 1)
+
+    def xy(p, v):
+        x = pad + (width - 2 * pad) * periods.index(p) / span
+        y = height - pad - (height - 2 * pad) * (v - low) / (high - low)
+        return f"{x:.1f},{y:.1f}"
+
+    def path(pts):
+        return "M" + " L".join(xy(p, v) for p, v in pts) if len(pts) >= 2 else ""
+
+    last = points[-1]
+    return {
+        "width": width,
+        "height": height,
+        "path": path(points),
+        "reference": path(ref_points),
+        "last": xy(*last).split(","),
+        "low": low,
+        "high": high,
+    }
+
+
+def location_map(
+    area: shapely.Geometry,
+    context: list[shapely.Geometry],
+    width: int = 220,
+    height: int = 180,
+    pad: int = 6,
+) -> dict:
+    """SVG paths for an area (filled) within context outlines (e.g. parent, city)."""
+    frame = shapely.union_all([area, *context]) if context else area
+    minx, miny, maxx, maxy = frame.bounds
+    kx = math.cos(math.radians((miny + maxy) / 2))  # equirectangular, true shape at this latitude
+    w, h = max((maxx - minx) * kx, 1e-9), max(maxy - miny, 1e-9)
+    scale = min((width - 2 * pad) / w, (height - 2 * pad) / h)
+
+    def to_svg(geom) -> str:
+        tolerance = 1.0 / scale  # one pixel
+        geom = shapely.simplify(geom, tolerance / kx, preserve_topology=True)
+        parts = []
+        for poly in shapely.get_parts(geom):
+            for ring in [poly.exterior, *poly.interiors]:
+                coords = np.asarray(ring.coords)
+                xs = pad + (coords[:, 0] - minx) * kx * scale
+                ys = height - pad - (coords[:, 1] - miny) * scale
+                parts.append(
+                    "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True)) + "Z"
+                )
+        return " ".join(parts)
+
+    return {
+        "width": width,
+        "height": height,
+        "area": to_svg(area),
+        "context": [to_svg(g) for g in context],
+    }

@@ -1,0 +1,213 @@
+"""What the map, the table and the CSV export show: one parsed view request → values + classes.
+
+The same :class:`MapView` drives the map's values response, the table page and
+the CSV download, so the table shows exactly the numbers of the map.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from quartier.core import palettes
+from quartier.core.classification import (
+    DEFAULT_SD_MULTIPLES,
+    Classification,
+    ClassificationError,
+    classify,
+)
+from quartier.errors import QuartierError
+from quartier.indicators import readlayer
+from quartier.indicators.models import Indicator, Kind
+from quartier.spatial.index import area_index
+from quartier.spatial.models import Level
+
+# URL words (German, they appear in permalinks) → classification methods.
+METHODS = {
+    "quantile": "quantiles",
+    "natuerlich": "natural_breaks",
+    "gleich": "equal_interval",
+    "sd": "std_mean",
+    "manuell": "manual",
+}
+
+
+@dataclass(frozen=True)
+class MapView:
+    """Everything that decides what a map shows."""
+
+    indicator: Indicator
+    level: Level
+    period: date
+    compare: date | None = None
+    method: str = "quantile"
+    k: int = 5
+    breaks: tuple[float, ...] = ()
+    sd: tuple[float, ...] = DEFAULT_SD_MULTIPLES
+    palette: str = ""
+
+
+def _numbers(text: str | None, name: str) -> tuple[float, ...]:
+    if not text:
+        return ()
+    try:
+        return tuple(float(part.replace(",", ".")) for part in text.split(";") if part.strip())
+    except ValueError:
+        raise QuartierError(f"„{name}“ muss Zahlen enthalten, getrennt durch Semikolon.") from None
+
+
+def parse_view(user, params) -> MapView:
+    """Read a view from query parameters (ebene, indikator, stichtag, vergleich, …).
+
+    Missing parameters get sensible defaults; invalid ones raise a QuartierError
+    with a German message (status 400, or 404 for unknown indicators).
+    """
+    index = area_index()
+    if not index.levels:
+        raise QuartierError("Es gibt noch keine Raumebenen.", status=404)
+    periods_by_id = readlayer.periods_by_indicator(user)
+    key = params.get("indikator")
+    if key:
+        indicator = readlayer.get_indicator(user, key)
+    else:
+        indicator = _default_indicator(user, periods_by_id)
+    periods = periods_by_id.get(indicator.id, [])
+    if not periods:
+        raise QuartierError(f"Für „{indicator.name}“ liegen keine Werte vor.", status=404)
+    level = index.level(params["ebene"]) if params.get("ebene") else _default_level(index)
+    period = _period(params.get("stichtag"), periods, periods[-1])
+    compare = _period(params.get("vergleich"), periods, None)
+    if compare == period:
+        compare = None
+    method = params.get("methode") or "quantile"
+    if method not in METHODS:
+        raise QuartierError(f"Unbekannte Klassifikation „{method}“.")
+    try:
+        k = int(params.get("klassen") or 5)
+    except ValueError:
+        raise QuartierError("„klassen“ muss eine ganze Zahl sein.") from None
+    palette = params.get("palette") or ""
+    if palette and palette not in palettes.SEQUENTIAL and palette not in palettes.DIVERGING:
+        raise QuartierError(f"Unbekannte Farbpalette „{palette}“.")
+    return MapView(
+        indicator=indicator,
+        level=level,
+        period=period,
+        compare=compare,
+        method=method,
+        k=k,
+        breaks=_numbers(params.get("grenzen"), "grenzen"),
+        sd=_numbers(params.get("sd"), "sd") or DEFAULT_SD_MULTIPLES,
+        palette=palette,
+    )
+
+
+def _default_indicator(user, periods_by_id) -> Indicator:
+    visible = list(readlayer.visible_indicators(user).order_by("topic", "sort_order", "name"))
+    preferred = [i for i in visible if i.kind == Kind.RATE and i.id in periods_by_id]
+    candidates = preferred or [i for i in visible if i.id in periods_by_id]
+    if not candidates:
+        raise QuartierError("Es gibt noch keine sichtbaren Indikatoren mit Werten.", status=404)
+    return candidates[0]
+
+
+def _default_level(index) -> Level:
+    levels = index.levels
+    return levels[min(2, len(levels) - 1)]  # e.g. Stadtteile: detailed, yet readable
+
+
+def _period(text: str | None, periods: list[date], default):
+    if not text:
+        return default
+    try:
+        wanted = date.fromisoformat(text)
+    except ValueError:
+        raise QuartierError(f"Ungültiger Stichtag „{text}“ (erwartet JJJJ-MM-TT).") from None
+    if wanted not in periods:
+        raise QuartierError(
+            f"Für den Stichtag {wanted:%d.%m.%Y} liegen keine Werte vor.", status=404
+        )
+    return wanted
+
+
+@dataclass(frozen=True)
+class MapResult:
+    """Values of a view, with their classification and legend colours."""
+
+    view: MapView
+    codes: list[str]
+    names: list[str]
+    values: np.ndarray
+    status: np.ndarray
+    classification: Classification
+    colours: list[str]
+    city: float | None
+    source_level: Level | None
+
+    @property
+    def change_unit(self) -> str:
+        """Unit of the shown numbers (percentage points for rates in change mode)."""
+        unit = self.view.indicator.unit
+        if self.view.compare and unit == "%":
+            return "Prozentpunkte"
+        return unit
+
+
+def compute_view(user, view: MapView) -> MapResult:
+    """Values (or changes), classes and colours of ``view`` for ``user``."""
+    ind = view.indicator
+    current = readlayer.area_values(user, ind, view.level, view.period)
+    values = np.where(current.status == readlayer.OK, current.values, np.nan)
+    status = current.status.copy()
+    city = readlayer.total_value(user, ind, view.period)
+    if view.compare:
+        before = readlayer.area_values(user, ind, view.level, view.compare)
+        old = _aligned(before, current)
+        values = values - old
+        status = np.where((status == readlayer.OK) & np.isnan(old), readlayer.MISSING, status)
+        city_before = readlayer.total_value(user, ind, view.compare)
+        city = None if city is None or city_before is None else city - city_before
+    try:
+        classification = classify(
+            values,
+            METHODS[view.method],
+            view.k,
+            manual_breaks=list(view.breaks),
+            sd_multiples=list(view.sd),
+            zero_break=view.compare is not None,
+        )
+    except ClassificationError as exc:
+        raise QuartierError(str(exc)) from exc
+    return MapResult(
+        view,
+        current.codes,
+        current.names,
+        values,
+        status,
+        classification,
+        _colours(view, classification),
+        city,
+        current.source_level,
+    )
+
+
+def _aligned(before, current) -> np.ndarray:
+    """Values of ``before`` in the area order of ``current`` (matched by area version id)."""
+    from quartier.core.hierarchy import positions_of
+
+    where = positions_of(current.area_ids, before.area_ids)
+    shown = np.where(before.status == readlayer.OK, before.values, np.nan)
+    return np.where(where >= 0, shown[np.clip(where, 0, None)], np.nan)
+
+
+def _colours(view: MapView, classification: Classification) -> list[str]:
+    polarity = view.indicator.polarity
+    if view.compare:
+        below = sum(1 for upper in classification.uppers if upper <= 0)
+        above = classification.k - below
+        name = view.palette if view.palette in palettes.DIVERGING else None
+        return palettes.diverging(below, above, polarity, name)
+    name = view.palette if view.palette in palettes.SEQUENTIAL else None
+    return palettes.sequential(classification.k, polarity, name)

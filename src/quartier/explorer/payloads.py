@@ -1,0 +1,67 @@
+"""JSON documents for the map's JavaScript: compact, aligned with the geometry order."""
+
+from __future__ import annotations
+
+from quartier.core import palettes
+from quartier.core.numbers import round_half_up, round_half_up_array
+from quartier.explorer.mapdata import MapResult
+from quartier.indicators import readlayer
+
+
+def _rounded(value: float, decimals: int):
+    value = round_half_up(value, decimals)
+    if value is None:
+        return None
+    return int(value) if decimals == 0 else value
+
+
+def _rounded_list(values, decimals: int) -> list:
+    rounded = round_half_up_array(values, decimals)
+    if decimals == 0:
+        return [None if v != v else int(v) for v in rounded.tolist()]
+    return [None if v != v else v for v in rounded.tolist()]
+
+
+def values_payload(result: MapResult, geometry_version: str) -> dict:
+    """Values, classes and legend of a map view.
+
+    ``values[i]`` belongs to area i of the level's geometry document (same code
+    order); ``classes`` is a string with one character per area ("-" = none).
+    """
+    view, ind = result.view, result.view.indicator
+    decimals = ind.decimals
+    classes = result.classification.classes
+    status = result.status
+    suppressed = int((status == readlayer.SUPPRESSED).sum())
+    missing = int(((status != readlayer.OK) | (classes < 0)).sum()) - suppressed
+    return {
+        "geometry": geometry_version,
+        "indicator": {
+            "key": ind.key,
+            "name": ind.name,
+            "unit": result.change_unit,
+            "decimals": decimals,
+            "polarity": ind.polarity,
+            "source": ind.source,
+        },
+        "level": {"key": view.level.key, "name": view.level.name},
+        "period": view.period.isoformat(),
+        "compare": view.compare.isoformat() if view.compare else None,
+        "source_level": result.source_level.name if result.source_level else None,
+        "method": view.method,
+        "city": _rounded(result.city, decimals) if result.city is not None else None,
+        "values": _rounded_list(result.values, decimals),
+        "status": "" if (status == readlayer.OK).all() else "".join(map(str, status.tolist())),
+        "classes": "".join("-" if c < 0 else str(c) for c in classes.tolist()),
+        "legend": [
+            {"lower": lower, "upper": upper, "count": count, "colour": colour}
+            for (lower, upper), count, colour in zip(
+                result.classification.bounds(),
+                result.classification.counts,
+                result.colours,
+                strict=True,
+            )
+        ],
+        "missing": {"count": missing, "colour": palettes.MISSING_COLOUR},
+        "suppressed": {"count": suppressed, "colour": palettes.SUPPRESSED_COLOUR},
+    }

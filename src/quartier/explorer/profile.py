@@ -1,0 +1,190 @@
+"""Area profiles (Steckbriefe) and comparisons, built from the read layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from quartier.errors import NotFound
+from quartier.indicators import readlayer
+from quartier.indicators.models import Indicator, Kind, Topic
+from quartier.spatial.index import area_index
+from quartier.spatial.models import Area, Level
+
+
+@dataclass
+class ProfileRow:
+    """One indicator in a profile."""
+
+    indicator: Indicator
+    period: date
+    value: float | None
+    parent_value: float | None
+    city_value: float | None
+    rank: int | None
+    rank_of: int
+    series: list[tuple[date, float | None]]
+    city_series: list[tuple[date, float | None]]
+    change: float | None = None
+    change_since: date | None = None
+
+    @property
+    def is_count(self) -> bool:
+        """Counts are compared by their share of the city, not by a difference."""
+        return self.indicator.kind == Kind.COUNT
+
+    @property
+    def deviation(self) -> float | None:
+        """Value minus the city value (percentage points for rates); None for counts."""
+        if self.value is None or self.city_value is None or self.is_count:
+            return None
+        return self.value - self.city_value
+
+    @property
+    def share_of_city(self) -> float | None:
+        """For counts: the area's share of the city total in percent."""
+        if not self.is_count or self.value is None or not self.city_value:
+            return None
+        return self.value / self.city_value * 100
+
+
+@dataclass
+class Profile:
+    """Everything about one area, grouped by Handlungsfeld."""
+
+    area: Area
+    parent: Area | None
+    topics: list[tuple[str, list[ProfileRow]]] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[ProfileRow]:
+        """All rows in topic order."""
+        return [row for _label, rows in self.topics for row in rows]
+
+
+def find_area(level_key: str, code: str, period: date | None = None) -> Area:
+    """The area version of ``level_key``/``code`` (current one unless ``period`` is given)."""
+    level = area_index().level(level_key)
+    areas = Area.objects.select_related("level", "parent", "parent__level").filter(
+        level=level, code=code
+    )
+    if period is None:
+        area = areas.filter(valid_to__isnull=True).first() or areas.order_by("-valid_from").first()
+    else:
+        area = next((a for a in areas if _valid(a, period)), None)
+    if area is None:
+        raise NotFound(f"Gebiet {code} gibt es auf der Ebene {level.name} nicht.")
+    return area
+
+
+def find_area_by_text(level_key: str, text: str) -> Area:
+    """The current area of a level whose code is ``text``, or whose name matches it uniquely."""
+    text = text.strip()
+    level = area_index().level(level_key)
+    current = Area.objects.select_related("level").filter(level=level, valid_to__isnull=True)
+    match = current.filter(code=text).first()
+    if match is None:
+        by_name = list(current.filter(name__iexact=text)[:2]) or list(
+            current.filter(name__icontains=text)[:2]
+        )
+        if len(by_name) == 1:
+            match = by_name[0]
+        elif len(by_name) > 1:
+            raise NotFound(f"„{text}“ passt auf mehrere Gebiete – bitte den Schlüssel angeben.")
+    if match is None:
+        raise NotFound(f"Kein Gebiet „{text}“ auf der Ebene {level.name}.")
+    return match
+
+
+def _valid(area: Area, period: date) -> bool:
+    return (area.valid_from is None or area.valid_from <= period) and (
+        area.valid_to is None or area.valid_to > period
+    )
+
+
+def _rank(result: readlayer.AreaValues, position: int | None) -> tuple[int | None, int]:
+    """Rank of the area (1 = highest value) among areas with a shown value."""
+    ok = result.status == readlayer.OK
+    if position is None or not ok[position]:
+        return None, int(ok.sum())
+    higher = int((result.values[ok] > result.values[position]).sum())
+    return higher + 1, int(ok.sum())
+
+
+def indicator_row(user, indicator: Indicator, area: Area, periods: list[date]) -> ProfileRow:
+    """The profile row of ``indicator`` for ``area`` over ``periods`` (latest last)."""
+    level: Level = area.level
+    results = readlayer.series(user, indicator, level, periods)
+    series = [(r.period, r.value_of(area.code)) for r in results]
+    latest = results[-1]
+    rank, rank_of = _rank(latest, latest.position(area.code))
+    parent_value = None
+    if area.parent is not None:
+        parent = readlayer.area_values(user, indicator, area.parent.level, periods[-1])
+        parent_value = parent.value_of(area.parent.code)
+    city = readlayer.total_series(user, indicator, periods)
+    row = ProfileRow(
+        indicator,
+        periods[-1],
+        series[-1][1],
+        parent_value,
+        city[-1],
+        rank,
+        rank_of,
+        series,
+        list(zip(periods, city, strict=True)),
+    )
+    earlier = [(p, v) for p, v in series[:-1] if v is not None]
+    if row.value is not None and earlier:
+        row.change_since, before = earlier[-1]
+        row.change = row.value - before
+    return row
+
+
+def area_profile(user, area: Area, *, key_figures_only: bool = False) -> Profile:
+    """The profile of ``area``: every visible indicator with data, grouped by topic."""
+    periods = readlayer.periods_by_indicator(user)
+    indicators = readlayer.visible_indicators(user).order_by("topic", "sort_order", "name")
+    if key_figures_only:
+        indicators = indicators.filter(key_figure=True)
+    by_topic: dict[str, list[ProfileRow]] = {}
+    for indicator in indicators:
+        if indicator.id in periods:
+            row = indicator_row(user, indicator, area, periods[indicator.id])
+            by_topic.setdefault(indicator.topic, []).append(row)
+    profile = Profile(area, area.parent)
+    profile.topics = [
+        (label, by_topic[value]) for value, label in Topic.choices if value in by_topic
+    ]
+    return profile
+
+
+@dataclass
+class ComparisonRow:
+    """One indicator across several areas (latest common period)."""
+
+    indicator: Indicator
+    period: date
+    values: list[float | None]
+    city_value: float | None
+
+
+def compare_areas(user, areas: list[Area]) -> list[tuple[str, list[ComparisonRow]]]:
+    """Rows of all visible indicators for ``areas`` side by side, grouped by topic."""
+    periods = readlayer.periods_by_indicator(user)
+    by_topic: dict[str, list[ComparisonRow]] = {}
+    for indicator in readlayer.visible_indicators(user).order_by("topic", "sort_order", "name"):
+        if indicator.id not in periods:
+            continue
+        period = periods[indicator.id][-1]
+        values = []
+        cache: dict[int, readlayer.AreaValues] = {}
+        for area in areas:
+            if area.level_id not in cache:
+                cache[area.level_id] = readlayer.area_values(user, indicator, area.level, period)
+            values.append(cache[area.level_id].value_of(area.code))
+        city = readlayer.total_value(user, indicator, period)
+        by_topic.setdefault(indicator.topic, []).append(
+            ComparisonRow(indicator, period, values, city)
+        )
+    return [(label, by_topic[value]) for value, label in Topic.choices if value in by_topic]

@@ -1,0 +1,467 @@
+// Quartier map explorer: geometry once per level, values per view, state in the URL.
+import { decodeGeometry, boundsOf } from "./geometry.js";
+import { renderLegend } from "./legend.js";
+import { renderPanel } from "./panel.js";
+import { exportPng, downloadCanvas } from "./export.js";
+import { formatDate, formatNumber, gettext, interpolate, withUnit } from "./format.js";
+import { readState, toQuery, writeState, VALUE_KEYS } from "./state.js";
+
+const catalogue = JSON.parse(document.getElementById("map-catalogue").textContent);
+const config = JSON.parse(document.getElementById("map-config").textContent);
+const $ = (id) => document.getElementById(id);
+const mapEl = $("map");
+const indicators = new Map();
+for (const topic of catalogue.topics) {
+  for (const ind of topic.indicators) indicators.set(ind.key, { ...ind, topic: topic.label });
+}
+const levels = new Map(catalogue.levels.map((lv) => [lv.key, lv]));
+
+const geometryCache = new Map(); // "level|period" -> decoded geometry document
+const state = readState();
+let map;
+let areaLayer;
+let outlineLayer;
+let labelLayer;
+let layers = [];
+let geometry = null;
+let values = null;
+let colours = [];
+let parentGeometry = null;
+let requestSeq = 0;
+const facilityLayers = new Map();
+
+function url(name, replacements = {}) {
+  let out = config.urls[name];
+  for (const [key, value] of Object.entries(replacements)) out = out.replace(key, encodeURIComponent(value));
+  return out;
+}
+
+async function getJson(path) {
+  const response = await fetch(path, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error || response.statusText);
+  return body;
+}
+
+// --- controls ---------------------------------------------------------------
+
+function fillIndicatorSelect(filter = "") {
+  const select = $("indicator");
+  const needle = filter.trim().toLowerCase();
+  select.replaceChildren();
+  for (const topic of catalogue.topics) {
+    const group = document.createElement("optgroup");
+    group.label = topic.label;
+    for (const ind of topic.indicators) {
+      const haystack = `${ind.name} ${ind.description} ${ind.key} ${topic.label}`.toLowerCase();
+      if (needle && !haystack.includes(needle)) continue;
+      const option = new Option(ind.unit ? `${ind.name} (${ind.unit})` : ind.name, ind.key);
+      option.selected = ind.key === state.indikator;
+      group.append(option);
+    }
+    if (group.children.length) select.append(group);
+  }
+}
+
+function showIndicatorInfo() {
+  const ind = indicators.get(state.indikator);
+  const box = $("indicator-info");
+  box.replaceChildren();
+  if (!ind) return;
+  const parts = [[gettext("Beschreibung"), ind.description], [gettext("Einheit"), ind.unit],
+    [gettext("Art"), ind.kind_label], [gettext("Quelle"), ind.source]];
+  const dl = document.createElement("dl");
+  for (const [label, text] of parts) {
+    if (!text) continue;
+    const dt = document.createElement("dt");
+    dt.textContent = label;
+    const dd = document.createElement("dd");
+    dd.textContent = text;
+    dl.append(dt, dd);
+  }
+  box.append(dl);
+}
+
+function fillPeriods() {
+  const ind = indicators.get(state.indikator);
+  const periods = ind ? ind.periods : [];
+  if (!periods.includes(state.stichtag)) state.stichtag = periods[periods.length - 1];
+  if (state.vergleich && (!periods.includes(state.vergleich) || state.vergleich === state.stichtag)) {
+    delete state.vergleich;
+  }
+  for (const [id, selected] of [["period", state.stichtag], ["compare", state.vergleich]]) {
+    const select = $(id);
+    select.replaceChildren(...periods.map((p) => {
+      const option = new Option(formatDate(p), p);
+      option.selected = p === selected;
+      return option;
+    }));
+  }
+  if (!state.vergleich && periods.length > 1) {
+    const earlier = periods.filter((p) => p < state.stichtag);
+    $("compare").value = earlier.length ? earlier[0] : periods[0];
+  }
+  $("change-mode").checked = Boolean(state.vergleich);
+  $("compare-box").hidden = !state.vergleich;
+}
+
+function syncClassControls() {
+  const method = state.methode || "quantile";
+  $("method").value = method;
+  $("k-box").hidden = method === "sd" || method === "manuell";
+  $("sd-box").hidden = method !== "sd";
+  $("breaks-box").hidden = method !== "manuell";
+  $("classes").value = state.klassen || "5";
+  if (state.sd) $("sd").value = state.sd;
+  if (state.grenzen) $("breaks").value = state.grenzen;
+  $("palette").value = state.palette || "";
+}
+
+function initControls() {
+  if (!indicators.has(state.indikator)) {
+    const rates = [...indicators.values()].filter((i) => i.kind === "rate");
+    state.indikator = (rates[0] || indicators.values().next().value || {}).key;
+  }
+  if (!levels.has(state.ebene)) state.ebene = catalogue.levels[Math.min(2, catalogue.levels.length - 1)].key;
+  fillIndicatorSelect();
+  showIndicatorInfo();
+  $("level").replaceChildren(...catalogue.levels.map((lv) => {
+    const option = new Option(lv.name, lv.key);
+    option.selected = lv.key === state.ebene;
+    return option;
+  }));
+  fillPeriods();
+  syncClassControls();
+  const active = new Set((state.einrichtungen || "").split(",").filter(Boolean));
+  document.querySelectorAll('input[name="einrichtungen"]').forEach((box) => {
+    box.checked = active.has(box.value);
+  });
+
+  $("map-form").addEventListener("submit", (e) => e.preventDefault());
+  $("indicator-search").addEventListener("input", (e) => fillIndicatorSelect(e.target.value));
+  $("indicator").addEventListener("change", (e) => {
+    state.indikator = e.target.value;
+    showIndicatorInfo();
+    fillPeriods();
+    update();
+  });
+  $("level").addEventListener("change", (e) => {
+    state.ebene = e.target.value;
+    delete state.gebiet;
+    closePanel();
+    update({ newLevel: true });
+  });
+  $("period").addEventListener("change", (e) => { state.stichtag = e.target.value; fillPeriods(); update(); });
+  $("change-mode").addEventListener("change", (e) => {
+    state.vergleich = e.target.checked ? $("compare").value : undefined;
+    fillPeriods();
+    update();
+  });
+  $("compare").addEventListener("change", (e) => { state.vergleich = e.target.value; update(); });
+  $("method").addEventListener("change", (e) => { state.methode = e.target.value; syncClassControls(); update(); });
+  $("classes").addEventListener("change", (e) => { state.klassen = e.target.value; update(); });
+  $("sd").addEventListener("change", (e) => { state.sd = e.target.value; update(); });
+  $("breaks").addEventListener("change", (e) => { state.grenzen = e.target.value; update(); });
+  $("palette").addEventListener("change", (e) => { state.palette = e.target.value; update(); });
+  $("area-search-go").addEventListener("click", searchArea);
+  $("area-search").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); searchArea(); } });
+  document.querySelectorAll('input[name="einrichtungen"]').forEach((box) => {
+    box.addEventListener("change", () => { toggleFacilities(box.value, box.checked); saveFacilities(); });
+  });
+  $("export-png").addEventListener("click", () => {
+    if (!values) return;
+    const canvas = exportPng(map, geometry, colours, values, mapTitle(), parentGeometry);
+    downloadCanvas(canvas, `karte_${state.indikator}_${state.ebene}_${state.stichtag}.png`);
+  });
+}
+
+// --- map ----------------------------------------------------------------------
+
+function initMap() {
+  map = L.map(mapEl, { preferCanvas: true, zoomSnap: 0.25, attributionControl: true });
+  map.attributionControl.setPrefix("Leaflet");
+  if (config.basemap) {
+    L.tileLayer(config.basemap, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
+  } else {
+    mapEl.classList.add("no-basemap");
+  }
+  const renderer = L.canvas({ padding: 0.3, tolerance: 2 });
+  areaLayer = L.featureGroup().addTo(map);
+  outlineLayer = L.layerGroup().addTo(map);
+  labelLayer = L.layerGroup().addTo(map);
+  areaLayer.options.renderer = renderer;
+  areaLayer.bindTooltip((layer) => tooltipFor(layer.options.areaIndex), { sticky: true, direction: "top", className: "area-tooltip" });
+  areaLayer.on("click", (e) => selectArea(e.layer.options.areaIndex, false));
+  map.on("moveend", () => { updateLabels(); saveView(); });
+  window.quartier = { map, state, get geometry() { return geometry; }, get values() { return values; }, get colours() { return colours; } };
+  return renderer;
+}
+
+let renderer;
+
+function mapTitle() {
+  if (!values) return "";
+  const ind = values.indicator;
+  const level = values.level.name;
+  if (values.compare) {
+    return interpolate(gettext("%(name)s: Veränderung %(from)s–%(to)s nach %(level)s"), {
+      name: indicators.get(state.indikator).name, from: formatDate(values.compare), to: formatDate(values.period), level });
+  }
+  return interpolate(gettext("%(name)s nach %(level)s, %(date)s"), { name: ind.name, level, date: formatDate(values.period) });
+}
+
+function tooltipFor(i) {
+  const name = geometry.names[i];
+  const code = geometry.codes[i];
+  if (!values) return `${name} (${code})`;
+  const { decimals, unit } = values.indicator;
+  const signed = Boolean(values.compare);
+  const status = values.status ? values.status[i] : "0";
+  let shown;
+  if (status === "2") shown = `• ${gettext("geheim")}`;
+  else if (values.values[i] === null) shown = gettext("keine Daten");
+  else shown = withUnit(formatNumber(values.values[i], decimals, signed), unit);
+  const city = values.city === null ? "–" : withUnit(formatNumber(values.city, decimals, signed), unit);
+  const div = document.createElement("div");
+  const strong = document.createElement("strong");
+  strong.textContent = name;
+  const line1 = document.createElement("div");
+  line1.textContent = `${gettext("Schlüssel")}: ${code}`;
+  const line2 = document.createElement("div");
+  line2.className = "tooltip-value";
+  line2.textContent = shown;
+  const line3 = document.createElement("div");
+  line3.textContent = `${gettext("Gesamtstadt")}: ${city}`;
+  div.append(strong, line1, line2, line3);
+  return div;
+}
+
+async function loadGeometry(levelKey, period) {
+  const key = `${levelKey}|${period || ""}`;
+  if (!geometryCache.has(key)) {
+    const doc = await getJson(`${url("geometry", { LEVEL: levelKey })}?stichtag=${encodeURIComponent(period || "")}`);
+    geometryCache.set(key, decodeGeometry(doc));
+  }
+  return geometryCache.get(key);
+}
+
+function drawAreas(doc) {
+  areaLayer.clearLayers();
+  layers = doc.shapes.map((shape, i) => {
+    const layer = L.polygon(shape, { renderer, areaIndex: i, weight: 0.6, color: "#5a5a5a", fillColor: "#cfcfcf", fillOpacity: 0.85 });
+    areaLayer.addLayer(layer);
+    return layer;
+  });
+}
+
+function drawOutlines(doc) {
+  outlineLayer.clearLayers();
+  parentGeometry = doc;
+  if (!doc) return;
+  for (const shape of doc.shapes) {
+    for (const polygon of shape) {
+      outlineLayer.addLayer(L.polyline(polygon, { renderer, color: "#1b1f24", weight: 2.2, interactive: false }));
+    }
+  }
+}
+
+function applyValues() {
+  colours = new Array(layers.length);
+  const classes = values.classes;
+  for (let i = 0; i < layers.length; i += 1) {
+    const status = values.status ? values.status[i] : "0";
+    let colour;
+    if (status === "2") colour = values.suppressed.colour;
+    else if (classes[i] === "-") colour = values.missing.colour;
+    else colour = values.legend[Number(classes[i])].colour;
+    colours[i] = colour;
+    layers[i].setStyle({ fillColor: colour });
+  }
+}
+
+function updateLabels() {
+  labelLayer.clearLayers();
+  if (!geometry) return;
+  const view = map.getBounds().pad(0.1);
+  const zoom = map.getZoom();
+  let shown = 0;
+  for (let i = 0; i < geometry.labels.length && shown < 150; i += 1) {
+    const ll = geometry.labels[i];
+    if (!view.contains(ll)) continue;
+    const b = layers[i].getBounds();
+    const width = map.project(b.getNorthEast(), zoom).x - map.project(b.getSouthWest(), zoom).x;
+    if (width < 90) continue;
+    shown += 1;
+    labelLayer.addLayer(L.marker(ll, {
+      interactive: false, keyboard: false,
+      icon: L.divIcon({ className: "area-label", html: "", iconSize: null }),
+    }).on("add", (e) => { e.target.getElement().textContent = geometry.names[i]; }));
+  }
+}
+
+function highlight(i) {
+  layers.forEach((layer, j) => {
+    if (j === i) layer.setStyle({ weight: 3.5, color: "#000000" }).bringToFront();
+    else if (layer.options.weight !== 0.6) layer.setStyle({ weight: 0.6, color: "#5a5a5a" });
+  });
+}
+
+async function selectArea(i, zoom) {
+  if (i === undefined || i === null || !geometry) return;
+  state.gebiet = geometry.codes[i];
+  writeState(state);
+  highlight(i);
+  if (zoom) map.fitBounds(boundsOf(geometry.shapes[i]), { maxZoom: map.getZoom() + 3 });
+  const panel = $("area-panel");
+  try {
+    const data = await getJson(`${url("area", { LEVEL: state.ebene, CODE: state.gebiet })}?${toQuery(state, VALUE_KEYS)}`);
+    renderPanel(panel, data, config.urls.compare, closePanel);
+    panel.focus();
+  } catch (err) {
+    panel.textContent = err.message;
+    panel.hidden = false;
+  }
+}
+
+function closePanel() {
+  $("area-panel").hidden = true;
+  if (state.gebiet) {
+    delete state.gebiet;
+    writeState(state);
+    highlight(-1);
+  }
+}
+
+function searchArea() {
+  const text = $("area-search").value.trim().toLowerCase();
+  const result = $("area-search-result");
+  if (!text || !geometry) return;
+  let found = geometry.codes.findIndex((c) => c.toLowerCase() === text);
+  if (found < 0) found = geometry.names.findIndex((n) => n.toLowerCase() === text);
+  if (found < 0) found = geometry.names.findIndex((n) => n.toLowerCase().startsWith(text));
+  if (found < 0) found = geometry.names.findIndex((n) => n.toLowerCase().includes(text));
+  if (found < 0) {
+    result.textContent = interpolate(gettext("Kein Gebiet „%(text)s“ auf dieser Ebene gefunden."), { text });
+    return;
+  }
+  result.textContent = interpolate(gettext("Gefunden: %(name)s (%(code)s)"), { name: geometry.names[found], code: geometry.codes[found] });
+  selectArea(found, true);
+}
+
+function fillSearchList() {
+  const list = $("area-names");
+  list.replaceChildren(...geometry.names.slice(0, 2000).map((name, i) => new Option(`${geometry.codes[i]}`, name)));
+}
+
+async function toggleFacilities(key, on) {
+  if (!on) {
+    if (facilityLayers.has(key)) map.removeLayer(facilityLayers.get(key));
+    return;
+  }
+  if (!facilityLayers.has(key)) {
+    const doc = await getJson(url("facilities", { LAYER: key }));
+    const layer = L.geoJSON(doc, {
+      pointToLayer: (_f, ll) => L.circleMarker(ll, { renderer, radius: 5, color: "#ffffff", weight: 1.5, fillColor: "#1b1f24", fillOpacity: 1 }),
+      onEachFeature: (feature, lyr) => {
+        const p = feature.properties;
+        const box = document.createElement("div");
+        const title = document.createElement("strong");
+        title.textContent = p.name;
+        const addr = document.createElement("div");
+        addr.textContent = p.address;
+        box.append(title, addr);
+        if (p.capacity !== null) {
+          const cap = document.createElement("div");
+          cap.textContent = `${doc.capacity_label || gettext("Kapazität")}: ${formatNumber(p.capacity)}`;
+          box.append(cap);
+        }
+        lyr.bindPopup(box);
+      },
+    });
+    facilityLayers.set(key, layer);
+  }
+  facilityLayers.get(key).addTo(map);
+}
+
+function saveFacilities() {
+  const on = [...document.querySelectorAll('input[name="einrichtungen"]:checked')].map((b) => b.value);
+  state.einrichtungen = on.join(",") || undefined;
+  writeState(state);
+}
+
+function saveView() {
+  const c = map.getCenter();
+  state.ansicht = `${c.lat.toFixed(5)},${c.lng.toFixed(5)},${map.getZoom()}`;
+  writeState(state);
+}
+
+function restoreView() {
+  if (state.ansicht) {
+    const [lat, lng, zoom] = state.ansicht.split(",").map(Number);
+    if ([lat, lng, zoom].every(Number.isFinite)) {
+      map.setView([lat, lng], zoom, { animate: false });
+      return;
+    }
+  }
+  const [w, s, e, n] = geometry.bbox;
+  map.fitBounds([[s, w], [n, e]], { animate: false });
+}
+
+function updateLinks() {
+  const query = toQuery(state, VALUE_KEYS);
+  $("table-link").href = `${config.urls.table}?${query}`;
+  $("csv-link").href = `${config.urls.table}csv/?${query}`;
+}
+
+async function update({ newLevel = false, first = false } = {}) {
+  const seq = ++requestSeq;
+  mapEl.dataset.state = "loading";
+  writeState(state);
+  updateLinks();
+  try {
+    const data = await getJson(`${config.urls.values}?${toQuery(state, VALUE_KEYS)}`);
+    if (seq !== requestSeq) return;
+    const levelChanged = newLevel || first || !geometry || geometry.level !== state.ebene || geometry.version !== data.geometry;
+    if (levelChanged) {
+      geometry = await loadGeometry(state.ebene, state.stichtag);
+      if (seq !== requestSeq) return;
+      drawAreas(geometry);
+      fillSearchList();
+      const parentKey = levels.get(state.ebene).parent;
+      drawOutlines(parentKey ? await loadGeometry(parentKey, state.stichtag) : null);
+      if (first) restoreView();
+    }
+    values = data;
+    applyValues();
+    renderLegend($("legend"), values, mapTitle());
+    $("map-title").textContent = mapTitle();
+    document.title = `${mapTitle()} – Quartier`;
+    updateLabels();
+    if (state.gebiet && geometry.index.has(state.gebiet)) {
+      if (levelChanged || first) selectArea(geometry.index.get(state.gebiet), false);
+      else highlight(geometry.index.get(state.gebiet));
+    }
+    mapEl.dataset.state = "ready";
+    mapEl.dataset.view = toQuery(state, VALUE_KEYS);
+    performance.mark(first ? "quartier:first-map" : "quartier:values-drawn");
+  } catch (err) {
+    if (seq !== requestSeq) return;
+    mapEl.dataset.state = "error";
+    $("legend").replaceChildren(Object.assign(document.createElement("p"), { className: "error", role: "alert", textContent: err.message }));
+  }
+}
+
+function start() {
+  if (!indicators.size) {
+    $("legend").textContent = gettext("Es gibt noch keine Indikatoren mit Werten.");
+    return;
+  }
+  renderer = initMap();
+  initControls();
+  update({ first: true }).then(() => {
+    for (const box of document.querySelectorAll('input[name="einrichtungen"]:checked')) toggleFacilities(box.value, true);
+  });
+}
+
+if (window.L) start();
+else window.addEventListener("load", start);

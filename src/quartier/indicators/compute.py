@@ -1,0 +1,163 @@
+"""Values of one indicator at one level and period, from stored values — used by the read layer.
+
+A value stored at the requested level is used as it is; otherwise the nearest
+finer level with data is aggregated up with :mod:`quartier.core.aggregation`.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass, replace
+from datetime import date
+
+import numpy as np
+
+from quartier.core import aggregation
+from quartier.indicators import store
+from quartier.indicators.models import Indicator, Kind
+from quartier.spatial.index import AreaIndex
+from quartier.spatial.models import Level
+
+# Status of one cell in a result.
+OK, MISSING, SUPPRESSED = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class AreaValues:
+    """Values of one indicator for all areas of one level on one period."""
+
+    indicator: Indicator
+    level: Level
+    period: date
+    area_ids: np.ndarray
+    codes: list[str]
+    names: list[str]
+    values: np.ndarray
+    status: np.ndarray
+    complete: np.ndarray
+    source_level: Level | None = None
+    numerator: np.ndarray | None = None
+    denominator: np.ndarray | None = None
+    confidential: bool = False
+
+    def __len__(self) -> int:
+        return self.area_ids.size
+
+    def position(self, code: str) -> int | None:
+        """Index of the area with ``code`` (codes are sorted), or None."""
+        i = bisect_left(self.codes, code)
+        return i if i < len(self.codes) and self.codes[i] == code else None
+
+    def value_of(self, code: str) -> float | None:
+        """The shown value of the area with ``code`` (None if missing, suppressed or absent)."""
+        i = self.position(code)
+        if i is None or self.status[i] != OK:
+            return None
+        return float(self.values[i])
+
+    def rows(self):
+        """(code, name, value or None, status) per area, in code order."""
+        for i in range(len(self)):
+            value = None if self.status[i] != OK else float(self.values[i])
+            yield self.codes[i], self.names[i], value, int(self.status[i])
+
+
+def parts(indicator: Indicator) -> dict[str, Indicator | None]:
+    """The stored indicators a value is computed from, by role."""
+    if indicator.is_computed:
+        return {"numerator": indicator.numerator, "denominator": indicator.denominator}
+    if indicator.kind == Kind.COUNT:
+        return {"value": indicator}
+    return {"value": indicator, "weight": indicator.weight}
+
+
+def stored_ids(indicator: Indicator) -> list[int]:
+    """Ids of the stored indicators needed for ``indicator``."""
+    return [p.id for p in parts(indicator).values() if p is not None]
+
+
+def compute(index: AreaIndex, indicator: Indicator, level: Level, period: date) -> AreaValues:
+    """Values at ``level``: stored there, or aggregated from the nearest finer level with data."""
+    roles = parts(indicator)
+    data = store.stored(index, stored_ids(indicator), [period])
+    by_role = {name: (data[(p.id, period)] if p else None) for name, p in roles.items()}
+    main = by_role.get("numerator") or by_role["value"]
+    target = index.valid_positions(level, period)
+    for source in [level, *index.finer_levels(level)]:
+        if source.id not in main:
+            continue
+        _source, _target, groups = index.ancestor_groups(source, level, period)
+        keep = groups >= 0
+        inputs = {
+            name: (
+                _aligned(index, stored, source, period, groups.size)[keep]
+                if stored is not None
+                else None
+            )
+            for name, stored in by_role.items()
+        }
+        return _result(indicator, level, period, index, target, source, inputs, groups[keep])
+    return _result(indicator, level, period, index, target, None, None, None)
+
+
+def _aligned(index: AreaIndex, stored: dict, level: Level, period: date, size: int) -> np.ndarray:
+    """Stored values of one indicator at ``level``, ordered like the areas valid on ``period``."""
+    out = np.full(size, np.nan)
+    if level.id not in stored:
+        return out
+    ids, values = stored[level.id]
+    where = index.within_valid(level, period, ids)
+    out[where[where >= 0]] = values[where >= 0]
+    return out
+
+
+def _result(indicator, level, period, index, target, source, inputs, groups) -> AreaValues:
+    areas = index.areas(level)
+    codes, names = index.valid_labels(level, period)
+    n = target.size
+    same_level = source is None or source.id == level.id
+    base = AreaValues(
+        indicator=indicator,
+        level=level,
+        period=period,
+        area_ids=areas.ids[target],
+        codes=codes,
+        names=names,
+        values=np.full(n, np.nan),
+        status=np.full(n, MISSING, dtype=np.uint8),
+        complete=np.zeros(n, dtype=bool),
+        source_level=None if same_level else source,
+    )
+    if inputs is None:
+        return base
+    if indicator.is_computed:
+        values, num, den = aggregation.aggregate_rate(
+            inputs["numerator"], inputs["denominator"], groups, n, indicator.factor
+        )
+        complete = num.complete & den.complete
+        base = replace(base, numerator=num.values, denominator=den.values)
+    elif indicator.kind == Kind.COUNT or same_level:
+        agg = aggregation.sum_counts(inputs["value"], groups, n)  # at the same level: 1:1
+        values, complete = agg.values, agg.complete
+    elif inputs.get("weight") is not None:
+        agg = aggregation.weighted_mean(inputs["value"], inputs["weight"], groups, n)
+        values, complete = agg.values, agg.complete
+    else:
+        return base  # non-additive without weight: not aggregated
+    status = np.where(np.isnan(values), MISSING, OK).astype(np.uint8)
+    return replace(base, values=values, status=status, complete=complete)
+
+
+def combine_all(indicator: Indicator, result: AreaValues) -> float | None:
+    """One value for all cells of ``result`` together (e.g. districts → city)."""
+    usable = result.status == OK
+    groups = np.zeros(len(result), dtype=np.int64)
+    if indicator.is_computed:
+        num = np.where(usable, result.numerator, np.nan)
+        den = np.where(usable, result.denominator, np.nan)
+        value = aggregation.aggregate_rate(num, den, groups, 1, indicator.factor)[0][0]
+    elif indicator.kind == Kind.COUNT:
+        value = aggregation.sum_counts(np.where(usable, result.values, np.nan), groups, 1).values[0]
+    else:
+        return None
+    return None if np.isnan(value) else float(value)

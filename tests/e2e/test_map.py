@@ -1,0 +1,258 @@
+"""The map explorer in real headless Chromium (Debian's chromium, driven by Playwright)."""
+
+from __future__ import annotations
+
+import re
+import struct
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.e2e.helpers import (
+    biggest_area,
+    change,
+    expected_class_colour,
+    legend,
+    nearest_legend_colour,
+    shown_colour,
+    wait_ready,
+)
+
+# The database marker makes pytest-django create the test database even when only
+# browser tests run; the app in the server thread reads the committed Musterstadt.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
+
+
+def open_map(page, query="ebene=stadtteil&indikator=kinderarmut"):
+    page.goto(f"{page.server}/karte/?{query}")
+    wait_ready(page)
+
+
+def test_block_level_loads_with_legend_and_all_areas(page):
+    open_map(page, "ebene=baublock&indikator=kinderarmut")
+    lines = legend(page)
+    assert len(lines) == 7  # five classes, "keine Daten" and "geheim"
+    assert "keine Daten" in lines[-2] and "geheim" in lines[-1]
+    counts = [int(re.search(r"(\d+) Gebiete", line).group(1)) for line in lines]
+    assert sum(counts) == 5000
+    assert page.evaluate("window.quartier.geometry.codes.length") == 5000
+
+
+def test_colours_match_the_legend_class_of_each_area(page):
+    open_map(page)
+    code = biggest_area(page)
+    expected = expected_class_colour(page, code)
+    assert nearest_legend_colour(page, shown_colour(page, code)) == expected
+
+
+def test_switching_indicator_level_period_and_classification(page):
+    open_map(page)
+    code = biggest_area(page)
+    first_legend = legend(page)
+
+    change(page, "#indicator", "ew_gesamt")
+    assert legend(page) != first_legend
+    assert "Personen" in legend(page)[0]
+    assert nearest_legend_colour(page, shown_colour(page, code)) == expected_class_colour(
+        page, code
+    )
+
+    change(page, "#level", "stadtbezirk")
+    assert page.evaluate("window.quartier.geometry.codes.length") == 10
+    assert sum(int(re.search(r"(\d+) Gebiete", line).group(1)) for line in legend(page)) == 10
+    by_level = legend(page)
+
+    change(page, "#period", "2015-12-31")
+    assert legend(page) != by_level
+    assert "31.12.2015" in page.inner_text("#map-title")
+
+    change(page, "#level", "sozialraum")
+    before = legend(page)
+    change(page, "#method", "gleich")
+    after = legend(page)
+    assert after != before
+    bounds = [
+        float(x.replace(".", "").replace(",", "."))
+        for x in re.findall(r"bis ([\d.,]+)", " ".join(after))
+    ]
+    widths = [b - a for a, b in zip(bounds, bounds[1:], strict=False)]
+    assert max(widths) - min(widths) <= 1  # equal intervals (bounds are shown rounded)
+
+    page.fill("#classes", "7")
+    page.dispatch_event("#classes", "change")
+    page.wait_for_function("() => document.querySelectorAll('#legend li').length === 9")
+    code = biggest_area(page)
+    assert nearest_legend_colour(page, shown_colour(page, code)) == expected_class_colour(
+        page, code
+    )
+
+
+def test_standard_deviation_classes(page):
+    open_map(page, "ebene=sozialraum&indikator=kinderarmut&methode=sd")
+    lines = legend(page)
+    assert len(lines) == 6  # < -1, -1..+1, +1..+1.5, > +1.5 SD, keine Daten, geheim
+    assert not page.is_hidden("#sd-box")
+
+
+def test_tooltip_shows_name_code_value_and_city_value(page):
+    open_map(page)
+    code = biggest_area(page)
+    point = page.evaluate(
+        """(code) => { const q = window.quartier; const i = q.geometry.index.get(code);
+        const p = q.map.latLngToContainerPoint(q.geometry.labels[i]);
+        const r = document.getElementById('map').getBoundingClientRect();
+        return [p.x + r.left, p.y + r.top, q.geometry.names[i], q.values.values[i]]; }""",
+        code,
+    )
+    page.mouse.move(point[0], point[1])
+    tooltip = page.locator(".area-tooltip")
+    tooltip.wait_for()
+    text = tooltip.inner_text()
+    assert point[2] in text and code in text
+    assert f"{point[3]:.1f}".replace(".", ",") + " %" in text
+    assert "Gesamtstadt" in text
+
+
+def test_click_selects_area_and_opens_its_profile(page):
+    open_map(page)
+    code = biggest_area(page)
+    x, y, name = page.evaluate(
+        """(code) => { const q = window.quartier; const i = q.geometry.index.get(code);
+        const p = q.map.latLngToContainerPoint(q.geometry.labels[i]);
+        const r = document.getElementById('map').getBoundingClientRect();
+        return [p.x + r.left, p.y + r.top, q.geometry.names[i]]; }""",
+        code,
+    )
+    page.mouse.click(x, y)
+    panel = page.locator("#area-panel")
+    panel.locator("h2").wait_for()
+    assert panel.locator("h2").inner_text() == name
+    assert parse_qs(urlsplit(page.url).query)["gebiet"] == [code]
+    value_in_panel = panel.locator("td.strong").inner_text()
+    panel.get_by_role("link", name="Steckbrief öffnen").click()
+    page.wait_for_selector("h1")
+    assert page.inner_text("h1") == name
+    row = page.locator('tr[data-indicator="kinderarmut"] td.value')
+    assert row.inner_text() in value_in_panel
+
+
+def test_permalink_restores_the_view(page, browser):
+    open_map(page)
+    change(page, "#level", "sozialraum")
+    change(page, "#indicator", "sgb2_quote")
+    change(page, "#period", "2019-12-31")
+    change(page, "#method", "natuerlich")
+    page.evaluate("() => { window.quartier.map.setView([51.53, 7.45], 13, {animate: false}); }")
+    code = biggest_area(page)
+    page.evaluate("(c) => document.getElementById('area-search').value = c", code)
+    page.click("#area-search-go")
+    page.locator("#area-panel h2").wait_for()
+    page.wait_for_function("() => new URLSearchParams(location.search).has('gebiet')")
+    page.wait_for_timeout(300)
+    url = page.url
+    shown = legend(page)
+    center = page.evaluate(
+        "(() => { const c = window.quartier.map.getCenter(); return [c.lat, c.lng, window.quartier.map.getZoom()]; })()"
+    )
+
+    other = browser.new_context(locale="de-DE", viewport={"width": 1400, "height": 900}).new_page()
+    other.goto(url)
+    wait_ready(other)
+    other.locator("#area-panel h2").wait_for()
+    assert other.input_value("#level") == "sozialraum"
+    assert other.input_value("#indicator") == "sgb2_quote"
+    assert other.input_value("#period") == "2019-12-31"
+    assert other.input_value("#method") == "natuerlich"
+    assert legend(other) == shown
+    again = other.evaluate(
+        "(() => { const c = window.quartier.map.getCenter(); return [c.lat, c.lng, window.quartier.map.getZoom()]; })()"
+    )
+    assert again == pytest.approx(center, abs=1e-4)
+    assert parse_qs(urlsplit(other.url).query)["gebiet"] == [code]
+    other.context.close()
+
+
+def test_table_view_shows_the_same_values_as_the_map(page):
+    open_map(page, "ebene=stadtteil&indikator=arbeitslosenquote&stichtag=2020-12-31")
+    on_map = page.evaluate(
+        "() => Object.fromEntries(window.quartier.geometry.codes.map((c, i) => [c, window.quartier.values.values[i]]))"
+    )
+    page.click("#table-link")
+    page.wait_for_selector("table#werte")
+    rows = page.locator("table#werte tbody tr")
+    assert rows.count() == len(on_map)
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        code = row.get_attribute("data-code")
+        shown = row.locator("td.value").inner_text()
+        assert shown == f"{on_map[code]:.1f}".replace(".", ","), code
+
+
+def test_change_mode_uses_a_diverging_palette_centred_on_zero(page):
+    open_map(page, "ebene=stadtteil&indikator=kinderarmut")
+    page.check("#change-mode")
+    page.wait_for_function("() => new URLSearchParams(location.search).has('vergleich')")
+    wait_ready(page)
+    change(page, "#compare", "2015-12-31")
+    title = page.inner_text("#map-title")
+    assert "Veränderung" in title
+    data = page.evaluate("window.quartier.values")
+    uppers = [e["upper"] for e in data["legend"]]
+    lowers = [e["lower"] for e in data["legend"]]
+    assert min(lowers) < 0 < max(uppers)
+    assert 0 in uppers  # a class boundary at zero
+    assert data["indicator"]["unit"] == "Prozentpunkte"
+    colours = [e["colour"] for e in data["legend"]]
+    zero = uppers.index(0)
+    assert int(colours[0][5:7], 16) > int(colours[0][1:3], 16)  # strongest decrease: blue
+    assert int(colours[-1][1:3], 16) > int(colours[-1][5:7], 16)  # strongest increase: red
+    assert zero < len(colours) - 1
+
+
+def test_facility_layer_with_popup(page):
+    open_map(page)
+    page.check("#fac-kitas")
+    page.wait_for_function(
+        "() => { let n = 0; window.quartier.map.eachLayer(l => { if (l.feature) n += 1; }); return n > 50; }"
+    )
+    page.evaluate(
+        "() => { let first; window.quartier.map.eachLayer(l => { if (l.feature && !first) first = l; }); first.openPopup(); }"
+    )
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "Kita" in popup.inner_text() and "Plätze" in popup.inner_text()
+    assert "einrichtungen=kitas" in page.url
+
+
+def test_search_finds_an_area_by_name(page):
+    open_map(page)
+    name = page.evaluate("window.quartier.geometry.names[3]")
+    page.fill("#area-search", name.lower())
+    page.press("#area-search", "Enter")
+    page.locator("#area-panel h2").wait_for()
+    assert page.inner_text("#area-panel h2") == name
+    assert "Gefunden" in page.inner_text("#area-search-result")
+
+
+def test_png_export_has_title_legend_and_source(page):
+    open_map(page)
+    with page.expect_download() as info:
+        page.click("#export-png")
+    path = info.value.path()
+    with open(path, "rb") as handle:
+        data = handle.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (1400, 1000)
+    assert info.value.suggested_filename.startswith("karte_kinderarmut_stadtteil_")
+
+
+def test_english_interface(browser, server):
+    context = browser.new_context(locale="en-GB", viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/karte/?ebene=stadtteil&indikator=kinderarmut")
+    wait_ready(page)
+    assert page.inner_text("#legend h2") == "Legend"
+    assert "areas" in legend(page)[0]
+    assert "What to show?" in page.inner_text(".controls")
+    context.close()
