@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from quartier.demo.generate import DEFAULT_SEED, generate
+from tests.clitools import cli_env  # noqa: F401  (a fixture for subprocess tests)
 
 
 @pytest.fixture(scope="session")

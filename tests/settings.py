@@ -22,3 +22,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
         "NAME": os.path.join(os.environ["QUARTIER_DATA_DIR"], "test.sqlite3")
     }
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# The test client needs imports to finish within the request.
+QUARTIER_IMPORTS_IN_BACKGROUND = False

@@ -40,3 +40,32 @@ def test_compiled_catalogue_is_not_older_than_its_source(domain):
         if "%(counter)s" in msgid:
             continue
         assert catalogue.gettext(msgid.replace('\\"', '"')) == strs[0].replace('\\"', '"'), msgid
+
+
+SRC = LOCALE.parents[2]
+
+
+def _msgids(domain: str) -> set[str]:
+    text = (LOCALE / f"{domain}.po").read_text(encoding="utf-8")
+    return {msgid.replace('\\"', '"') for msgid, _strs in entries(text)}
+
+
+def test_every_template_string_is_in_the_catalogue():
+    """A string marked for translation but missing from django.po would stay German in English."""
+    known = _msgids("django")
+    missing = set()
+    for template in SRC.rglob("templates/**/*.html"):
+        for text in re.findall(r'{% translate "([^"]+)"', template.read_text(encoding="utf-8")):
+            if text not in known and text.replace("%", "%%") not in known:  # makemessages escapes %
+                missing.add(f"{template.name}: {text}")
+    assert sorted(missing) == []
+
+
+def test_every_javascript_string_is_in_the_catalogue():
+    known = _msgids("djangojs")
+    missing = set()
+    for script in SRC.rglob("static/**/*.js"):
+        for text in re.findall(r'gettext\("([^"]+)"\)', script.read_text(encoding="utf-8")):
+            if text not in known:
+                missing.add(f"{script.name}: {text}")
+    assert sorted(missing) == []

@@ -17,7 +17,7 @@ from quartier.config import database_settings, ensure_data_dir, load_config
 from quartier.errors import QuartierError
 
 
-def _setup() -> None:
+def setup() -> None:
     """Check the configuration, then start Django and connect to the database."""
     config = load_config()
     database_settings(config.database_url)  # fail early with a clear message
@@ -65,14 +65,14 @@ def create_admin(username: str = "admin", email: str = "") -> str:
 
 def cmd_migrate(args) -> int:
     """Create or update the database tables."""
-    _setup()
+    setup()
     _migrate(verbose=True)
     return 0
 
 
 def cmd_createadmin(args) -> int:
     """Create an administrator account and print its password once."""
-    _setup()
+    setup()
     password = create_admin(args.username, args.email or "")
     print(
         f"Administrator „{args.username}“ angelegt. Passwort (wird nur jetzt angezeigt): {password}"
@@ -84,7 +84,7 @@ def cmd_serve(args) -> int:
     """Serve Quartier until Ctrl+C."""
     from quartier import server
 
-    _setup()
+    setup()
     sock = server.bind(args.host, args.port)
     print(f"Quartier läuft auf {server.url_for(sock)} – beenden mit Strg+C.", flush=True)
     server.serve(sock, threads=args.threads)
@@ -99,7 +99,7 @@ def cmd_demo(args) -> int:
     if args.reset:
         _reset_sqlite(config)
     sock = None if args.no_serve else server.bind(args.host, args.port)
-    _setup()
+    setup()
     _migrate()
     from quartier.demo import load as demo_load
     from quartier.demo.generate import generate
@@ -139,7 +139,7 @@ def _reset_sqlite(config) -> None:
 
 def cmd_batches(args) -> int:
     """List import batches."""
-    _setup()
+    setup()
     from quartier.indicators.models import ImportBatch
 
     for batch in ImportBatch.objects.order_by("id"):
@@ -152,7 +152,7 @@ def cmd_batches(args) -> int:
 
 def cmd_rollback(args) -> int:
     """Roll back one import batch."""
-    _setup()
+    setup()
     from quartier.indicators.batches import rollback
     from quartier.indicators.models import ImportBatch
 
@@ -200,6 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     rb = sub.add_parser("rollback", help="Importlauf zurücknehmen")
     rb.add_argument("batch", type=int, help="Nummer des Importlaufs")
     rb.set_defaults(func=cmd_rollback)
+
+    from quartier.cli_import import add_parsers
+
+    add_parsers(sub)
     return parser
 
 

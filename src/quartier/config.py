@@ -37,6 +37,7 @@ class Config:
     municipality: str = "Musterstadt"
     basemap_url: str = ""
     basemap_attribution: str = ""
+    max_upload_mb: int = 200
 
     @property
     def uses_sqlite(self) -> bool:
@@ -46,6 +47,17 @@ class Config:
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in _TRUE
+
+
+def _int(value: str | None, default: int, name: str) -> int:
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise QuartierError(
+            f"{name} muss eine ganze Zahl sein. / {name} must be an integer."
+        ) from None
 
 
 def load_config(environ: dict[str, str] | None = None) -> Config:
@@ -66,6 +78,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         municipality=env.get(PREFIX + "MUNICIPALITY") or "Musterstadt",
         basemap_url=env.get(PREFIX + "BASEMAP_URL") or "",
         basemap_attribution=env.get(PREFIX + "BASEMAP_ATTRIBUTION") or "",
+        max_upload_mb=_int(env.get(PREFIX + "MAX_UPLOAD_MB"), 200, "QUARTIER_MAX_UPLOAD_MB"),
     )
 
 

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "quartier.spatial",
     "quartier.indicators",
     "quartier.explorer",
+    "quartier.imports",
 ]
 
 MIDDLEWARE = [

@@ -1,12 +1,17 @@
 """URL configuration of the whole project."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 urlpatterns = [
     path("", include("quartier.explorer.urls")),
+    path("import/", include("quartier.imports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on every page without a <link rel="icon"> (the admin).
+    path("favicon.ico", RedirectView.as_view(url=static("quartier/favicon.svg"), permanent=True)),
 ]

@@ -1,0 +1,208 @@
+"""``quartier import …``: the wizard's flows for unattended (e.g. nightly) imports."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+from quartier.errors import QuartierError
+
+
+def add_parsers(sub) -> None:
+    """Register ``quartier import geometry|table|inspect``."""
+    imp = sub.add_parser("import", help="Geometrien oder Tabellen importieren")
+    kinds = imp.add_subparsers(dest="import_kind", required=True, metavar="ART")
+
+    geo = kinds.add_parser("geometry", help="Gebietsgrenzen als Raumebene importieren")
+    geo.add_argument("files", nargs="+", type=Path, help="ZIP, Shapefile-Teile, GPKG, GeoJSON …")
+    geo.add_argument("--level", required=True, help="Kürzel der Raumebene (neu oder vorhanden)")
+    geo.add_argument("--name", help="Name einer neuen Raumebene")
+    geo.add_argument("--parent", help="Kürzel der übergeordneten Raumebene")
+    geo.add_argument("--code-field", help="Feld mit dem Gebietsschlüssel (sonst geraten)")
+    geo.add_argument("--name-field", help="Feld mit dem Namen (sonst geraten)")
+    geo.add_argument(
+        "--crs", help="Koordinatensystem, wenn die Datei keins nennt, z. B. EPSG:25832"
+    )
+    geo.add_argument("--layer", help="Ebene innerhalb der Datei (GeoPackage)")
+    geo.add_argument("--valid-from", type=date.fromisoformat, help="gültig ab (JJJJ-MM-TT)")
+    geo.add_argument("--dry-run", action="store_true", help="nur prüfen, nichts speichern")
+    geo.set_defaults(func=cmd_geometry)
+
+    table = kinds.add_parser("table", help="Statistiktabelle importieren")
+    table.add_argument("file", type=Path)
+    table.add_argument(
+        "--mapping",
+        type=Path,
+        required=True,
+        help="Zuordnung als JSON (im Import-Assistenten herunterladbar)",
+    )
+    table.add_argument("--sheet", help="Tabellenblatt (Excel/ODS)")
+    table.add_argument(
+        "--accept-warnings",
+        action="store_true",
+        help="trotz Warnungen übernehmen (Fehler verhindern den Import immer)",
+    )
+    table.add_argument("--dry-run", action="store_true", help="nur prüfen, nichts speichern")
+    table.set_defaults(func=cmd_table)
+
+    inspect = kinds.add_parser("inspect", help="Tabelle ansehen und eine Zuordnung vorschlagen")
+    inspect.add_argument("file", type=Path)
+    inspect.add_argument("--sheet")
+    inspect.set_defaults(func=cmd_inspect)
+
+
+def _print_findings(title: str, items: list[str]) -> None:
+    if items:
+        print(f"{title}:")
+        for item in items:
+            print(f"  - {item}")
+
+
+def cmd_geometry(args) -> int:
+    """Import geometry files as a level."""
+    from quartier.cli import setup
+
+    setup()
+    import tempfile
+
+    from quartier.imports.geofiles import open_source, resolve_crs, stage_upload
+    from quartier.imports.geometry_import import LevelTarget, import_level
+    from quartier.imports.georead import guess_fields, read_features, sample_values
+
+    for path in args.files:
+        if not path.is_file():
+            raise QuartierError(f"Die Datei {path} gibt es nicht.")
+    with tempfile.TemporaryDirectory(prefix="quartier-import-") as work:
+        staged = stage_upload([(p.name, p) for p in args.files], Path(work))
+        source = open_source(staged, args.layer)
+        guessed_code, guessed_name = guess_fields(source.fields, sample_values(source))
+        code_field = args.code_field or guessed_code
+        if not code_field:
+            raise QuartierError(
+                "Das Schlüsselfeld ist nicht erkennbar – bitte --code-field angeben "
+                f"(Felder: {', '.join(source.fields)})."
+            )
+        read = read_features(
+            source,
+            code_field=code_field,
+            name_field=args.name_field or guessed_name,
+            crs=resolve_crs(source, args.crs),
+        )
+        target = LevelTarget(args.level, args.name or args.level, args.parent, args.valid_from)
+        report = _dry_or_real(lambda: import_level(read, target), args.dry_run)
+    for note in source.notes:
+        print(note)
+    data = asdict(report)
+    print(
+        f"Ebene {data['level']}: {data['created']} neu, {data['new_versions']} neue Fassungen, "
+        f"{data['unchanged']} unverändert, {data['closed']} beendet, "
+        f"{data['with_parent']} mit übergeordnetem Gebiet."
+    )
+    _print_findings(
+        "Nicht vollständig in einem übergeordneten Gebiet",
+        [
+            f"{n['code']} {n['name']}: {n['share']:.0%} in {n['parent_code']}"
+            for n in data["not_nested"]
+        ],
+    )
+    _print_findings("Hinweise", [f["message"] for f in data["findings"]])
+    if args.dry_run:
+        print("Probelauf: nichts wurde gespeichert.")
+    return 0
+
+
+def _dry_or_real(action, dry_run: bool):
+    from django.db import transaction
+
+    class _Rollback(Exception):
+        pass
+
+    if not dry_run:
+        return action()
+    holder = {}
+    try:
+        with transaction.atomic():
+            holder["result"] = action()
+            raise _Rollback
+    except _Rollback:
+        return holder["result"]
+
+
+def _load_mapping(path: Path):
+    from quartier.imports.tablemap import TableMapping
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise QuartierError(f"Die Zuordnung {path} ist kein lesbares JSON ({exc}).") from exc
+    return TableMapping.from_json(data)
+
+
+def cmd_table(args) -> int:
+    """Import a statistics table with a saved mapping: check, then commit as one batch."""
+    from quartier.cli import setup
+
+    setup()
+    from quartier.imports.tables import read_table
+    from quartier.imports.values_import import commit_table
+    from quartier.indicators.batches import file_sha256
+
+    if not args.file.is_file():
+        raise QuartierError(f"Die Datei {args.file} gibt es nicht.")
+    mapping = _load_mapping(args.mapping)
+    table = read_table(args.file, original_name=args.file.name, sheet=args.sheet)
+    for note in table.notes:
+        print(note)
+    report, _rows = _dry_or_real(lambda: _check_with_new(table, mapping), True)
+    _print_findings("Fehler", report.errors)
+    _print_findings("Warnungen", report.warnings)
+    _print_findings("Hinweise", report.notes)
+    if report.errors:
+        print("Nichts wurde gespeichert: bitte die Fehler beheben.")
+        return 1
+    if args.dry_run:
+        print(f"Probelauf: {report.values} Werte geprüft, nichts gespeichert.")
+        return 0
+    if report.warnings and not args.accept_warnings:
+        print("Nichts wurde gespeichert: Warnungen mit --accept-warnings bestätigen.")
+        return 1
+    batch, _report = commit_table(
+        table,
+        mapping,
+        source_name=args.file.name,
+        sha256=file_sha256(args.file),
+        accept_warnings=True,
+    )
+    print(
+        f"Importlauf {batch.pk}: {batch.rows_inserted} neue, {batch.rows_replaced} ersetzte, "
+        f"{batch.rows_unchanged} unveränderte Werte."
+    )
+    return 0
+
+
+def _check_with_new(table, mapping):
+    """Check a mapping whose new indicators must exist first (call in a rolled-back transaction)."""
+    from dataclasses import replace
+
+    from quartier.imports.values_import import check_table, create_indicators
+
+    create_indicators(mapping, None)
+    return check_table(table, replace(mapping, new_indicators=[]))
+
+
+def cmd_inspect(args) -> int:
+    """Show a table's columns and a suggested mapping (JSON) to edit and reuse."""
+    from quartier.cli import setup
+
+    setup()
+    from quartier.imports.analysis import guess_mapping
+    from quartier.imports.tables import read_table
+
+    table = read_table(args.file, original_name=args.file.name, sheet=args.sheet)
+    print(f"{len(table.rows)} Zeilen; Spalten: {', '.join(table.columns)}")
+    for note in table.notes:
+        print(note)
+    print(json.dumps(guess_mapping(table).to_json(), ensure_ascii=False, indent=2))
+    return 0

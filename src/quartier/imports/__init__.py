@@ -1,0 +1,1 @@
+"""Readers for files uploaded by municipal staff: tables and geometry files."""

@@ -1,0 +1,52 @@
+"""An import job: uploaded files, the user's choices, the report — until committed or cancelled."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportJob(models.Model):
+    """One run of the import wizard (or a CLI import), from upload to commit."""
+
+    class Kind(models.TextChoices):
+        GEOMETRY = "geometry", _("Geometrien")
+        TABLE = "table", _("Statistiktabelle")
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("hochgeladen")
+        CHECKED = "checked", _("geprüft")
+        RUNNING = "running", _("läuft")
+        DONE = "done", _("übernommen")
+        FAILED = "failed", _("fehlgeschlagen")
+        CANCELLED = "cancelled", _("abgebrochen")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("Art"), max_length=10, choices=Kind.choices)
+    status = models.CharField(
+        _("Status"), max_length=10, choices=Status.choices, default=Status.UPLOADED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    source_name = models.CharField(_("Datei"), max_length=300)
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    workdir = models.CharField(max_length=500, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    analysis = models.JSONField(default=dict, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("Importvorgang")
+        verbose_name_plural = _("Importvorgänge")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.source_name}"

@@ -1,0 +1,278 @@
+"""Read XLSX and ODS worksheets into rows of text plus their merged ranges.
+
+Spreadsheet values arrive typed (numbers, dates, booleans); they are written as text here so
+that every format reaches the header logic in :mod:`quartier.imports.tables` the same way:
+integers without ".0", floats losslessly, dates as ISO dates. Text cells stay as typed, so an
+ID entered as text ("001") keeps its zeros.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from quartier.errors import QuartierError
+
+MAX_COLUMNS = 500
+Merge = tuple[int, int, int, int]  # 0-based, inclusive: first row, first col, last row, last col
+
+
+@dataclass
+class Grid:
+    """Cells of one sheet or CSV file before the header is known."""
+
+    rows: list[list[str]]
+    merges: list[Merge] | None  # None: the format cannot say (CSV)
+    file_format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class RowLimit:
+    """Counts non-empty rows while reading and stops reading above the limit."""
+
+    def __init__(self, max_rows: int, slack: int) -> None:
+        self.max_rows = max_rows
+        self.left = max_rows + slack  # title lines above the header do not count
+
+    def take(self, count: int = 1) -> None:
+        """Count ``count`` more non-empty rows; raise once the table is too long."""
+        self.left -= count
+        if self.left < 0:
+            raise too_many_rows(self.max_rows)
+
+
+def too_many_rows(max_rows: int) -> QuartierError:
+    """The error for tables above the row limit."""
+    shown = f"{max_rows:,}".replace(",", ".")
+    return QuartierError(
+        f"Die Tabelle hat mehr als {shown} Datenzeilen. Bitte die Daten auf mehrere Dateien "
+        "aufteilen."
+    )
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet value as text: integers without ".0", floats lossless, dates ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "WAHR" if value else "FALSCH"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return ""
+        # repr is the shortest text that reads back as the same float
+        return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time():
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def pick_sheet(names: list[str], wanted: str | None, has_data: Callable[[str], bool]) -> str:
+    """The wanted sheet (exact, then ignoring case and spaces) or the first with data."""
+    if wanted is not None:
+        for name in names:
+            if name == wanted or name.strip().casefold() == wanted.strip().casefold():
+                return name
+        listed = ", ".join(f"„{name}“" for name in names)
+        raise QuartierError(f"Das Tabellenblatt „{wanted}“ gibt es nicht. Vorhanden: {listed}.")
+    for name in names:
+        if has_data(name):
+            return name
+    raise QuartierError("Die Datei enthält kein Tabellenblatt mit Daten.")
+
+
+# --- XLSX -------------------------------------------------------------------------------------
+
+
+def open_xlsx(path: Path):
+    """Load a workbook with cached formula values; any openpyxl failure means a broken file."""
+    import openpyxl  # heavy import, only needed for Excel uploads
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
+            # read_only=False because only the full mode exposes merged cells
+            return openpyxl.load_workbook(path, read_only=False, data_only=True)
+    except Exception as exc:  # openpyxl raises KeyError, ValueError, TypeError, zip errors …
+        raise QuartierError(
+            "Die Excel-Datei ist beschädigt oder unvollständig. Bitte in Excel öffnen, neu "
+            "speichern und erneut hochladen."
+        ) from exc
+
+
+def xlsx_sheet_names(path: Path) -> list[str]:
+    """Names of the worksheets (chart sheets hold no table and are left out)."""
+    return [ws.title for ws in open_xlsx(path).worksheets]
+
+
+def read_xlsx(path: Path, sheet: str | None, limit: RowLimit) -> Grid:
+    """Rows of text and merged ranges of one worksheet."""
+    book = open_xlsx(path)
+    names = [ws.title for ws in book.worksheets]
+
+    def has_data(name: str) -> bool:
+        return any(v is not None for row in book[name].iter_rows(values_only=True) for v in row)
+
+    chosen = pick_sheet(names, sheet, has_data)
+    ws = book[chosen]
+    rows: list[list[str]] = []
+    # max_col caps the work for sheets formatted out to column XFD
+    for values in ws.iter_rows(max_col=min(ws.max_column, MAX_COLUMNS + 1), values_only=True):
+        row = [cell_text(v) for v in values]
+        if any(row):
+            limit.take()
+        rows.append(row)
+    merges = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells]
+    return Grid(rows, merges, "xlsx", sheet=chosen, sheets=names)
+
+
+# --- ODS --------------------------------------------------------------------------------------
+# odfpy directly rather than pandas: pandas drops merge spans and blank rows, and both matter
+# for finding the header.
+
+
+def _open_ods(path: Path) -> list:
+    """The table elements of an ODS document; any odfpy failure means a broken file."""
+    from odf.opendocument import load  # heavy import, only needed for ODS uploads
+    from odf.table import Table
+
+    try:
+        return list(load(str(path)).spreadsheet.getElementsByType(Table))
+    except Exception as exc:  # odfpy raises KeyError, XML and zip errors for broken files
+        raise QuartierError(
+            "Die ODS-Datei ist beschädigt oder unvollständig. Bitte neu speichern und erneut "
+            "hochladen."
+        ) from exc
+
+
+def ods_sheet_names(path: Path) -> list[str]:
+    """Names of the sheets of an ODS file."""
+    return [str(table.getAttribute("name")) for table in _open_ods(path)]
+
+
+def read_ods(path: Path, sheet: str | None, limit: RowLimit) -> Grid:
+    """Rows of text and merged ranges of one ODS sheet."""
+    by_name = {str(table.getAttribute("name")): table for table in _open_ods(path)}
+    parsed: dict[str, tuple[list[list[str]], list[Merge]]] = {}
+
+    def has_data(name: str) -> bool:
+        parsed[name] = _ods_rows(by_name[name], limit)
+        return bool(parsed[name][0])
+
+    chosen = pick_sheet(list(by_name), sheet, has_data)
+    rows, merges = parsed.get(chosen) or _ods_rows(by_name[chosen], limit)
+    return Grid(rows, merges, "ods", sheet=chosen, sheets=list(by_name))
+
+
+def _ods_rows(table, limit: RowLimit) -> tuple[list[list[str]], list[Merge]]:
+    """Expand repeated rows; trailing empty rows (often repeated a million times) are dropped."""
+    from odf.namespaces import TABLENS
+    from odf.table import TableRow
+
+    rows: list[list[str]] = []
+    merges: list[Merge] = []
+    empty = 0  # empty rows are only written once a row with content follows them
+    for element in table.getElementsByType(TableRow):
+        cells, spans = _ods_cells(element, len(rows) + empty)
+        repeat = int(element.attributes.get((TABLENS, "number-rows-repeated"), 1))
+        if not any(cells):
+            empty += repeat
+            continue
+        limit.take(repeat)
+        rows.extend([] for _ in range(empty))
+        empty = 0
+        merges.extend(spans)
+        rows.extend(list(cells) for _ in range(repeat))
+    return rows, merges
+
+
+def _ods_cells(element, row: int) -> tuple[list[str], list[Merge]]:
+    """Texts of one ODS row and the merged ranges that start in it."""
+    from odf.namespaces import TABLENS
+
+    cells: list[str] = []
+    spans: list[Merge] = []
+    empty = 0  # as for rows: trailing empty cells are repeated up to column 16384
+    for cell in element.childNodes:
+        kind = getattr(cell, "qname", None)
+        if kind not in ((TABLENS, "table-cell"), (TABLENS, "covered-table-cell")):
+            continue
+        attrs = cell.attributes
+        repeat = int(attrs.get((TABLENS, "number-columns-repeated"), 1))
+        column = len(cells) + empty
+        across = int(attrs.get((TABLENS, "number-columns-spanned"), 1))
+        down = int(attrs.get((TABLENS, "number-rows-spanned"), 1))
+        if across > 1 or down > 1:
+            spans.append((row, column, row + down - 1, column + across - 1))
+        text = _ods_value(cell) if kind[1] == "table-cell" else ""
+        if not text:
+            empty += repeat
+            continue
+        cells.extend([""] * empty)
+        empty = 0
+        cells.extend([text] * min(repeat, MAX_COLUMNS + 1))
+        if len(cells) > MAX_COLUMNS:
+            break
+    return cells, spans
+
+
+def _ods_value(cell) -> str:
+    """One ODS cell as text; typed values are written like Excel values."""
+    from odf.namespaces import OFFICENS, TEXTNS
+
+    attrs = cell.attributes
+    kind = attrs.get((OFFICENS, "value-type"))
+    if kind in ("float", "percentage", "currency"):
+        try:
+            return cell_text(float(attrs.get((OFFICENS, "value"))))
+        except (TypeError, ValueError):
+            pass  # a broken value attribute: fall back to the displayed text
+    elif kind == "date":
+        value = str(attrs.get((OFFICENS, "date-value"), ""))
+        return value.removesuffix("T00:00:00").replace("T", " ")
+    elif kind == "time":
+        value = str(attrs.get((OFFICENS, "time-value")))
+        match = re.fullmatch(r"PT(\d+)H(\d+)M(\d+)(?:\.\d+)?S", value)
+        if match:
+            return ":".join(f"{int(part):02d}" for part in match.groups())
+    elif kind == "boolean":
+        return "WAHR" if attrs.get((OFFICENS, "boolean-value")) == "true" else "FALSCH"
+    paragraph = (TEXTNS, "p")
+    texts = [_ods_text(p) for p in cell.childNodes if getattr(p, "qname", None) == paragraph]
+    return "\n".join(texts).strip()
+
+
+def _ods_text(node) -> str:
+    """Text of an ODS paragraph with its run-length encoded spaces; comments are skipped."""
+    from odf.namespaces import OFFICENS, TEXTNS
+
+    parts = []
+    for child in node.childNodes:
+        kind = getattr(child, "qname", None)
+        if kind is None:
+            parts.append(getattr(child, "data", ""))
+        elif kind == (TEXTNS, "s"):
+            parts.append(" " * int(child.attributes.get((TEXTNS, "c"), 1)))
+        elif kind == (TEXTNS, "tab"):
+            parts.append("\t")
+        elif kind == (TEXTNS, "line-break"):
+            parts.append("\n")
+        elif kind != (OFFICENS, "annotation"):
+            parts.append(_ods_text(child))
+    return "".join(parts)

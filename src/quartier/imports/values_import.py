@@ -1,0 +1,360 @@
+"""Checking a mapped table before anything is written, and committing it as one import batch.
+
+:func:`check_table` produces the validation report (errors block, warnings
+must be accepted, notes inform) and the rows exactly as they will be stored;
+:func:`commit_table` repeats the check inside the transaction and writes the
+values through :func:`quartier.indicators.batches.write_values`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from django.db import transaction
+
+from quartier.access.rights import is_admin, unit_ids
+from quartier.errors import QuartierError
+from quartier.imports.codes import CodeMatches, match_codes
+from quartier.imports.tablemap import LongRow, NewIndicator, TableMapping, to_long
+from quartier.imports.tables import RawTable
+from quartier.indicators.batches import create_batch, write_values
+from quartier.indicators.models import Indicator, Kind, Value, Visibility
+
+MAX_LISTED = 50  # findings of one kind shown in full; the rest are counted
+FAR_FROM_PREVIOUS = 0.5  # a change by more than 50 % of the previous value is flagged
+
+
+@dataclass
+class Report:
+    """Validation result of one table import."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    preview: list[dict] = field(default_factory=list)
+    rows_read: int = 0
+    values: int = 0
+    indicators: list[str] = field(default_factory=list)
+    periods: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """JSON-compatible form for storing on the job."""
+        return self.__dict__.copy()
+
+
+def _listed(report_list: list[str], items: list[str], heading: str) -> None:
+    if not items:
+        return
+    shown = "; ".join(items[:MAX_LISTED])
+    more = f" … und {len(items) - MAX_LISTED} weitere" if len(items) > MAX_LISTED else ""
+    report_list.append(f"{heading}: {shown}{more}")
+
+
+def _indicators(mapping: TableMapping) -> dict[str, Indicator]:
+    """Existing indicators by key, plus unsaved ones for the new indicators of the mapping."""
+    keys = set(mapping.columns.values()) | set(mapping.indicator_labels.values())
+    if mapping.indicator:
+        keys.add(mapping.indicator)
+    keys.discard("")
+    found = {i.key: i for i in Indicator.objects.filter(key__in=keys)}
+    for spec in mapping.new_indicators:
+        if spec.key in found:
+            raise QuartierError(f"Einen Indikator mit dem Kürzel „{spec.key}“ gibt es schon.")
+        found[spec.key] = Indicator(key=spec.key, name=spec.name, unit=spec.unit, kind=spec.kind)
+        found[spec.key]._new_spec = spec
+    missing = keys - set(found)
+    if missing:
+        raise QuartierError(
+            f"Unbekannte Indikatoren in der Zuordnung: {', '.join(sorted(missing))}."
+        )
+    return found
+
+
+def check_write_rights(user, indicators: dict[str, Indicator]) -> None:
+    """Administrators may import anything; data stewards only their units' indicators."""
+    if user is None or is_admin(user):
+        return
+    units = unit_ids(user)
+    for indicator in indicators.values():
+        if indicator.pk and indicator.owner_id not in units:
+            raise QuartierError(
+                f"Sie dürfen keine Werte für „{indicator.name}“ importieren: der Indikator gehört "
+                "einer anderen Organisationseinheit.",
+                status=403,
+            )
+
+
+def _stored_rows(rows: list[LongRow], matches: CodeMatches, indicators, report: Report):
+    """(indicator, area, period, value, flag) for each usable row; collects problems."""
+    out, keys = [], Counter()
+    invalid, not_numeric, negative, computed = [], [], [], set()
+    for row in rows:
+        match = matches.matched.get((row.code, row.period))
+        if match is None:
+            if row.code not in matches.unknown and row.code not in matches.ambiguous:
+                invalid.append(row)  # known code, but no version valid on this period
+            continue
+        cell = row.cell
+        if cell.problem:
+            not_numeric.append(f"Zeile {row.line}, Spalte „{row.column}“: {cell.problem}")
+            continue
+        if cell.value is None and cell.flag in ("", "sentinel"):
+            continue  # an empty cell or a sentinel such as -9999: no value, nothing stored
+        ind = indicators[row.indicator]
+        if _computed(ind):
+            computed.add(ind.name)
+            continue
+        if ind.kind == Kind.COUNT and cell.value is not None and cell.value < 0:
+            negative.append(f"Zeile {row.line}: {row.code} {ind.name} = {cell.value:g}")
+        key = (row.indicator, match.area_id, row.period)
+        keys[key] += 1
+        out.append((row, match, key, cell.value, "" if cell.flag == "sentinel" else cell.flag))
+    codes = {key: match.code for _r, match, key, _v, _f in out}
+    duplicates = [f"{k[0]} / Gebiet {codes[k]} / {k[2]:%d.%m.%Y}" for k, n in keys.items() if n > 1]
+    _listed(
+        report.notes, sorted(computed), "Nicht gespeichert, weil aus Zähler und Nenner berechnet"
+    )
+    _listed(report.errors, not_numeric, "Keine Zahlen")
+    _listed(report.errors, negative, "Negative Anzahlen")
+    _listed(report.errors, duplicates, "Doppelte Einträge (Gebiet, Indikator, Stichtag)")
+    _listed(
+        report.warnings,
+        [f"„{r.code}“ ({r.period:%d.%m.%Y})" for r in invalid],
+        "Gebiete, die zum Stichtag nicht gültig sind (Zeilen werden übersprungen)",
+    )
+    return out
+
+
+def _computed(indicator: Indicator) -> bool:
+    """True for rates computed from numerator and denominator (new or existing)."""
+    spec = getattr(indicator, "_new_spec", None)
+    if spec is not None:
+        return spec.kind == Kind.RATE and bool(spec.numerator and spec.denominator)
+    return indicator.is_computed
+
+
+def _code_findings(matches: CodeMatches, report: Report) -> None:
+    unknown = [
+        f"„{c}“" + (f" (meinten Sie {', '.join(s)}?)" if s else "")
+        for c, s in sorted(matches.unknown.items())
+    ]
+    _listed(report.warnings, unknown, "Unbekannte Gebietsschlüssel (Zeilen werden übersprungen)")
+    _listed(
+        report.warnings,
+        [f"„{c}“ → {n}" for c, n in sorted(matches.renamed.items())],
+        "Schlüssel mit fehlenden oder zusätzlichen führenden Nullen zugeordnet",
+    )
+    _listed(
+        report.warnings,
+        [f"„{c}“ passt zu {', '.join(v)}" for c, v in sorted(matches.ambiguous.items())],
+        "Mehrdeutige Schlüssel (bitte eine Raumebene wählen)",
+    )
+
+
+def _value_checks(stored, indicators, report: Report) -> None:
+    """Shares outside 0–100 %, numerator above denominator, jumps from the previous period."""
+    values = {(ind, area, period): v for (_r, _m, (ind, area, period), v, _f) in stored}
+    outside = [
+        f"{r.code} {indicators[k[0]].name} {k[2]:%Y}: {v:g} %"
+        for r, _m, k, v, _f in stored
+        if v is not None
+        and indicators[k[0]].kind != Kind.COUNT
+        and indicators[k[0]].unit.strip() == "%"
+        and not 0 <= v <= 100
+    ]
+    _listed(report.errors, outside, "Anteile außerhalb von 0–100 %")
+    above = []
+    for name, num, den in _rate_pairs(indicators):
+        for (key, area, period), v in values.items():
+            d = values.get((den, area, period))
+            if key == num and v is not None and d is not None and v > d:
+                above.append(f"{name}: Zähler {v:g} > Nenner {d:g} ({period:%Y})")
+    _listed(report.errors, above, "Zähler größer als Nenner")
+    _listed(report.warnings, _jumps(stored), "Große Sprünge gegenüber dem vorigen Stichtag")
+
+
+def _rate_pairs(indicators: dict[str, Indicator]) -> list[tuple[str, str, str]]:
+    """(rate name, numerator key, denominator key) of rates whose parts are both imported."""
+    keys = set(indicators)
+    pairs = [
+        (r.name, r.numerator.key, r.denominator.key)
+        for r in Indicator.objects.filter(
+            kind=Kind.RATE, numerator__key__in=keys, denominator__key__in=keys
+        ).select_related("numerator", "denominator")
+    ]
+    for ind in indicators.values():
+        spec = getattr(ind, "_new_spec", None)
+        if spec and spec.numerator in keys and spec.denominator in keys:
+            pairs.append((spec.name, spec.numerator, spec.denominator))
+    return pairs
+
+
+def _jumps(stored) -> list[str]:
+    """Values that differ by more than half from the same area's previous stored value."""
+    by_indicator: dict[str, list] = defaultdict(list)
+    for row, match, (ind, area, period), v, _f in stored:
+        if v is not None:
+            by_indicator[ind].append((row, match, area, period, v))
+    out = []
+    for key, items in by_indicator.items():
+        earliest = min(p for *_x, p, _v in items)
+        previous = {}
+        for area, period, value in (
+            Value.objects.filter(
+                indicator__key=key,
+                period__lt=earliest,
+                area_id__in={a for _r, _m, a, _p, _v in items},
+            )
+            .order_by("period")
+            .values_list("area_id", "period", "value")
+        ):
+            if value is not None:
+                previous[area] = (period, value)
+        for _row, match, area, _period, v in items:
+            if area in previous:
+                when, before = previous[area]
+                jump = abs(v - before)
+                if before and jump > FAR_FROM_PREVIOUS * abs(before) and jump >= 5:
+                    out.append(f"{match.code} {key}: {before:g} ({when:%Y}) → {v:g}")
+    return out
+
+
+def check_table(table: RawTable, mapping: TableMapping, user=None) -> tuple[Report, list[tuple]]:
+    """Validate ``table`` under ``mapping``; returns the report and the rows to store."""
+    report = Report(rows_read=len(table.rows))
+    indicators = _indicators(mapping)
+    check_write_rights(user, indicators)
+    rows, problems = to_long(table, mapping)
+    _listed(report.errors, problems, "Ungültige Stichtage")
+    codes: dict[date, set[str]] = defaultdict(set)
+    for row in rows:
+        codes[row.period].add(row.code)
+    matches = match_codes(codes, mapping.level)
+    _code_findings(matches, report)
+    stored = _stored_rows(rows, matches, indicators, report)
+    _value_checks(stored, indicators, report)
+    symbols = Counter(f for *_x, f in stored if f)
+    sentinels = sum(1 for r in rows if r.cell.flag == "sentinel")
+    if sentinels:
+        report.notes.append(f"{sentinels} Werte wie −9999 werden als fehlende Werte behandelt.")
+    for flag, n in sorted(symbols.items()):
+        report.notes.append(f"{n} × Zeichen „{flag}“ (amtliche Statistik) übernommen.")
+    _missing_areas(stored, matches, mapping, report)
+    empty = sorted(
+        i.name for key, i in indicators.items() if key not in {k[0] for *_x, k, _v, _f in stored}
+    )
+    _listed(report.warnings, empty, "Ohne einen einzigen Wert in der Datei")
+    report.values = len(stored)
+    report.indicators = sorted({k[0] for *_x, k, _v, _f in stored})
+    report.periods = sorted({k[2].isoformat() for *_x, k, _v, _f in stored})
+    report.preview = [
+        {
+            "zeile": r.line,
+            "schluessel": m.code,
+            "gebiet": m.name,
+            "ebene": m.level_key,
+            "indikator": indicators[k[0]].name,
+            "stichtag": k[2].isoformat(),
+            "wert": v,
+            "kennzeichen": f,
+        }
+        for r, m, k, v, f in stored[:20]
+    ]
+    return report, [(k[0], k[1], k[2], v, f) for _r, _m, k, v, f in stored]
+
+
+def _missing_areas(stored, matches: CodeMatches, mapping: TableMapping, report: Report) -> None:
+    if mapping.level == "auto" or not stored:
+        return
+    from quartier.spatial.index import area_index
+
+    index = area_index()
+    level = index.level(mapping.level)
+    covered = {area for _r, _m, (_i, area, _p), _v, _f in stored}
+    periods = {k[2] for *_x, k, _v, _f in stored}
+    areas = index.areas(level)
+    missing = {
+        areas.codes[i]
+        for p in periods
+        for i in areas.valid_at(p)
+        if int(areas.ids[i]) not in covered
+    }
+    _listed(
+        report.warnings,
+        sorted(missing),
+        f"{len(missing)} Gebiete der Ebene {level.name} ohne Werte",
+    )
+
+
+def create_indicators(mapping: TableMapping, user) -> None:
+    """Create the mapping's new indicators, owned by the importing user's unit."""
+    owner = None
+    if user is not None and getattr(user, "is_authenticated", False):
+        owner = user.units.order_by("name").first()
+    # Counts first: a new rate may use new counts as numerator and denominator.
+    for spec in sorted(mapping.new_indicators, key=lambda n: n.kind == Kind.RATE):
+        _create_indicator(spec, owner)
+
+
+def _create_indicator(spec: NewIndicator, owner) -> Indicator:
+    refs = {}
+    for role in ("numerator", "denominator"):
+        key = getattr(spec, role)
+        if key:
+            refs[role] = Indicator.objects.get(key=key)
+    decimals = spec.decimals if spec.decimals is not None else (0 if spec.kind == "count" else 1)
+    indicator = Indicator(
+        key=spec.key,
+        name=spec.name,
+        unit=spec.unit,
+        kind=spec.kind,
+        topic=spec.topic,
+        decimals=decimals,
+        polarity=spec.polarity,
+        factor=spec.factor,
+        description=spec.description,
+        owner=owner,
+        visibility=Visibility.INTERNAL,
+        **refs,
+    )
+    indicator.full_clean(exclude=["owner"])
+    indicator.save()
+    return indicator
+
+
+def commit_table(
+    table: RawTable,
+    mapping: TableMapping,
+    *,
+    user=None,
+    source_name: str,
+    sha256: str,
+    accept_warnings: bool = False,
+    progress=lambda p, m: None,
+):
+    """Check again and store atomically as one import batch; returns (batch, report)."""
+    with transaction.atomic():
+        create_indicators(mapping, user)
+        progress(30, "Werte werden geprüft")
+        report, rows = check_table(table, replace(mapping, new_indicators=[]), user)
+        if report.errors:
+            raise QuartierError(
+                f"Die Prüfung hat {len(report.errors)} Fehler gefunden – "
+                f"nichts wurde gespeichert. {report.errors[0]}"
+            )
+        if report.warnings and not accept_warnings:
+            raise QuartierError("Es gibt Warnungen; bitte bestätigen Sie, dass sie gelesen wurden.")
+        progress(60, f"{len(rows)} Werte werden gespeichert")
+        batch = create_batch(
+            source_name,
+            user=user,
+            sha256=sha256,
+            rows_read=report.rows_read,
+            description=f"Tabellenimport ({mapping.layout})",
+        )
+        ids = {i.key: i.id for i in Indicator.objects.filter(key__in={r[0] for r in rows})}
+        write_values(batch, [(ids[k], a, p, v, f) for k, a, p, v, f in rows])
+    batch.refresh_from_db()
+    return batch, report

@@ -1,0 +1,144 @@
+"""Import start page, job pages shared by both wizards, import batches and rollback."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from quartier.access.rights import is_admin, unit_ids
+from quartier.errors import QuartierError
+from quartier.imports import jobs, views_geo, views_table
+from quartier.imports.access import import_view
+from quartier.imports.models import ImportJob
+from quartier.indicators.batches import rollback
+from quartier.indicators.models import ImportBatch, ValueRevision
+
+
+@require_safe
+@import_view
+def start(request):
+    """Choose what to import; recent jobs and batches."""
+    return render(
+        request,
+        "quartier/imports/start.html",
+        {
+            "jobs": ImportJob.objects.filter(created_by=request.user)[:10],
+            "batches": ImportBatch.objects.select_related("created_by")[:10],
+        },
+    )
+
+
+@import_view
+def job_page(request, pk):
+    """Whatever the job needs next: options, report, progress or result."""
+    job = get_object_or_404(ImportJob, pk=pk)
+    if job.status in (ImportJob.Status.RUNNING, ImportJob.Status.FAILED, ImportJob.Status.DONE):
+        return render(
+            request, "quartier/imports/progress.html", {"job": job, "progress": jobs.progress(job)}
+        )
+    if job.kind == ImportJob.Kind.GEOMETRY:
+        return views_geo.geometry_job_page(request, job)
+    return views_table.table_job_page(request, job)
+
+
+@require_POST
+@import_view
+def commit(request, pk):
+    """Start committing a checked job (in the background)."""
+    job = get_object_or_404(ImportJob, pk=pk, status=ImportJob.Status.CHECKED)
+    if job.kind == ImportJob.Kind.GEOMETRY:
+        work = views_geo.commit_work(job)
+    else:
+        accept = request.POST.get("warnungen_akzeptiert") == "ja"
+        if job.report.get("warnings") and not accept:
+            messages.error(request, "Bitte bestätigen Sie, dass Sie die Warnungen gelesen haben.")
+            return redirect("imports:job", job.pk)
+        work = views_table.commit_work(job, request.user, accept)
+    jobs.run(job, work)
+    return redirect("imports:job", job.pk)
+
+
+@require_POST
+@import_view
+def back(request, pk):
+    """Return from the report to the options or mapping step."""
+    job = get_object_or_404(ImportJob, pk=pk, status=ImportJob.Status.CHECKED)
+    job.status = ImportJob.Status.UPLOADED
+    job.save(update_fields=["status", "updated_at"])
+    return redirect("imports:job", job.pk)
+
+
+@require_POST
+@import_view
+def cancel(request, pk):
+    """Abandon a job and delete its files."""
+    job = get_object_or_404(ImportJob, pk=pk)
+    if job.status not in (ImportJob.Status.RUNNING, ImportJob.Status.DONE):
+        jobs.discard_files(job)
+        job.status = ImportJob.Status.CANCELLED
+        job.save(update_fields=["status", "updated_at"])
+    return redirect("imports:start")
+
+
+@require_safe
+@import_view
+def status(request, pk):
+    """Progress of a job as JSON (polled by the progress page)."""
+    job = get_object_or_404(ImportJob, pk=pk)
+    return JsonResponse(jobs.progress(job))
+
+
+@require_safe
+@import_view
+def mapping_file(request, pk):
+    """The table mapping as a JSON file, for unattended imports with the CLI."""
+    job = get_object_or_404(ImportJob, pk=pk, kind=ImportJob.Kind.TABLE)
+    body = json.dumps(job.options.get("mapping", {}), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="zuordnung.json"'
+    return response
+
+
+@require_safe
+@import_view
+def batches(request):
+    """All import batches, newest first."""
+    return render(
+        request,
+        "quartier/imports/batches.html",
+        {
+            "batches": ImportBatch.objects.select_related("created_by", "rolled_back_by")[:200],
+        },
+    )
+
+
+@require_safe
+@import_view
+def batch_detail(request, pk):
+    """One batch: provenance, counts and the values it replaced (history)."""
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    replaced = ValueRevision.objects.filter(replaced_by=batch)
+    if not is_admin(request.user):  # old values are unprotected: only the owning unit sees them
+        replaced = replaced.filter(indicator__owner_id__in=unit_ids(request.user))
+    replaced = replaced.select_related("indicator", "area")[:100]
+    return render(request, "quartier/imports/batch.html", {"batch": batch, "replaced": replaced})
+
+
+@require_POST
+@import_view
+def batch_rollback(request, pk):
+    """Roll a batch back: remove exactly its values, restore what it replaced."""
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    try:
+        removed = rollback(batch, user=request.user)
+    except QuartierError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"Importlauf {batch.pk} zurückgenommen: {removed} Werte entfernt."
+        )
+    return redirect("imports:batch", batch.pk)

@@ -1,0 +1,99 @@
+"""Running the ``quartier`` command and its server as subprocesses in tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from contextlib import contextmanager
+
+import pytest
+
+
+@pytest.fixture
+def cli_env(tmp_path):
+    """Environment for a fresh installation: own data dir and, on PostgreSQL, own database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUARTIER_")}
+    env["QUARTIER_DATA_DIR"] = str(tmp_path / "data")
+    url = os.environ.get("QUARTIER_DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        yield env
+        return
+    import psycopg
+
+    name = f"quartier_cli_{uuid.uuid4().hex[:10]}"
+    base = url.rsplit("/", 1)[0]
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env["QUARTIER_DATABASE_URL"] = f"{base}/{name}"
+    yield env
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def quartier(*args, env, timeout=300):
+    """Run ``quartier ARGS`` and return the completed process."""
+    return subprocess.run(
+        [sys.executable, "-m", "quartier", *map(str, args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running(args, env, ready_pattern=r"läuft auf (http://\S+)", timeout=240):
+    """Start ``quartier ARGS`` and yield (url, output so far) once it serves."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "quartier", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        output, deadline = [], time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                raise AssertionError(
+                    f"quartier ended early: {''.join(output)} {proc.stderr.read()}"
+                )
+            output.append(line)
+            match = re.search(ready_pattern, line)
+            if match:
+                yield match.group(1), "".join(output)
+                return
+        raise AssertionError("server did not start in time")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def get(url: str) -> str:
+    """GET a URL and return the body (asserting status 200)."""
+    with urllib.request.urlopen(url, timeout=30) as response:
+        assert response.status == 200
+        return response.read().decode()
+
+
+def assert_one_line_error(result):
+    """The command failed with exit code 2 and exactly one line on stderr (no traceback)."""
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    return lines[0]

@@ -1,0 +1,154 @@
+"""``quartier import …`` as a real subprocess on a fresh installation (SQLite or PostgreSQL)."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.clitools import quartier
+
+pytestmark = pytest.mark.slow
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+LOR = DATA / "berlin-lor-2021-geometrien"
+KOELN = DATA / "koeln-stadtteile-2012"
+
+
+def ok(result):
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def test_berlin_levels_and_mss_through_the_cli(cli_env, tmp_path):
+    ok(quartier("migrate", env=cli_env))
+    out = ok(
+        quartier(
+            "import",
+            "geometry",
+            *sorted(LOR.glob("lor_prognoseraeume_2021.*")),
+            "--level",
+            "prognoseraum",
+            "--name",
+            "Prognoseraum",
+            env=cli_env,
+        )
+    )
+    assert "58 neu" in out
+    out = ok(
+        quartier(
+            "import",
+            "geometry",
+            *sorted(LOR.glob("lor_bezirksregionen_2021.*")),
+            "--level",
+            "bezirksregion",
+            "--name",
+            "Bezirksregion",
+            "--parent",
+            "prognoseraum",
+            env=cli_env,
+        )
+    )
+    assert "143 mit übergeordnetem Gebiet" in out
+    out = ok(
+        quartier(
+            "import",
+            "geometry",
+            *sorted(LOR.glob("lor_planungsraeume_2021.*")),
+            "--level",
+            "planungsraum",
+            "--name",
+            "Planungsraum",
+            "--parent",
+            "bezirksregion",
+            env=cli_env,
+        )
+    )
+    assert "542 neu" in out and "542 mit übergeordnetem Gebiet" in out
+    assert "Nicht vollständig" not in out
+
+    inspect = ok(
+        quartier(
+            "import",
+            "inspect",
+            DATA / "berlin-mss-2021" / "mss_2021_index_indikatoren.csv",
+            env=cli_env,
+        )
+    )
+    mapping = json.loads(inspect[inspect.index("{") :])
+    assert mapping["key_column"] == "PLR_ID" and mapping["level"] == "planungsraum"
+    mapping["columns"] = {"S4": "kinderarmut_mss"}
+    mapping["new_indicators"] = [
+        {"key": "kinderarmut_mss", "name": "Kinderarmut", "unit": "%", "kind": "rate"}
+    ]
+    mapping["period_column"] = "ZEIT"
+    path = tmp_path / "mss.json"
+    path.write_text(json.dumps(mapping), encoding="utf-8")
+    csv = DATA / "berlin-mss-2021" / "mss_2021_index_indikatoren.csv"
+    dry = ok(quartier("import", "table", csv, "--mapping", path, "--dry-run", env=cli_env))
+    assert "Probelauf" in dry and "−9999" in dry
+    refused = quartier("import", "table", csv, "--mapping", path, env=cli_env)
+    assert refused.returncode == 1 and "--accept-warnings" in refused.stdout
+    out = ok(quartier("import", "table", csv, "--mapping", path, "--accept-warnings", env=cli_env))
+    batch = re.search(r"Importlauf (\d+): (\d+) neue", out)
+    assert int(batch.group(2)) == 536  # 542 Planungsräume minus 6 with −9999
+    out = ok(quartier("rollback", batch.group(1), env=cli_env))
+    assert "536 Werte entfernt" in out
+
+    population = (
+        DATA / "berlin-einwohner-plr-2024" / "berlin-lor-population-2024-02-t2-planning-areas.csv"
+    )
+    inspect = ok(quartier("import", "inspect", population, env=cli_env))
+    mapping = json.loads(inspect[inspect.index("{") :])
+    assert "inhabitants" in mapping["columns"] and "district_id" not in mapping["columns"]
+    mapping["period"] = "31.12.2024"
+    path.write_text(json.dumps(mapping), encoding="utf-8")
+    out = ok(
+        quartier("import", "table", population, "--mapping", path, "--accept-warnings", env=cli_env)
+    )
+    assert re.search(r"Importlauf \d+: 11924 neue", out)  # 542 × 22 columns
+
+
+def test_koeln_through_the_cli(cli_env, tmp_path):
+    ok(quartier("migrate", env=cli_env))
+    out = ok(
+        quartier(
+            "import",
+            "geometry",
+            *sorted(KOELN.glob("Stadtteil.*")),
+            "--level",
+            "stadtteil",
+            "--name",
+            "Stadtteil",
+            env=cli_env,
+        )
+    )
+    assert "86 neu" in out and "Marienburg" in out and "repariert" in out
+    assert "kein" in out and "EPSG" in out  # custom projection, no EPSG code
+    table = KOELN / "bevoelkerung_stadtteile_2005-2012.csv"
+    inspect = ok(quartier("import", "inspect", table, env=cli_env))
+    mapping = json.loads(inspect[inspect.index("{") :])
+    assert mapping["layout"] == "long" and mapping["indicator_columns"] == ["tabelle", "zeile"]
+    mapping["level"] = "stadtteil"
+    path = tmp_path / "koeln.json"
+    path.write_text(json.dumps(mapping), encoding="utf-8")
+    out = ok(
+        quartier("import", "table", table, "--mapping", path, "--accept-warnings", env=cli_env)
+    )
+    assert "„000“" in out  # the city total has no area at this level
+    assert re.search(r"Importlauf \d+: \d+ neue", out)
+
+
+def test_bad_files_through_the_cli(cli_env, tmp_path):
+    ok(quartier("migrate", env=cli_env))
+    broken = tmp_path / "kaputt.zip"
+    broken.write_bytes(b"PK\x03\x04 nope")
+    result = quartier("import", "geometry", broken, "--level", "x", env=cli_env)
+    assert result.returncode == 2 and "beschädigt" in result.stderr
+    assert "Traceback" not in result.stderr
+    binary = tmp_path / "daten.csv"
+    binary.write_bytes(bytes(range(256)) * 10)
+    mapping = tmp_path / "m.json"
+    mapping.write_text('{"layout": "wide", "key_column": "a"}', encoding="utf-8")
+    result = quartier("import", "table", binary, "--mapping", mapping, env=cli_env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
