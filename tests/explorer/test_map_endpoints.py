@@ -31,14 +31,18 @@ def test_values_are_aligned_with_the_geometry_and_classified(client):
     ).json()
     assert data["geometry"] == geometry["version"]
     assert len(data["values"]) == len(geometry["codes"]) == len(data["classes"]) == 225
-    assert sum(entry["count"] for entry in data["legend"]) + data["missing"]["count"] == 225
+    shown = sum(entry["count"] for entry in data["legend"])
+    assert shown + data["missing"]["count"] + data["suppressed"]["count"] == 225
     table = client.get("/tabelle/csv/?ebene=sozialraum&indikator=kinderarmut&format=international")
     rows = list(csv.reader(io.StringIO(table.content.decode("utf-8-sig"))))
     by_code = {r[0]: r[2] for r in rows[1:226]}
     for code, value in zip(geometry["codes"], data["values"], strict=True):
-        assert by_code[code] == f"{value:.1f}"
+        assert by_code[code] == ("." if value is None else f"{value:.1f}")
     # every area's class fits its value
     for value, cls in zip(data["values"], data["classes"], strict=True):
+        if value is None:
+            assert cls == "-"  # suppressed: no class, no value
+            continue
         entry = data["legend"][int(cls)]
         assert entry["lower"] - 0.05 <= value <= entry["upper"] + 0.05
 

@@ -10,6 +10,7 @@ outside the data range, and (for change maps) a break forced at zero.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,7 +75,9 @@ def classify(
     elif distinct.size <= k and method not in ("manual", "std_mean"):
         uppers = [float(v) for v in distinct]  # one class per distinct value
     else:
-        uppers = _uppers(y, method, k, manual_breaks, sd_multiples)
+        with warnings.catch_warnings():  # mapclassify warns about ties; fewer classes are fine
+            warnings.simplefilter("ignore", UserWarning)
+            uppers = _uppers(y, method, k, manual_breaks, sd_multiples)
     if zero_break and y.min() < 0 < y.max() and 0.0 not in uppers:
         uppers = sorted([*uppers, 0.0])
     classes = np.full(values.size, -1, dtype=np.int16)

@@ -145,6 +145,7 @@ class MapResult:
     colours: list[str]
     city: float | None
     source_level: Level | None
+    confidential: bool = False
 
     @property
     def change_unit(self) -> str:
@@ -166,6 +167,9 @@ def compute_view(user, view: MapView) -> MapResult:
         before = readlayer.area_values(user, ind, view.level, view.compare)
         old = _aligned(before, current)
         values = values - old
+        before_status = _aligned_status(before, current)
+        # A change involving a hidden value is hidden too: it would give the value away.
+        status = np.where(before_status == readlayer.SUPPRESSED, readlayer.SUPPRESSED, status)
         status = np.where((status == readlayer.OK) & np.isnan(old), readlayer.MISSING, status)
         city_before = readlayer.total_value(user, ind, view.compare)
         city = None if city is None or city_before is None else city - city_before
@@ -190,6 +194,7 @@ def compute_view(user, view: MapView) -> MapResult:
         _colours(view, classification),
         city,
         current.source_level,
+        current.confidential or (view.compare is not None and before.confidential),
     )
 
 
@@ -200,6 +205,14 @@ def _aligned(before, current) -> np.ndarray:
     where = positions_of(current.area_ids, before.area_ids)
     shown = np.where(before.status == readlayer.OK, before.values, np.nan)
     return np.where(where >= 0, shown[np.clip(where, 0, None)], np.nan)
+
+
+def _aligned_status(before, current) -> np.ndarray:
+    """Status of ``before`` in the area order of ``current`` (missing where absent)."""
+    from quartier.core.hierarchy import positions_of
+
+    where = positions_of(current.area_ids, before.area_ids)
+    return np.where(where >= 0, before.status[np.clip(where, 0, None)], readlayer.MISSING)
 
 
 def _colours(view: MapView, classification: Classification) -> list[str]:

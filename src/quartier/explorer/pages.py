@@ -63,6 +63,7 @@ def table_page(request):
         {
             "view": view,
             "result": result,
+            "suppressed_count": int((result.status == readlayer.SUPPRESSED).sum()),
             "rows": table_rows(result, sort),
             "columns": columns,
             "query": params.urlencode(),

@@ -64,4 +64,5 @@ def values_payload(result: MapResult, geometry_version: str) -> dict:
         ],
         "missing": {"count": missing, "colour": palettes.MISSING_COLOUR},
         "suppressed": {"count": suppressed, "colour": palettes.SUPPRESSED_COLOUR},
+        "confidential": result.confidential,
     }

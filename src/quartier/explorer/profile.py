@@ -27,6 +27,8 @@ class ProfileRow:
     city_series: list[tuple[date, float | None]]
     change: float | None = None
     change_since: date | None = None
+    suppressed: bool = False  # the area's value is secret ("geheim")
+    confidential: bool = False  # the user sees values others may not ("vertraulich")
 
     @property
     def is_count(self) -> bool:
@@ -60,6 +62,11 @@ class Profile:
     def rows(self) -> list[ProfileRow]:
         """All rows in topic order."""
         return [row for _label, rows in self.topics for row in rows]
+
+    @property
+    def confidential(self) -> bool:
+        """True if some shown value would be hidden from others."""
+        return any(row.confidential for row in self.rows)
 
 
 def find_area(level_key: str, code: str, period: date | None = None) -> Area:
@@ -134,6 +141,9 @@ def indicator_row(user, indicator: Indicator, area: Area, periods: list[date]) -
         series,
         list(zip(periods, city, strict=True)),
     )
+    position = latest.position(area.code)
+    row.suppressed = position is not None and latest.status[position] == readlayer.SUPPRESSED
+    row.confidential = latest.confidential
     earlier = [(p, v) for p, v in series[:-1] if v is not None]
     if row.value is not None and earlier:
         row.change_since, before = earlier[-1]
@@ -167,6 +177,12 @@ class ComparisonRow:
     period: date
     values: list[float | None]
     city_value: float | None
+    suppressed: list[bool] = field(default_factory=list)
+
+    @property
+    def cells(self) -> list[tuple[float | None, bool]]:
+        """(value, hidden) per compared area."""
+        return list(zip(self.values, self.suppressed, strict=True))
 
 
 def compare_areas(user, areas: list[Area]) -> list[tuple[str, list[ComparisonRow]]]:
@@ -177,14 +193,17 @@ def compare_areas(user, areas: list[Area]) -> list[tuple[str, list[ComparisonRow
         if indicator.id not in periods:
             continue
         period = periods[indicator.id][-1]
-        values = []
+        values, hidden = [], []
         cache: dict[int, readlayer.AreaValues] = {}
         for area in areas:
             if area.level_id not in cache:
                 cache[area.level_id] = readlayer.area_values(user, indicator, area.level, period)
-            values.append(cache[area.level_id].value_of(area.code))
+            result = cache[area.level_id]
+            values.append(result.value_of(area.code))
+            position = result.position(area.code)
+            hidden.append(position is not None and result.status[position] == readlayer.SUPPRESSED)
         city = readlayer.total_value(user, indicator, period)
         by_topic.setdefault(indicator.topic, []).append(
-            ComparisonRow(indicator, period, values, city)
+            ComparisonRow(indicator, period, values, city, hidden)
         )
     return [(label, by_topic[value]) for value, label in Topic.choices if value in by_topic]

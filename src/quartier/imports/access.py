@@ -54,3 +54,21 @@ def upload_too_large(request) -> str | None:
             "die Administration, QUARTIER_MAX_UPLOAD_MB zu erhöhen."
         )
     return None
+
+
+def visible_job(request, pk, **filters):
+    """A job the user may see: their own; administrators see all but others' microdata.
+
+    Microdata reports list addresses that could not be placed: only the uploader
+    sees them.
+    """
+    from django.http import Http404
+    from django.shortcuts import get_object_or_404
+
+    from quartier.imports.models import ImportJob
+
+    job = get_object_or_404(ImportJob, pk=pk, **filters)
+    own = job.created_by_id == request.user.pk
+    if not own and (job.kind == ImportJob.Kind.MICRODATA or not is_admin(request.user)):
+        raise Http404("Vorgang nicht gefunden.")
+    return job

@@ -91,6 +91,10 @@ def cleanup_stale() -> None:
     for job in ImportJob.objects.filter(updated_at__lt=limit).exclude(workdir=""):
         discard_files(job)
         ImportJob.objects.filter(pk=job.pk).update(workdir="")
+    # Reports of individual records name addresses: keep them no longer than a day.
+    ImportJob.objects.filter(kind=ImportJob.Kind.MICRODATA, updated_at__lt=limit).exclude(
+        report={}
+    ).update(report={})
 
 
 def set_progress(job_id, percent: int, message: str) -> None:

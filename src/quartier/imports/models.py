@@ -15,6 +15,8 @@ class ImportJob(models.Model):
     class Kind(models.TextChoices):
         GEOMETRY = "geometry", _("Geometrien")
         TABLE = "table", _("Statistiktabelle")
+        MICRODATA = "microdata", _("Einzeldaten (Adressen oder Koordinaten)")
+        REGISTER = "register", _("Hauskoordinaten")
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("hochgeladen")
@@ -50,3 +52,21 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.source_name}"
+
+
+class AddressEntry(models.Model):
+    """One key of the address register (Hauskoordinaten): reference data, not personal data.
+
+    Keys are canonical addresses as :func:`quartier.imports.addresses.address_key`
+    builds them; an ambiguous key (street and number under several postcodes)
+    has no coordinates and only blocks a match without postcode.
+    """
+
+    key = models.CharField(_("Schlüssel"), max_length=200, unique=True)
+    lon = models.FloatField(_("Längengrad"), null=True)
+    lat = models.FloatField(_("Breitengrad"), null=True)
+    ambiguous = models.BooleanField(_("mehrdeutig"), default=False)
+
+    class Meta:
+        verbose_name = _("Hauskoordinate")
+        verbose_name_plural = _("Hauskoordinaten")

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from quartier.access.rights import is_admin, unit_ids
 from quartier.errors import QuartierError
-from quartier.imports import jobs, views_geo, views_table
-from quartier.imports.access import import_view
+from quartier.imports import jobs, views_geo, views_micro, views_table
+from quartier.imports.access import import_view, visible_job
 from quartier.imports.models import ImportJob
 from quartier.indicators.batches import rollback
 from quartier.indicators.models import ImportBatch, ValueRevision
@@ -35,13 +35,15 @@ def start(request):
 @import_view
 def job_page(request, pk):
     """Whatever the job needs next: options, report, progress or result."""
-    job = get_object_or_404(ImportJob, pk=pk)
+    job = visible_job(request, pk)
     if job.status in (ImportJob.Status.RUNNING, ImportJob.Status.FAILED, ImportJob.Status.DONE):
         return render(
             request, "quartier/imports/progress.html", {"job": job, "progress": jobs.progress(job)}
         )
     if job.kind == ImportJob.Kind.GEOMETRY:
         return views_geo.geometry_job_page(request, job)
+    if job.kind == ImportJob.Kind.MICRODATA:
+        return views_micro.microdata_job_page(request, job)
     return views_table.table_job_page(request, job)
 
 
@@ -49,9 +51,11 @@ def job_page(request, pk):
 @import_view
 def commit(request, pk):
     """Start committing a checked job (in the background)."""
-    job = get_object_or_404(ImportJob, pk=pk, status=ImportJob.Status.CHECKED)
+    job = visible_job(request, pk, status=ImportJob.Status.CHECKED)
     if job.kind == ImportJob.Kind.GEOMETRY:
         work = views_geo.commit_work(job)
+    elif job.kind == ImportJob.Kind.MICRODATA:
+        work = views_micro.commit_work(job, request.user)
     else:
         accept = request.POST.get("warnungen_akzeptiert") == "ja"
         if job.report.get("warnings") and not accept:
@@ -66,7 +70,7 @@ def commit(request, pk):
 @import_view
 def back(request, pk):
     """Return from the report to the options or mapping step."""
-    job = get_object_or_404(ImportJob, pk=pk, status=ImportJob.Status.CHECKED)
+    job = visible_job(request, pk, status=ImportJob.Status.CHECKED)
     job.status = ImportJob.Status.UPLOADED
     job.save(update_fields=["status", "updated_at"])
     return redirect("imports:job", job.pk)
@@ -76,7 +80,7 @@ def back(request, pk):
 @import_view
 def cancel(request, pk):
     """Abandon a job and delete its files."""
-    job = get_object_or_404(ImportJob, pk=pk)
+    job = visible_job(request, pk)
     if job.status not in (ImportJob.Status.RUNNING, ImportJob.Status.DONE):
         jobs.discard_files(job)
         job.status = ImportJob.Status.CANCELLED
@@ -88,7 +92,7 @@ def cancel(request, pk):
 @import_view
 def status(request, pk):
     """Progress of a job as JSON (polled by the progress page)."""
-    job = get_object_or_404(ImportJob, pk=pk)
+    job = visible_job(request, pk)
     return JsonResponse(jobs.progress(job))
 
 
@@ -96,7 +100,7 @@ def status(request, pk):
 @import_view
 def mapping_file(request, pk):
     """The table mapping as a JSON file, for unattended imports with the CLI."""
-    job = get_object_or_404(ImportJob, pk=pk, kind=ImportJob.Kind.TABLE)
+    job = visible_job(request, pk, kind=ImportJob.Kind.TABLE)
     body = json.dumps(job.options.get("mapping", {}), ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="zuordnung.json"'

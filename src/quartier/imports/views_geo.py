@@ -7,12 +7,12 @@ from datetime import date
 from pathlib import Path
 
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from quartier.errors import QuartierError
 from quartier.imports import jobs
-from quartier.imports.access import import_view, upload_too_large
+from quartier.imports.access import import_view, upload_too_large, visible_job
 from quartier.imports.geofiles import open_source, resolve_crs, stage_upload
 from quartier.imports.geometry_import import LevelTarget, import_level
 from quartier.imports.georead import guess_fields, read_features, sample_values
@@ -155,7 +155,7 @@ def options_page(request, job: ImportJob, error: str | None = None, status: int 
 @import_view
 def check(request, pk):
     """Step 3: a trial import shows what would happen."""
-    job = get_object_or_404(ImportJob, pk=pk, kind=ImportJob.Kind.GEOMETRY)
+    job = visible_job(request, pk, kind=ImportJob.Kind.GEOMETRY)
     try:
         job.options = options_from(request.POST, job.analysis)
         job.report = trial(job, job.options)

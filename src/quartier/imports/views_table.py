@@ -5,12 +5,12 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from quartier.errors import QuartierError
 from quartier.imports import jobs
-from quartier.imports.access import import_view, upload_too_large
+from quartier.imports.access import import_view, upload_too_large, visible_job
 from quartier.imports.analysis import guess_mapping, value_columns
 from quartier.imports.models import ImportJob
 from quartier.imports.tablemap import (
@@ -216,7 +216,7 @@ def _resolve_column_references(
 @import_view
 def check(request, pk):
     """Step 3: validate — errors block, warnings must be accepted; show a preview."""
-    job = get_object_or_404(ImportJob, pk=pk, kind=ImportJob.Kind.TABLE)
+    job = visible_job(request, pk, kind=ImportJob.Kind.TABLE)
     if request.POST.get("blatt") is not None and request.POST["blatt"] != job.options.get(
         "sheet", ""
     ):

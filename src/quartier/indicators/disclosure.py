@@ -1,13 +1,168 @@
 """Disclosure control (Geheimhaltung) — the last step of the read layer.
 
-Issue #2 only defines the hook: :func:`protect` receives every result before it
-leaves the read layer, together with the requesting user. Issue #5 fills it
-with primary and secondary suppression; until then it passes values through.
+For one indicator and period, all levels are protected together
+(:mod:`quartier.core.disclosure`): primary suppression of small counts, then
+secondary suppression until no hidden cell can be recomputed from a parent and
+its children, at every level up to the whole city. Rates are hidden where their
+numerator or denominator is hidden or the denominator is below the indicator's
+minimum; weighted means where their weight is.
+
+:func:`protect` applies the result: hidden values become NaN with status
+SUPPRESSED — they never leave the read layer. The owning unit's data stewards
+and administrators get the unprotected values, marked ``confidential``.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+
+from quartier.access.rights import may_see_unsuppressed
+from quartier.core import disclosure as core
+from quartier.indicators.compute import SUPPRESSED, compute
+from quartier.indicators.datastate import data_version
+from quartier.indicators.models import Indicator, Kind
+from quartier.spatial.index import AreaIndex, area_index
+
+_MAX_CACHED = 4000
+_lock = threading.Lock()
+_cache: OrderedDict[tuple, dict[int, np.ndarray]] = OrderedDict()
+
+
+def clear() -> None:
+    """Forget cached protection masks."""
+    with _lock:
+        _cache.clear()
+
 
 def protect(result, user):
-    """Return ``result`` as ``user`` may see it (currently unchanged)."""
-    return result
+    """``result`` as ``user`` may see it: hidden cells removed, or marked confidential."""
+    masks = hidden_cells(area_index(), result.indicator, result.period)
+    mask = masks.get(result.level.id)
+    if mask is None or mask.size != len(result) or not mask.any():
+        return result
+    if may_see_unsuppressed(user, result.indicator):
+        return replace(result, confidential=True)
+    values = np.where(mask, np.nan, result.values)
+    status = np.where(mask, SUPPRESSED, result.status).astype(np.uint8)
+    numerator = None if result.numerator is None else np.where(mask, np.nan, result.numerator)
+    denominator = None if result.denominator is None else np.where(mask, np.nan, result.denominator)
+    return replace(
+        result, values=values, status=status, numerator=numerator, denominator=denominator
+    )
+
+
+def hidden_cells(index: AreaIndex, indicator: Indicator, period: date) -> dict[int, np.ndarray]:
+    """{level id: hidden mask over the areas valid on ``period``} for ``indicator`` (cached)."""
+    key = (indicator.pk, period, data_version(), id(index))
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    masks = _masks(index, indicator, period)
+    with _lock:
+        _cache[key] = masks
+        while len(_cache) > _MAX_CACHED:
+            _cache.popitem(last=False)
+    return masks
+
+
+def _masks(index: AreaIndex, indicator: Indicator, period: date) -> dict[int, np.ndarray]:
+    if indicator.is_computed:
+        num = hidden_cells(index, indicator.numerator, period)
+        den = hidden_cells(index, indicator.denominator, period)
+        small = _below(index, indicator.denominator, period, indicator.min_denominator)
+        return _union(num, den, small)
+    if indicator.kind == Kind.COUNT:
+        return _count_masks(index, indicator, period)
+    if indicator.weight_id:
+        weight = hidden_cells(index, indicator.weight, period)
+        return _union(weight, _below(index, indicator.weight, period, indicator.min_denominator))
+    return {}
+
+
+def _union(*mask_sets: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    out: dict[int, np.ndarray] = {}
+    for masks in mask_sets:
+        for level_id, mask in masks.items():
+            out[level_id] = out[level_id] | mask if level_id in out else mask.copy()
+    return out
+
+
+def _below(index, count: Indicator, period: date, minimum: int) -> dict[int, np.ndarray]:
+    """Cells where ``count`` is below ``minimum`` (e.g. a too small denominator)."""
+    out = {}
+    for level in _levels(index, count, period):
+        values = compute(index, count, level, period).values
+        with np.errstate(invalid="ignore"):
+            out[level.id] = ~np.isnan(values) & (values < minimum)
+    return out
+
+
+def _levels(index: AreaIndex, indicator: Indicator, period: date):
+    """The levels that show values of ``indicator``: its stored levels and all above them."""
+    from quartier.indicators import store
+
+    stored = store.stored(index, [indicator.pk], [period])[(indicator.pk, period)]
+    levels = {}
+    for level in index.levels:
+        if level.id in stored:
+            for step in index.chain_to_root(level):
+                levels[step.id] = step
+    return list(levels.values())
+
+
+def _count_masks(index: AreaIndex, indicator: Indicator, period: date) -> dict[int, np.ndarray]:
+    """Primary and secondary suppression of a count across all its levels."""
+    levels = _levels(index, indicator, period)
+    if not levels:
+        return {}
+    offsets, values, ids = {}, [], []
+    for level in levels:
+        result = compute(index, indicator, level, period)
+        offsets[level.id] = sum(v.size for v in values)
+        values.append(result.values)
+        ids.append(result.area_ids)
+    cells = np.concatenate(values)
+    parent = _parents(index, levels, offsets, period, cells.size)
+    cells, parent = _add_total(cells, parent, levels, offsets, ids)
+    hidden = core.protect_counts(cells, parent, indicator.min_count)
+    return {
+        lv.id: hidden[offsets[lv.id] : offsets[lv.id] + ids[i].size] for i, lv in enumerate(levels)
+    }
+
+
+def _parents(index, levels, offsets, period, n) -> np.ndarray:
+    """Parent cell of each cell (-1 where the parent level is not among ``levels``)."""
+    from quartier.core.hierarchy import positions_of
+
+    parent = np.full(n, -1, dtype=np.int64)
+    by_id = {lv.id: lv for lv in levels}
+    for level in levels:
+        upper = by_id.get(level.parent_id)
+        if upper is None:
+            continue
+        parent_ids = index.areas(level).parent_ids[index.valid_positions(level, period)]
+        upper_ids = index.areas(upper).ids[index.valid_positions(upper, period)]
+        pos = positions_of(parent_ids, upper_ids)
+        start = offsets[level.id]
+        parent[start : start + pos.size] = np.where(pos >= 0, offsets[upper.id] + pos, -1)
+    return parent
+
+
+def _add_total(cells, parent, levels, offsets, ids):
+    """Top-level cells of several areas add up to a published total (the city): add that cell."""
+    tops = [i for i, lv in enumerate(levels) if lv.parent_id not in {x.id for x in levels}]
+    for i in tops:
+        if ids[i].size > 1:
+            start = offsets[levels[i].id]
+            members = slice(start, start + ids[i].size)
+            total = np.nansum(cells[members]) if not np.isnan(cells[members]).all() else np.nan
+            parent = np.r_[parent, -1]
+            parent[members] = parent.size - 1
+            cells = np.r_[cells, total]
+    return cells, parent

@@ -90,6 +90,13 @@ class AreaIndex:
         pos = positions_of(area_ids, self._all_ids)
         return np.where(pos >= 0, self._all_levels[np.clip(pos, 0, None)], -1)
 
+    def chain_to_root(self, level: Level) -> list[Level]:
+        """``level`` and all levels above it, finest first."""
+        chain = [level]
+        while chain[-1].parent_id is not None:
+            chain.append(self._by_id[chain[-1].parent_id])
+        return chain
+
     def chain(self, finer: Level, coarser: Level) -> list[Level] | None:
         """Levels from ``finer`` up to ``coarser`` (both included), or None if not nested."""
         chain = [finer]

@@ -61,6 +61,19 @@ export function renderLegend(container, data, title) {
   note.className = "help";
   note.textContent = gettext("Klassengrenzen: Die Obergrenze gehört zur Klasse.");
   container.append(heading, caption, list, note);
+  if (data.suppressed.count) {
+    const secret = document.createElement("p");
+    secret.className = "help";
+    secret.textContent = gettext("Geheim: zu kleine Fallzahlen und Werte, aus denen sie sich errechnen ließen, werden nicht gezeigt.");
+    container.append(secret);
+  }
+  if (data.confidential) {
+    const warn = document.createElement("p");
+    warn.className = "confidential";
+    warn.setAttribute("role", "note");
+    warn.textContent = gettext("Vertraulich: Die Karte zeigt Werte, die wegen kleiner Fallzahlen für andere geheim sind. Nicht weitergeben.");
+    container.append(warn);
+  }
   if (data.city !== null) {
     const city = document.createElement("p");
     city.className = "legend-city";

@@ -218,7 +218,7 @@ function tooltipFor(i) {
   const signed = Boolean(values.compare);
   const status = values.status ? values.status[i] : "0";
   let shown;
-  if (status === "2") shown = `• ${gettext("geheim")}`;
+  if (status === "2") shown = `• ${gettext("geheim (zu kleine Fallzahl)")}`;
   else if (values.values[i] === null) shown = gettext("keine Daten");
   else shown = withUnit(formatNumber(values.values[i], decimals, signed), unit);
   const city = values.city === null ? "–" : withUnit(formatNumber(values.city, decimals, signed), unit);

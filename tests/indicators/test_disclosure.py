@@ -1,0 +1,146 @@
+"""Disclosure control in the read layer, attacked with everything a visitor can see."""
+
+import csv
+import io
+import json
+import re
+from datetime import date
+
+import numpy as np
+import pytest
+
+from quartier.core.disclosure import recoverable
+from quartier.indicators import readlayer
+from quartier.indicators.models import Indicator, Kind
+from quartier.spatial.models import Area, Level
+
+pytestmark = pytest.mark.django_db
+P2024 = date(2024, 12, 31)
+
+
+def published_cells(user, indicator, period):
+    """Every value ``user`` can obtain for the indicator-period, with the area tree from the DB."""
+    areas = {a.id: a for a in Area.objects.all()}
+    ids, values, present = [], [], []
+    for level in Level.objects.order_by("order"):
+        result = readlayer.area_values(user, indicator, level, period)
+        for area_id, value, status in zip(
+            result.area_ids.tolist(), result.values.tolist(), result.status.tolist(), strict=True
+        ):
+            ids.append(area_id)
+            values.append(value if status == readlayer.OK else np.nan)
+            present.append(status != readlayer.MISSING)
+    position = {area_id: i for i, area_id in enumerate(ids)}
+    parent = np.array([position.get(areas[a].parent_id, -1) for a in ids])
+    return np.array(values), np.array(present), parent, ids
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "sgb2_u15",
+        "hze_faelle",
+        "arbeitslose",
+        "ew_0_2",
+        "esu_uebergewicht",
+        "hh_alleinerziehend",
+        "uebergaenge_gym",
+    ],
+)
+def test_attack_recovers_no_hidden_count_in_musterstadt(key, users):
+    indicator = Indicator.objects.get(key=key)
+    # a user who may see the indicator but not its unprotected values
+    viewer = {"public": users["anonymous"], "internal": users["analyst"]}.get(
+        indicator.visibility
+    ) or _jugendamt_analyst(users)
+    for period in [date(2014, 12, 31), date(2020, 12, 31), P2024]:
+        published, present, parent, _ids = published_cells(viewer, indicator, period)
+        hidden = present & np.isnan(published)
+        assert hidden.sum() > 10, "Musterstadt should give the protection real work"
+        assert not recoverable(published, present, parent).any()
+
+
+def _jugendamt_analyst(users):
+    from quartier.access.models import Role, Unit, User
+
+    analyst = User.objects.create_user("ja_analyst", role=Role.ANALYST)
+    analyst.units.add(Unit.objects.get(key="jugendamt"))
+    return analyst
+
+
+def test_rates_are_hidden_where_their_counts_are(users):
+    anonymous = users["anonymous"]
+    rate = Indicator.objects.get(key="kinderarmut")
+    for level in Level.objects.all():
+        shown_rate = readlayer.area_values(anonymous, rate, level, P2024)
+        numerator = readlayer.area_values(anonymous, rate.numerator, level, P2024)
+        denominator = readlayer.area_values(anonymous, rate.denominator, level, P2024)
+        secret = (numerator.status == readlayer.SUPPRESSED) | (
+            denominator.status == readlayer.SUPPRESSED
+        )
+        assert (shown_rate.status[secret] == readlayer.SUPPRESSED).all(), level.key
+        small = denominator.values < rate.min_denominator
+        assert (shown_rate.status[small] == readlayer.SUPPRESSED).all()
+
+
+def test_owner_and_admin_see_unsuppressed_values_marked_confidential(users):
+    hze = Indicator.objects.get(key="hze_faelle")
+    block = Level.objects.get(key="baublock")
+    steward = readlayer.area_values(users["steward"], hze, block, P2024)  # Jugendamt steward
+    admin = readlayer.area_values(users["admin"], hze, block, P2024)
+    assert steward.confidential and admin.confidential
+    assert (steward.status != readlayer.SUPPRESSED).all()
+    from quartier.access.models import Role, Unit, User
+
+    other = User.objects.create_user("ja_analyst2", role=Role.ANALYST)
+    other.units.add(Unit.objects.get(key="jugendamt"))  # member, but not a data steward
+    protected = readlayer.area_values(other, hze, block, P2024)
+    assert not protected.confidential and (protected.status == readlayer.SUPPRESSED).any()
+
+
+def test_no_output_shows_a_hidden_number(client, users):
+    """Map JSON, table page, CSV, profile, comparison and side panel of a non-privileged user."""
+    indicator = Indicator.objects.get(key="sgb2_u15")
+    assert indicator.kind == Kind.COUNT and indicator.visibility == "public"
+    level = Level.objects.get(key="sozialraum")
+    truth = readlayer.area_values(users["admin"], indicator, level, P2024)
+    shown = readlayer.area_values(users["anonymous"], indicator, level, P2024)
+    secret = [i for i, s in enumerate(shown.status) if s == readlayer.SUPPRESSED]
+    assert secret, "some Sozialräume must be hidden for this test"
+    query = f"ebene=sozialraum&indikator=sgb2_u15&stichtag={P2024}"
+    data = client.get(f"/karte/werte/?{query}").json()
+    text = client.get(f"/tabelle/csv/?{query}&format=international").content.decode("utf-8-sig")
+    rows = {r[0]: r for r in csv.reader(io.StringIO(text)) if r}
+    page = client.get(f"/tabelle/?{query}").content.decode()
+    for i in secret:
+        code = shown.codes[i]
+        assert data["values"][i] is None and data["classes"][i] == "-"
+        assert rows[code][2] == "." and rows[code][3] == "" and rows[code][4] == "."
+        row = re.search(rf'<tr data-code="{code}">(.*?)</tr>', page, re.S).group(1)
+        assert "•" in row and str(int(truth.values[i])) not in re.findall(r">(\d+)<", row)
+    code = shown.codes[secret[0]]
+    profile = client.get(f"/gebiete/sozialraum/{code}/").content.decode()
+    cell = re.search(
+        r'<tr data-indicator="sgb2_u15">.*?<td class="num value">(.*?)</td>', profile, re.S
+    ).group(1)
+    assert "•" in cell
+    compare = client.get(f"/vergleich/?gebiet=sozialraum:{code}").content.decode()
+    cell = re.search(
+        r'<tr data-indicator="sgb2_u15">.*?<td class="num">(.*?)</td>', compare, re.S
+    ).group(1)
+    assert "•" in cell
+    panel = client.get(f"/karte/gebiet/sozialraum/{code}/?indikator=sgb2_u15").json()
+    assert panel["current"]["value"] is None
+    assert json.dumps(data).count("null") >= len(secret)
+
+
+def test_change_mode_hides_changes_of_hidden_values(client, users):
+    query = "ebene=baublock&indikator=sgb2_u15&stichtag=2024-12-31&vergleich=2019-12-31"
+    data = client.get(f"/karte/werte/?{query}").json()
+    block = Level.objects.get(key="baublock")
+    indicator = Indicator.objects.get(key="sgb2_u15")
+    before = readlayer.area_values(users["anonymous"], indicator, block, date(2019, 12, 31))
+    for i, status in enumerate(before.status):
+        if status == readlayer.SUPPRESSED:
+            assert data["values"][i] is None
+            assert data["status"][i] == "2"
