@@ -44,6 +44,37 @@ def _migrate(verbose: bool = False) -> None:
     call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
 
 
+DEMO_ACCOUNTS = [
+    # (username, role, unit key, what the account shows)
+    (
+        "jugendamt",
+        "steward",
+        "jugendamt",
+        "Datenverantwortliche im Jugendamt: sieht Hilfen zur Erziehung, auch ungeschützt",
+    ),
+    ("statistik", "steward", "statistik", "Datenverantwortliche der Statistikstelle"),
+    ("analyse", "analyst", "sozialamt", "Analyse (intern): interne Indikatoren, geschützt"),
+]
+
+
+def create_demo_accounts() -> list[tuple[str, str, str]]:
+    """One account per role for trying Musterstadt; returns (username, password, purpose)."""
+    from django.contrib.auth import get_user_model
+
+    from quartier.access.models import Unit
+
+    User = get_user_model()
+    created = []
+    for username, role, unit, purpose in DEMO_ACCOUNTS:
+        if User.objects.filter(username=username).exists():
+            continue
+        password = secrets.token_urlsafe(12)
+        user = User.objects.create_user(username=username, password=password, role=role)
+        user.units.add(Unit.objects.get(key=unit))
+        created.append((username, password, purpose))
+    return created
+
+
 def create_admin(username: str = "admin", email: str = "") -> str:
     """Create an administrator with a random password and return the password."""
     from django.contrib.auth import get_user_model
@@ -118,6 +149,10 @@ def cmd_demo(args) -> int:
             f"{stats['values']} Werte, {stats['facilities']} Einrichtungen."
         )
         print(f"Anmeldung: admin / {password}   (das Passwort wird nur jetzt angezeigt)")
+        print("Weitere Demo-Konten, eins je Rolle:")
+        for username, secret, purpose in create_demo_accounts():
+            print(f"  {username} / {secret}   – {purpose}")
+        print("  ohne Anmeldung: öffentliches Portal (nur öffentliche Indikatoren)")
     print(f"Datenverzeichnis: {config.data_dir}")
     if sock is None:
         return 0

@@ -38,6 +38,11 @@ class Config:
     basemap_url: str = ""
     basemap_attribution: str = ""
     max_upload_mb: int = 200
+    login_required: bool = False
+    trust_proxy: bool = False
+    logo: str = ""
+    imprint: str = ""
+    privacy: str = ""
 
     @property
     def uses_sqlite(self) -> bool:
@@ -79,6 +84,11 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         basemap_url=env.get(PREFIX + "BASEMAP_URL") or "",
         basemap_attribution=env.get(PREFIX + "BASEMAP_ATTRIBUTION") or "",
         max_upload_mb=_int(env.get(PREFIX + "MAX_UPLOAD_MB"), 200, "QUARTIER_MAX_UPLOAD_MB"),
+        login_required=_flag(env.get(PREFIX + "LOGIN_REQUIRED")),
+        trust_proxy=_flag(env.get(PREFIX + "TRUST_PROXY")),
+        logo=env.get(PREFIX + "LOGO") or "",
+        imprint=env.get(PREFIX + "IMPRINT") or "",
+        privacy=env.get(PREFIX + "PRIVACY") or "",
     )
 
 

@@ -1,6 +1,7 @@
 """URL configuration of the whole project."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -9,6 +10,14 @@ from django.views.i18n import JavaScriptCatalog
 urlpatterns = [
     path("", include("quartier.explorer.urls")),
     path("import/", include("quartier.imports.urls")),
+    path(
+        "anmelden/",
+        auth_views.LoginView.as_view(
+            template_name="quartier/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("abmelden/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -41,10 +41,10 @@ def wizard(browser, fresh):
     context = browser.new_context(locale="de-DE", viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     watch = PageWatch(page)
-    page.goto(f"{url}/admin/login/?next=/import/")
+    page.goto(f"{url}/anmelden/?next=/import/")
     page.fill("#id_username", "planerin")
     page.fill("#id_password", password)
-    page.click("input[type=submit]")
+    page.click("#login-submit")
     page.wait_for_url(re.compile(r"/import/$"))
     page.base = url
     yield page

@@ -8,3 +8,9 @@ class AccessConfig(AppConfig):
     name = "quartier.access"
     label = "access"
     verbose_name = _("Zugang und Rechte")
+
+    def ready(self) -> None:
+        """Connect the audit log to logins and to changes of users and indicators."""
+        from quartier.access import signals
+
+        signals.connect_indicator_signals()

@@ -39,3 +39,74 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("Benutzer")
         verbose_name_plural = _("Benutzer")
+
+    def save(self, *args, **kwargs):
+        """Roles decide the Django flags: administrators are superusers, stewards staff."""
+        if self.role == Role.ADMIN:
+            self.is_superuser = True
+        if self.is_superuser:
+            self.role = Role.ADMIN
+        self.is_staff = self.role in (Role.ADMIN, Role.DATA_STEWARD)
+        super().save(*args, **kwargs)
+
+
+class AuditQuerySet(models.QuerySet):
+    """Audit entries can be added and read, never changed or removed."""
+
+    def update(self, **kwargs):  # noqa: D102
+        raise PermissionError("Protokolleinträge können nicht geändert werden.")
+
+    def delete(self):  # noqa: D102
+        raise PermissionError("Protokolleinträge können nicht gelöscht werden.")
+
+
+class AuditEntry(models.Model):
+    """One line of the append-only audit log: who did what, when, from where."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Anmeldung")
+        LOGIN_FAILED = "login_failed", _("fehlgeschlagene Anmeldung")
+        LOGOUT = "logout", _("Abmeldung")
+        IMPORT = "import", _("Import")
+        ROLLBACK = "rollback", _("Import zurückgenommen")
+        METADATA = "metadata", _("Metadaten geändert")
+        VISIBILITY = "visibility", _("Sichtbarkeit geändert")
+        EXPORT = "export", _("Export")
+        CONFIDENTIAL = "confidential", _("vertrauliche Werte angesehen")
+        USER = "user", _("Benutzer geändert")
+        ROLE = "role", _("Rolle oder Rechte geändert")
+
+    at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        "access.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Benutzer"),
+    )
+    username = models.CharField(_("Benutzername"), max_length=150, blank=True)
+    action = models.CharField(_("Aktion"), max_length=20, choices=Action.choices, db_index=True)
+    target = models.CharField(_("Gegenstand"), max_length=300, blank=True)
+    details = models.JSONField(_("Einzelheiten"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP-Adresse"), null=True, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Protokolleintrag")
+        verbose_name_plural = _("Protokoll")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d.%m.%Y %H:%M} {self.username} {self.get_action_display()} {self.target}"
+
+    def save(self, *args, **kwargs):
+        """Only new entries may be saved."""
+        if self.pk is not None:
+            raise PermissionError("Protokolleinträge können nicht geändert werden.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        """Entries are never deleted."""
+        raise PermissionError("Protokolleinträge können nicht gelöscht werden.")

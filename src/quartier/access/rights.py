@@ -54,8 +54,20 @@ def visibility_filter(user) -> Q:
 
 
 def filter_visible(queryset: QuerySet, user) -> QuerySet:
-    """Restrict an Indicator queryset to what ``user`` may see."""
-    return queryset.filter(visibility_filter(user)).distinct()
+    """Restrict an Indicator queryset to what ``user`` may see.
+
+    A rate is only as visible as its numerator and denominator: derived
+    indicators inherit the strictest visibility of their inputs.
+    """
+    from quartier.indicators.models import Indicator
+
+    visible = queryset.filter(visibility_filter(user)).distinct()
+    if is_admin(user):
+        return visible
+    allowed = Indicator.objects.filter(visibility_filter(user)).values("id")
+    for part in ("numerator", "denominator", "weight"):
+        visible = visible.exclude(Q(**{f"{part}__isnull": False}) & ~Q(**{f"{part}__in": allowed}))
+    return visible
 
 
 def may_see_unsuppressed(user, indicator) -> bool:
@@ -71,3 +83,11 @@ def may_see_unsuppressed(user, indicator) -> bool:
         and indicator.owner_id is not None
         and indicator.owner_id in unit_ids(user)
     )
+
+
+def writable_indicators(user) -> QuerySet:
+    """Indicators ``user`` may import into: all for administrators, else the own units'."""
+    from quartier.indicators.models import Indicator
+
+    indicators = Indicator.objects.order_by("name")
+    return indicators if is_admin(user) else indicators.filter(owner_id__in=unit_ids(user))

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
+from quartier.access import audit
+from quartier.access.models import AuditEntry
 from quartier.errors import QuartierError
 from quartier.explorer.catalogue import map_catalogue
 from quartier.explorer.charts import location_map, sparkline
@@ -79,6 +81,14 @@ def table_download(request):
     """CSV of a map view; ``format=de`` gives semicolons and decimal commas."""
     _view, result = _view_or_404(request)
     german = request.GET.get("format", "de") != "international"
+    audit.record(
+        AuditEntry.Action.EXPORT,
+        result.view.indicator.key,
+        format="csv",
+        level=result.view.level.key,
+        period=result.view.period.isoformat(),
+        confidential=result.confidential,
+    )
     response = HttpResponse(table_csv(result, german), content_type="text/csv; charset=utf-8")
     name = f"{result.view.indicator.key}_{result.view.level.key}_{result.view.period:%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

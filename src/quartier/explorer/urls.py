@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quartier.explorer import mapviews, pages, views
+from quartier.explorer import legal, mapviews, pages, views
 
 app_name = "explorer"
 urlpatterns = [
@@ -15,4 +15,7 @@ urlpatterns = [
     path("tabelle/csv/", pages.table_download, name="table_csv"),
     path("gebiete/<slug:level>/<str:code>/", pages.profile_page, name="profile"),
     path("vergleich/", pages.compare_page, name="compare"),
+    path("impressum/", legal.imprint, name="imprint"),
+    path("datenschutz/", legal.privacy, name="privacy"),
+    path("logo", legal.logo, name="logo"),
 ]

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from quartier.access.rights import writable_indicators
 from quartier.errors import QuartierError
 from quartier.imports import jobs
 from quartier.imports.access import import_view, upload_too_large, visible_job
@@ -29,7 +30,7 @@ from quartier.imports.microdata import (
 )
 from quartier.imports.models import AddressEntry, ImportJob
 from quartier.imports.tables import read_table
-from quartier.indicators.models import Indicator, Kind
+from quartier.indicators.models import Kind
 from quartier.spatial.models import Level
 
 
@@ -80,7 +81,7 @@ def spec_page(request, job: ImportJob, error: str | None = None):
             "error": error,
             "spec": job.options.get("spec", {}),
             "levels": Level.objects.all(),
-            "counts": Indicator.objects.filter(kind=Kind.COUNT).order_by("name"),
+            "counts": writable_indicators(request.user).filter(kind=Kind.COUNT),
             "register_size": AddressEntry.objects.filter(ambiguous=False).count(),
         },
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from quartier.access.rights import writable_indicators
 from quartier.errors import QuartierError
 from quartier.imports import jobs
 from quartier.imports.access import import_view, upload_too_large, visible_job
@@ -79,10 +80,12 @@ def upload(request):
     return render(request, "quartier/imports/upload.html", {"kind": "table"})
 
 
-def _choices() -> list[tuple[str, str]]:
+def _choices(user) -> list[tuple[str, str]]:
     """Targets for a column: ignore, a new indicator of some kind, or an existing one."""
     new = [(f"{NEW_PREFIX}{k}", f"Neuer Indikator: {label}") for k, label in Kind.choices]
-    existing = [(i.key, f"{i.name} ({i.key})") for i in Indicator.objects.order_by("name")]
+    existing = [
+        (i.key, f"{i.name} ({i.key})") for i in writable_indicators(user) if not i.is_computed
+    ]
     return [(IGNORE, "– nicht übernehmen –"), *new, *existing]
 
 
@@ -99,7 +102,7 @@ def mapping_page(request, job: ImportJob, error: str | None = None, status: int 
         "mapping": mapping,
         "preview": table.rows[:8],
         "levels": Level.objects.all(),
-        "choices": _choices(),
+        "choices": _choices(request.user),
         "topics": Topic.choices,
         # Fields are numbered by the column's position in the file, which never changes.
         "column_rows": [
@@ -118,12 +121,12 @@ def mapping_page(request, job: ImportJob, error: str | None = None, status: int 
     return render(request, "quartier/imports/table_mapping.html", context, status=status)
 
 
-def _count_choices(table: RawTable, mapping: TableMapping) -> list[tuple[str, str]]:
+def _count_choices(table: RawTable, mapping: TableMapping, user) -> list[tuple[str, str]]:
     """Possible numerators/denominators: columns of this table and existing counts."""
     columns = [
         (f"spalte:{table.columns.index(c)}", f"Spalte {c}") for c in value_columns(table, mapping)
     ]
-    counts = [(i.key, i.name) for i in Indicator.objects.filter(kind=Kind.COUNT).order_by("name")]
+    counts = [(i.key, i.name) for i in writable_indicators(user).filter(kind=Kind.COUNT)]
     return [("", "–"), *columns, *counts]
 
 

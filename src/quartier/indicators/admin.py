@@ -1,6 +1,9 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from quartier.access.adminperms import AdminOnly
+from quartier.access.models import Role
+from quartier.access.rights import is_admin, unit_ids
 from quartier.errors import QuartierError
 from quartier.indicators.batches import rollback
 from quartier.indicators.models import ImportBatch, Indicator
@@ -8,17 +11,55 @@ from quartier.indicators.models import ImportBatch, Indicator
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    """The indicator catalogue."""
+    """The indicator catalogue: administrators edit all, data stewards their unit's."""
 
     list_display = ("name", "key", "topic", "kind", "unit", "visibility", "owner")
-    list_filter = ("topic", "kind", "visibility", "owner")
+    list_filter = ("topic", "kind", "visibility")
     search_fields = ("name", "key", "description")
     raw_id_fields = ("numerator", "denominator", "weight")
     filter_horizontal = ("shared_with",)
 
+    def get_queryset(self, request):
+        """Stewards see only their units' indicators (names of others stay unknown)."""
+        queryset = super().get_queryset(request)
+        if is_admin(request.user):
+            return queryset
+        return queryset.filter(owner_id__in=unit_ids(request.user))
+
+    def get_readonly_fields(self, request, obj=None):
+        """Only administrators change keys, kinds, formulas and owners."""
+        if is_admin(request.user):
+            return ()
+        return ("key", "kind", "numerator", "denominator", "factor", "weight", "owner")
+
+    def _steward(self, request) -> bool:
+        return getattr(request.user, "role", None) == Role.DATA_STEWARD
+
+    def has_module_permission(self, request):
+        """Administrators and data stewards."""
+        return is_admin(request.user) or self._steward(request)
+
+    def has_view_permission(self, request, obj=None):
+        """Administrators; stewards for their units' indicators."""
+        return self.has_change_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        """Administrators; stewards for their units' indicators."""
+        if is_admin(request.user):
+            return True
+        return self._steward(request) and (obj is None or obj.owner_id in unit_ids(request.user))
+
+    def has_add_permission(self, request):
+        """New indicators come from imports or administrators."""
+        return is_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        """Administrators only (values depend on indicators)."""
+        return is_admin(request.user)
+
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(AdminOnly, admin.ModelAdmin):
     """Import batches: provenance is read-only; a batch can be rolled back."""
 
     list_display = (

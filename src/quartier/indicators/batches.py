@@ -18,6 +18,8 @@ from itertools import islice
 from django.db import connection, transaction
 from django.utils import timezone
 
+from quartier.access import audit
+from quartier.access.models import AuditEntry
 from quartier.errors import QuartierError
 from quartier.indicators.datastate import bump
 from quartier.indicators.models import ImportBatch, Value, ValueRevision
@@ -40,13 +42,17 @@ def create_batch(
     source_name: str, *, user=None, sha256: str = "", description: str = "", rows_read: int = 0
 ) -> ImportBatch:
     """Open a new import batch (call inside the same transaction as the writes)."""
-    return ImportBatch.objects.create(
+    batch = ImportBatch.objects.create(
         source_name=source_name,
         source_sha256=sha256,
         description=description,
         rows_read=rows_read,
         created_by=user if user is not None and user.is_authenticated else None,
     )
+    audit.record(
+        AuditEntry.Action.IMPORT, f"Importlauf {batch.pk}: {source_name}", user=user, sha256=sha256
+    )
+    return batch
 
 
 def file_sha256(path) -> str:
@@ -217,6 +223,12 @@ def rollback(batch: ImportBatch, user=None) -> int:
         batch.rolled_back_at = timezone.now()
         batch.rolled_back_by = user if user is not None and user.is_authenticated else None
         batch.save(update_fields=["status", "rolled_back_at", "rolled_back_by"])
+        audit.record(
+            AuditEntry.Action.ROLLBACK,
+            f"Importlauf {batch.pk}: {batch.source_name}",
+            user=user,
+            removed=removed,
+        )
     bump()
     return removed
 

@@ -21,6 +21,8 @@ from datetime import date
 
 import numpy as np
 
+from quartier.access import audit
+from quartier.access.models import AuditEntry
 from quartier.access.rights import may_see_unsuppressed
 from quartier.core import disclosure as core
 from quartier.indicators.compute import SUPPRESSED, compute
@@ -46,6 +48,13 @@ def protect(result, user):
     if mask is None or mask.size != len(result) or not mask.any():
         return result
     if may_see_unsuppressed(user, result.indicator):
+        audit.record_once(
+            ("confidential", result.indicator.pk, result.level.id, result.period),
+            AuditEntry.Action.CONFIDENTIAL,
+            result.indicator.key,
+            level=result.level.key,
+            period=result.period.isoformat(),
+        )
         return replace(result, confidential=True)
     values = np.where(mask, np.nan, result.values)
     status = np.where(mask, SUPPRESSED, result.status).astype(np.uint8)

@@ -1,17 +1,18 @@
 from django.contrib import admin
 
+from quartier.access.adminperms import AdminOnly
 from quartier.spatial.models import Area, Facility, FacilityLayer, Level
 
 
 @admin.register(Level)
-class LevelAdmin(admin.ModelAdmin):
+class LevelAdmin(AdminOnly, admin.ModelAdmin):
     """Raumebenen."""
 
     list_display = ("name", "key", "order", "parent")
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(AdminOnly, admin.ModelAdmin):
     """Raumeinheiten (geometry is edited by import, not by hand)."""
 
     list_display = ("code", "name", "level", "parent", "valid_from", "valid_to")
@@ -24,14 +25,14 @@ class AreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(FacilityLayer)
-class FacilityLayerAdmin(admin.ModelAdmin):
+class FacilityLayerAdmin(AdminOnly, admin.ModelAdmin):
     """Point layers."""
 
     list_display = ("name", "key")
 
 
 @admin.register(Facility)
-class FacilityAdmin(admin.ModelAdmin):
+class FacilityAdmin(AdminOnly, admin.ModelAdmin):
     """Facilities."""
 
     list_display = ("name", "layer", "capacity", "address")

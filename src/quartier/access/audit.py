@@ -1,0 +1,56 @@
+"""Writing the audit log (Protokoll): one call per audited action.
+
+The current request (for the user and the client address) is remembered by
+:class:`quartier.access.middleware.RequestContextMiddleware`, so code deep in
+the read layer or in signal handlers can record without passing it around.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+current_request: contextvars.ContextVar = contextvars.ContextVar("quartier_request", default=None)
+
+
+def client_ip(request) -> str | None:
+    """The client's address; X-Forwarded-For only when the operator trusts a proxy."""
+    if request is None:
+        return None
+    if getattr(settings, "QUARTIER_TRUST_PROXY", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(action: str, target: str = "", *, user=None, request=None, **details) -> None:
+    """Append one entry; never lets an audit problem break the user's action silently."""
+    from quartier.access.models import AuditEntry
+
+    request = request or current_request.get()
+    if user is None and request is not None:
+        user = getattr(request, "user", None)
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    AuditEntry.objects.create(
+        action=action,
+        target=str(target)[:300],
+        user=user if signed_in else None,
+        username=(user.get_username() if signed_in else details.pop("username", "")) or "",
+        details=details,
+        ip=client_ip(request),
+    )
+
+
+def record_once(key: tuple, action: str, target: str = "", **details) -> None:
+    """Record at most once per request for ``key`` (e.g. viewing confidential values)."""
+    request = current_request.get()
+    if request is not None:
+        seen = request.__dict__.setdefault("_quartier_audited", set())
+        if key in seen:
+            return
+        seen.add(key)
+    record(action, target, request=request, **details)

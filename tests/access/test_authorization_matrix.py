@@ -1,0 +1,204 @@
+"""Every URL of the project × every role × public, internal and restricted indicators.
+
+The URL patterns are enumerated from the resolver, so routes added later are
+covered automatically. Marker values are planted first: a restricted and an
+internal count get a unique number, and a public count gets a unique number
+that disclosure control must hide. No role may receive what it must not see.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from quartier.imports.models import ImportJob
+from quartier.indicators.batches import create_batch, write_values
+from quartier.indicators.models import ImportBatch, Indicator
+from quartier.spatial.models import Area
+
+pytestmark = pytest.mark.django_db
+P = date(2024, 12, 31)
+SECRET_RESTRICTED = 987654  # hze_faelle (restricted to the Jugendamt)
+SECRET_INTERNAL = 876543  # esu_uebergewicht (internal)
+SECRET_SUPPRESSED = 765432  # arbeitslose (public, but every value is secret by its threshold)
+CASES = {
+    "public": "kinderarmut",
+    "internal": "quote_uebergewicht",
+    "restricted": "hze_quote",
+}
+
+
+def patterns(resolver=None, prefix=""):
+    """(route template, pattern name) of every URL pattern, admin included."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from patterns(entry, route)
+        elif isinstance(entry, URLPattern):
+            yield route, entry.name
+
+
+def concrete(route: str, key: str, ids: dict) -> str:
+    """A URL for a route template: converters filled with real objects of the test."""
+    fills = {
+        "key": key,
+        "level": "stadtteil",
+        "code": "011",
+        "layer": "kitas",
+        "app_label": "indicators",
+        "object_id": str(ids["indicator"]),
+        "url": "x",
+    }
+
+    def fill(match):
+        conv, name = match.group(1), match.group(2)
+        if conv == "uuid":
+            return str(ids["job"])
+        if conv == "int":
+            return str(ids["batch"])
+        return fills.get(name, "x")
+
+    url = re.sub(
+        r"<(?:(\w+):)?(\w+)>",
+        lambda m: fill(m) if m.group(1) else fills.get(m.group(2), "x"),
+        route,
+    )
+    url = re.sub(
+        r"\^|\$|\\Z|\(\?P<(\w+)>[^)]*\)",
+        lambda m: fills.get(m.group(1) or "", "x") if m.group(1) else "",
+        url,
+    )
+    url = "/" + url.replace("\\", "")
+    query = f"indikator={key}&ebene=stadtteil&stichtag={P.isoformat()}"
+    return f"{url}?{query}"
+
+
+@pytest.fixture
+def planted(users):
+    def plant(key, value, code="01", level="stadtbezirk"):
+        area = Area.objects.get(level__key=level, code=code)
+        write_values(
+            create_batch(f"marker-{key}"),
+            [(Indicator.objects.get(key=key).pk, area.pk, P, float(value), "")],
+        )
+
+    plant("hze_faelle", SECRET_RESTRICTED)
+    plant("esu_uebergewicht", SECRET_INTERNAL)
+    Indicator.objects.filter(key="arbeitslose").update(min_count=10_000_000)
+    plant("arbeitslose", SECRET_SUPPRESSED)
+    job = ImportJob.objects.create(
+        kind=ImportJob.Kind.TABLE, source_name="x.csv", created_by=users["steward"]
+    )
+    return {
+        "job": job.pk,
+        "batch": ImportBatch.objects.order_by("-pk").first().pk,
+        "indicator": Indicator.objects.get(key="hze_quote").pk,
+    }
+
+
+def forms(number: int) -> set[str]:
+    """How a number may appear in a page or file."""
+    return {str(number), f"{number:,}".replace(",", "."), f"{number:,}"}
+
+
+def leaked(body: str, secrets: set[str]) -> set[str]:
+    return {s for s in secrets if re.search(rf"(?<![\d.,]){re.escape(s)}(?![\d])", body)}
+
+
+ALLOWED = {  # role → what it may see
+    "anonymous": {"public"},
+    "analyst": {"public", "internal"},
+    "steward": {"public", "internal", "restricted"},  # a data steward of the Jugendamt
+    "admin": {"public", "internal", "restricted"},
+}
+
+
+def admin_urls(ids) -> list[str]:
+    urls = [reverse("admin:index")]
+    for model in admin.site._registry:
+        meta = model._meta
+        urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        obj = model.objects.order_by("pk").first()
+        if obj is not None:
+            urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk]))
+    urls.append(reverse("admin:access_auditentry_export"))
+    return urls
+
+
+def test_no_route_gives_any_role_what_it_must_not_see(client, users, planted):
+    routes = [(r, n) for r, n in patterns() if not r.startswith("admin/")]
+    assert len(routes) >= 30
+    names = {kind: Indicator.objects.get(key=key).name for kind, key in CASES.items()}
+    requested = 0
+    for role, user in users.items():
+        client.logout()
+        if role != "anonymous":
+            client.force_login(user)
+        allowed = ALLOWED[role]
+        secrets = set()
+        if "restricted" not in allowed:
+            secrets |= forms(SECRET_RESTRICTED)
+        if "internal" not in allowed:
+            secrets |= forms(SECRET_INTERNAL)
+        if role != "admin":  # arbeitslose belongs to the Sozialamt: only admins see it unhidden
+            secrets |= forms(SECRET_SUPPRESSED)
+        hidden_names = {names[kind] for kind in CASES if kind not in allowed}
+        for kind, key in CASES.items():
+            urls = [concrete(route, key, planted) for route, _name in routes]
+            urls += [
+                concrete(route, k, planted)
+                for route, _n in routes
+                if "<slug:key>" in route
+                for k in ("hze_faelle", "esu_uebergewicht", "arbeitslose")
+            ]
+            urls += admin_urls(planted)
+            for url in urls:
+                response = client.get(url)
+                requested += 1
+                assert response.status_code < 500, (role, url, response.status_code)
+                if response.get("Content-Encoding") or not response.get(
+                    "Content-Type", ""
+                ).startswith(("text/", "application/json")):
+                    continue
+                body = (
+                    b"".join(response).decode("utf-8", "replace")
+                    if response.streaming
+                    else response.content.decode("utf-8", "replace")
+                )
+                assert not leaked(body, secrets), (role, url, leaked(body, secrets))
+                for name in hidden_names:
+                    assert name not in body, (role, kind, url, name)
+    assert requested > 400
+
+
+def test_every_route_is_enumerated():
+    """New routes show up here without anyone adding them to the test."""
+    names = {name for _route, name in patterns()}
+    for expected in [
+        "home",
+        "map",
+        "values",
+        "table_csv",
+        "profile",
+        "compare",
+        "start",
+        "table_upload",
+        "microdata_upload",
+        "batches",
+        "imprint",
+    ]:
+        assert expected in names
+
+
+def test_owner_steward_and_admin_see_the_planted_values(client, users, planted):
+    client.force_login(users["admin"])
+    text = client.get("/tabelle/?indikator=arbeitslose&ebene=stadtbezirk&stichtag=2024-12-31")
+    assert "765.432" in text.content.decode() and "Vertraulich" in text.content.decode()
+    client.force_login(users["steward"])
+    html = client.get("/tabelle/?indikator=hze_faelle&ebene=stadtbezirk&stichtag=2024-12-31")
+    assert "987.654" in html.content.decode()
