@@ -236,9 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
     rb.add_argument("batch", type=int, help="Nummer des Importlaufs")
     rb.set_defaults(func=cmd_rollback)
 
+    from quartier.cli_analysis import add_parsers as add_analysis
     from quartier.cli_import import add_parsers
 
     add_parsers(sub)
+    add_analysis(sub)
     return parser
 
 

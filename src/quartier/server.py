@@ -31,12 +31,14 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def warm_up() -> None:
-    """Pay one-off costs (numba compilation inside mapclassify) before the first request."""
+    """Pay one-off costs (numba compilation in mapclassify and esda) before requests do."""
     import numpy as np
 
+    from quartier.core.autocorrelation import warm_up as warm_up_lisa
     from quartier.core.classification import classify
 
     classify(np.arange(20, dtype=float), "natural_breaks", 3)
+    warm_up_lisa()
 
 
 def serve(sock: socket.socket, threads: int = 8) -> None:

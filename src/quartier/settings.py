@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "quartier.indicators",
     "quartier.explorer",
     "quartier.imports",
+    "quartier.analysis",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ from django.views.i18n import JavaScriptCatalog
 urlpatterns = [
     path("", include("quartier.explorer.urls")),
     path("import/", include("quartier.imports.urls")),
+    path("analysen/", include("quartier.analysis.urls")),
     path(
         "anmelden/",
         auth_views.LoginView.as_view(

@@ -77,9 +77,16 @@ def test_berlin_levels_and_mss_through_the_cli(cli_env, tmp_path):
     )
     mapping = json.loads(inspect[inspect.index("{") :])
     assert mapping["key_column"] == "PLR_ID" and mapping["level"] == "planungsraum"
-    mapping["columns"] = {"S4": "kinderarmut_mss"}
+    columns = ["S1", "S3", "S4", "D1", "D3", "D4"]
+    mapping["columns"] = {c: f"mss_{c.lower()}" for c in columns}
     mapping["new_indicators"] = [
-        {"key": "kinderarmut_mss", "name": "Kinderarmut", "unit": "%", "kind": "rate"}
+        {
+            "key": f"mss_{c.lower()}",
+            "name": c,
+            "kind": "other",
+            "unit": "%" if c[0] == "S" else "Prozentpunkte",
+        }
+        for c in columns
     ]
     mapping["period_column"] = "ZEIT"
     path = tmp_path / "mss.json"
@@ -91,9 +98,26 @@ def test_berlin_levels_and_mss_through_the_cli(cli_env, tmp_path):
     assert refused.returncode == 1 and "--accept-warnings" in refused.stdout
     out = ok(quartier("import", "table", csv, "--mapping", path, "--accept-warnings", env=cli_env))
     batch = re.search(r"Importlauf (\d+): (\d+) neue", out)
-    assert int(batch.group(2)) == 536  # 542 Planungsräume minus 6 with −9999
+    assert int(batch.group(2)) == 6 * 536  # 542 Planungsräume minus 6 with −9999
+    # the MSS preset in one command; the six "ungültig" Planungsräume take no part
+    args = [f"--{c.lower()}=mss_{c.lower()}" for c in columns]
+    out = ok(
+        quartier(
+            "analyse",
+            "mss",
+            "--level",
+            "planungsraum",
+            "--period",
+            "2020-12-31",
+            *args,
+            env=cli_env,
+        )
+    )
+    counts = dict(re.findall(r"(\d[+/-]+): (\d+)", out))
+    assert len(counts) == 12 and sum(map(int, counts.values())) == 536
+    assert "mss_mss_gesamt" in out
     out = ok(quartier("rollback", batch.group(1), env=cli_env))
-    assert "536 Werte entfernt" in out
+    assert f"{6 * 536} Werte entfernt" in out
 
     population = (
         DATA / "berlin-einwohner-plr-2024" / "berlin-lor-population-2024-02-t2-planning-areas.csv"

@@ -67,7 +67,8 @@ def filter_visible(queryset: QuerySet, user) -> QuerySet:
     allowed = Indicator.objects.filter(visibility_filter(user)).values("id")
     for part in ("numerator", "denominator", "weight"):
         visible = visible.exclude(Q(**{f"{part}__isnull": False}) & ~Q(**{f"{part}__in": allowed}))
-    return visible
+    # Indices and other analysis results: every input must be visible too.
+    return visible.exclude(derived_from__in=Indicator.objects.exclude(id__in=allowed))
 
 
 def may_see_unsuppressed(user, indicator) -> bool:

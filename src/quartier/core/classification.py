@@ -136,3 +136,15 @@ def _uppers(y, method, k, manual_breaks, sd_multiples) -> list[float]:
     bottom = float(y.min())
     uppers = sorted({float(b) for b in bins if bottom <= b < top})
     return [*uppers, top]
+
+
+def classify_categories(values: np.ndarray, codes: list[float]) -> Classification:
+    """One class per category code (for types and index classes); other values get -1."""
+    values = np.asarray(values, dtype=np.float64)
+    codes = [float(c) for c in codes]
+    classes = np.full(values.size, -1, dtype=np.int16)
+    for i, code in enumerate(codes):
+        classes[values == code] = i
+    counts = [int((classes == i).sum()) for i in range(len(codes))]
+    lower = codes[0] if codes else None
+    return Classification("categories", lower, codes, classes, counts)

@@ -17,6 +17,7 @@ from quartier.core.classification import (
     Classification,
     ClassificationError,
     classify,
+    classify_categories,
 )
 from quartier.errors import QuartierError
 from quartier.indicators import readlayer
@@ -173,6 +174,8 @@ def compute_view(user, view: MapView) -> MapResult:
         status = np.where((status == readlayer.OK) & np.isnan(old), readlayer.MISSING, status)
         city_before = readlayer.total_value(user, ind, view.compare)
         city = None if city is None or city_before is None else city - city_before
+    if ind.categories and not view.compare:
+        return _categorical(view, current, values, status, city)
     try:
         classification = classify(
             values,
@@ -205,6 +208,26 @@ def _aligned(before, current) -> np.ndarray:
     where = positions_of(current.area_ids, before.area_ids)
     shown = np.where(before.status == readlayer.OK, before.values, np.nan)
     return np.where(where >= 0, shown[np.clip(where, 0, None)], np.nan)
+
+
+def _categorical(view: MapView, current, values, status, city) -> MapResult:
+    """Types and index classes: one legend entry per category, in the categories' order."""
+    categories = view.indicator.categories
+    classification = classify_categories(values, [c["code"] for c in categories])
+    fallback = palettes.sequential(len(categories), view.indicator.polarity, view.palette or None)
+    colours = [c.get("colour") or fallback[i] for i, c in enumerate(categories)]
+    return MapResult(
+        view,
+        current.codes,
+        current.names,
+        values,
+        status,
+        classification,
+        colours,
+        city,
+        current.source_level,
+        current.confidential,
+    )
 
 
 def _aligned_status(before, current) -> np.ndarray:

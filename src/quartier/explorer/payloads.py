@@ -42,6 +42,7 @@ def values_payload(result: MapResult, geometry_version: str) -> dict:
             "unit": result.change_unit,
             "decimals": decimals,
             "polarity": ind.polarity,
+            "categorical": bool(ind.categories),
             "source": ind.source,
         },
         "level": {"key": view.level.key, "name": view.level.name},
@@ -54,7 +55,13 @@ def values_payload(result: MapResult, geometry_version: str) -> dict:
         "status": "" if (status == readlayer.OK).all() else "".join(map(str, status.tolist())),
         "classes": "".join("-" if c < 0 else str(c) for c in classes.tolist()),
         "legend": [
-            {"lower": lower, "upper": upper, "count": count, "colour": colour}
+            {
+                "lower": lower,
+                "upper": upper,
+                "count": count,
+                "colour": colour,
+                "label": ind.category_label(upper) if ind.categories else None,
+            }
             for (lower, upper), count, colour in zip(
                 result.classification.bounds(),
                 result.classification.counts,

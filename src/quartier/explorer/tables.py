@@ -70,9 +70,12 @@ def table_rows(result: MapResult, sort: str = "rang") -> list[TableRow]:
     return rows
 
 
-def _cell(value: float | None, status: int, decimals: int, german: bool) -> str:
+def _cell(value: float | None, status: int, decimals: int, german: bool, indicator=None) -> str:
     if status == readlayer.SUPPRESSED:
         return "."  # as in official statistics: unknown or secret
+    label = indicator.category_label(value) if indicator is not None else None
+    if label is not None:
+        return label
     value = round_half_up(value, decimals)
     if value is None:
         return ""
@@ -100,7 +103,7 @@ def table_csv(result: MapResult, german: bool) -> str:
             [
                 row.code,
                 _safe(row.name),
-                _cell(row.value, row.status, ind.decimals, german),
+                _cell(row.value, row.status, ind.decimals, german, ind),
                 row.rank or "",
                 _cell(row.deviation, row.status, ind.decimals, german),
             ]

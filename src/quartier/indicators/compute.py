@@ -81,7 +81,8 @@ def compute(index: AreaIndex, indicator: Indicator, level: Level, period: date) 
     roles = parts(indicator)
     data = store.stored(index, stored_ids(indicator), [period])
     by_role = {name: (data[(p.id, period)] if p else None) for name, p in roles.items()}
-    main = by_role.get("numerator") or by_role["value"]
+    # A rate is located by its numerator (an empty dict when the period has no data).
+    main = by_role["numerator"] if "numerator" in by_role else by_role["value"]
     target = index.valid_positions(level, period)
     for source in [level, *index.finer_levels(level)]:
         if source.id not in main:

@@ -114,6 +114,27 @@ class Indicator(models.Model):
     decimals = models.PositiveSmallIntegerField(_("Nachkommastellen"), default=0)
     reference_note = models.CharField(_("Hinweis zum Stichtag"), max_length=200, blank=True)
     sort_order = models.PositiveIntegerField(_("Sortierung"), default=0)
+    categories = models.JSONField(
+        _("Kategorien"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Für Klassen und Typen: Liste von {code, label, colour}; die Werte sind Codes."
+        ),
+    )
+    definition = models.JSONField(
+        _("Berechnung"),
+        default=dict,
+        blank=True,
+        help_text=_("Für berechnete Indikatoren (Indizes, Typologien …): wie sie entstanden sind."),
+    )
+    derived_from = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="derivatives",
+        verbose_name=_("berechnet aus"),
+    )
     key_figure = models.BooleanField(
         _("Kennzahl"),
         default=False,
@@ -127,6 +148,13 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def category_label(self, value) -> str | None:
+        """The label of a category code (None if the indicator has no categories)."""
+        for category in self.categories or []:
+            if value is not None and float(category["code"]) == float(value):
+                return category["label"]
+        return None
 
     @property
     def is_computed(self) -> bool:

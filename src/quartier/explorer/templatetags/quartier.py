@@ -42,3 +42,13 @@ def signed(value, decimals=0):
 def km2(value):
     """Square metres as square kilometres with two decimals."""
     return number(value / 1e6, 2) if value is not None else "–"
+
+
+@register.simple_tag
+def shown(value, indicator, decimals=None):
+    """A value as users read it: the category label for types and classes, else the number."""
+    if indicator is not None and getattr(indicator, "categories", None):
+        label = indicator.category_label(value)
+        if label is not None:
+            return label
+    return number(value, indicator.decimals if decimals is None else decimals)

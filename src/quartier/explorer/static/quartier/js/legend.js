@@ -10,6 +10,7 @@ function swatch(colour, extraClass = "") {
 }
 
 export function classLabel(entry, index, decimals, unit) {
+  if (entry.label) return entry.label;  // a category (type, index class)
   const upper = formatNumber(entry.upper, decimals);
   if (index === 0) {
     const lower = formatNumber(entry.lower, decimals);

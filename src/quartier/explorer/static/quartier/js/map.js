@@ -220,7 +220,9 @@ function tooltipFor(i) {
   let shown;
   if (status === "2") shown = `• ${gettext("geheim (zu kleine Fallzahl)")}`;
   else if (values.values[i] === null) shown = gettext("keine Daten");
-  else shown = withUnit(formatNumber(values.values[i], decimals, signed), unit);
+  else if (values.indicator.categorical && values.classes[i] !== "-") {
+    shown = values.legend[Number(values.classes[i])].label;
+  } else shown = withUnit(formatNumber(values.values[i], decimals, signed), unit);
   const city = values.city === null ? "–" : withUnit(formatNumber(values.city, decimals, signed), unit);
   const div = document.createElement("div");
   const strong = document.createElement("strong");
