@@ -54,3 +54,20 @@ def users(db):
         "steward": steward,
         "admin": User.objects.create_user("boss", password="x" * 12, role=Role.ADMIN),
     }
+
+
+@pytest.fixture
+def direct_wsgi():
+    """Allow calling the WSGI app directly (schemathesis) inside a test's transaction.
+
+    Django closes the database connection at the end of every request; the test
+    client switches that off, and so does this fixture for direct WSGI calls.
+    """
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

@@ -36,6 +36,12 @@ INSTALLED_APPS = [
     "quartier.explorer",
     "quartier.imports",
     "quartier.analysis",
+    "quartier.exports",
+    "quartier.ogc",
+    "quartier.api",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -47,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "quartier.access.middleware.TokenAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "quartier.access.middleware.RequestContextMiddleware",
@@ -137,6 +144,35 @@ if CONFIG.trust_proxy:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 QUARTIER_TRUST_PROXY = CONFIG.trust_proxy
 X_FRAME_OPTIONS = "DENY"
+
+# The REST API (/api/v1/): read-only JSON; the caller is whoever the middleware
+# found (session or personal token), and visibility is decided in the read layer.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["quartier.api.auth.MiddlewareAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "quartier.api.errors.handle",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Quartier API",
+    "DESCRIPTION": (
+        "Kleinräumige Daten der integrierten Sozialplanung: Raumebenen, Gebiete, Indikatoren,"
+        " Werte, Steckbriefe, Analysen und Exporte. Es gelten dieselben Rechte und dieselbe"
+        " Geheimhaltung wie in der Oberfläche; ohne Anmeldung nur öffentliche Indikatoren."
+        " Zugangsschlüssel unter /schnittstellen/."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the sidecar package: no CDN, and the split view has no inline script.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVERS": [{"url": "/"}],
+}
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,10 @@ urlpatterns = [
     path("", include("quartier.explorer.urls")),
     path("import/", include("quartier.imports.urls")),
     path("analysen/", include("quartier.analysis.urls")),
+    path("export/", include("quartier.exports.urls")),
+    path("ogc/", include("quartier.ogc.urls")),
+    path("api/v1/", include("quartier.api.urls")),
+    path("schnittstellen/", include("quartier.access.urls")),
     path(
         "anmelden/",
         auth_views.LoginView.as_view(

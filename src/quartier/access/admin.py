@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from quartier.access.adminperms import AdminOnly
 from quartier.access.audit import record
-from quartier.access.models import AuditEntry, Unit, User
+from quartier.access.models import ApiToken, AuditEntry, Unit, User
 from quartier.access.rights import is_admin
+from quartier.exports.formulas import neutralise
 
 admin.site.site_header = _("Quartier – Verwaltung")
 admin.site.site_title = _("Quartier")
@@ -41,6 +42,33 @@ class QuartierUserAdmin(AdminOnly, UserAdmin):
     add_fieldsets = ((None, {"fields": ("username", "password1", "password2", "role", "units")}),)
     readonly_fields = ("last_login", "date_joined")
     filter_horizontal = ("units",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AdminOnly, admin.ModelAdmin):
+    """Everyone's access tokens: administrators can see and revoke them, never read secrets."""
+
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "user__username")
+    readonly_fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request, *args):
+        """Tokens are created by their owner (the secret is shown only to them)."""
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        """Revoke instead: the record stays for the audit trail."""
+        return False
+
+    @admin.action(description=_("Ausgewählte Zugangsschlüssel widerrufen"))
+    def revoke(self, request, queryset):
+        """Revoke the selected tokens."""
+        from quartier.access.tokens import revoke_token
+
+        for token in queryset.select_related("user"):
+            revoke_token(token)
 
 
 @admin.register(AuditEntry)
@@ -109,8 +137,8 @@ def audit_csv(entries) -> HttpResponse:
                 e.at.isoformat(),
                 e.username,
                 e.get_action_display(),
-                _neutral(e.target),
-                _neutral(json.dumps(e.details, ensure_ascii=False)),
+                neutralise(e.target),
+                neutralise(json.dumps(e.details, ensure_ascii=False)),
                 e.ip or "",
             ]
         )
@@ -118,8 +146,3 @@ def audit_csv(entries) -> HttpResponse:
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="protokoll.csv"'
     return response
-
-
-def _neutral(text: str) -> str:
-    """No spreadsheet formulas from user-controlled text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
 
 from quartier.access.audit import current_request
 
@@ -38,6 +41,64 @@ class RequestContextMiddleware:
             current_request.reset(token)
 
 
+# Machine interfaces: tokens are accepted here, and they answer 401 instead of a login page.
+MACHINE_PREFIXES = ("/api/", "/ogc/", "/export/datei/")
+AUTHENTICATE = 'Bearer realm="Quartier"'
+
+
+def _unauthorized(message: str) -> JsonResponse:
+    response = JsonResponse({"code": "NotAuthorized", "description": message}, status=401)
+    response["WWW-Authenticate"] = AUTHENTICATE
+    return response
+
+
+def presented_secret(request) -> str | None:
+    """The token in ``Authorization`` (Bearer/Token, or Basic with the token as password)."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.partition(" ")
+    scheme, value = scheme.lower(), value.strip()
+    if scheme in ("bearer", "token"):
+        return value
+    if scheme == "basic":
+        # QGIS and GDAL offer Basic authentication: any user name, the token as password.
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
+        return decoded.partition(":")[2]
+    return None
+
+
+class TokenAuthenticationMiddleware:
+    """Scripts and GIS clients sign in with a personal token on the machine interfaces.
+
+    Runs after Django's AuthenticationMiddleware. A presented but invalid token is
+    refused outright (401) rather than silently treated as anonymous, so a
+    script with a revoked token fails loudly instead of getting public data only.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        """Replace the (session) user by the token's user when a token is presented."""
+        if request.path.startswith(MACHINE_PREFIXES):
+            secret = presented_secret(request)
+            if secret is not None:
+                from quartier.access.tokens import user_for_secret
+
+                user = user_for_secret(secret)
+                if user is None:
+                    return _unauthorized(
+                        "Zugangsschlüssel ungültig oder widerrufen. / Invalid or revoked token."
+                    )
+                request.user = user
+                request.token_authenticated = True
+                # No session cookie is involved, so there is nothing to forge.
+                request._dont_enforce_csrf_checks = True
+        return self.get_response(request)
+
+
 class LoginRequiredMiddleware:
     """With QUARTIER_LOGIN_REQUIRED, every page asks for a login (no public portal)."""
 
@@ -51,6 +112,8 @@ class LoginRequiredMiddleware:
             and not request.user.is_authenticated
             and not request.path.startswith(_OPEN_PREFIXES)
         ):
+            if request.path.startswith(MACHINE_PREFIXES):
+                return _unauthorized("Anmeldung erforderlich. / Authentication required.")
             return redirect_to_login(request.get_full_path())
         return self.get_response(request)
 

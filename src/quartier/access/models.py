@@ -74,6 +74,7 @@ class AuditEntry(models.Model):
         EXPORT = "export", _("Export")
         CONFIDENTIAL = "confidential", _("vertrauliche Werte angesehen")
         USER = "user", _("Benutzer geändert")
+        TOKEN = "token", _("Zugangsschlüssel erstellt oder widerrufen")
         ROLE = "role", _("Rolle oder Rechte geändert")
 
     at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
@@ -110,3 +111,47 @@ class AuditEntry(models.Model):
     def delete(self, *args, **kwargs):
         """Entries are never deleted."""
         raise PermissionError("Protokolleinträge können nicht gelöscht werden.")
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    """Tokens that can still be used."""
+
+    def active(self):
+        """Not revoked, and the account still active."""
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A personal access token (Zugangsschlüssel) for scripts, QGIS and other clients.
+
+    Only a SHA-256 hash of the secret is stored; the secret itself is shown once,
+    when the token is created. A token acts with exactly the rights of its user.
+    """
+
+    user = models.ForeignKey(
+        "access.User",
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("Benutzer"),
+    )
+    name = models.CharField(_("Bezeichnung"), max_length=100)
+    prefix = models.CharField(_("Anfang des Schlüssels"), max_length=16)
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("erstellt am"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("zuletzt benutzt"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("widerrufen am"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Zugangsschlüssel")
+        verbose_name_plural = _("Zugangsschlüssel")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        """True while the token may be used."""
+        return self.revoked_at is None and self.user.is_active

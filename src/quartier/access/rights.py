@@ -71,6 +71,57 @@ def filter_visible(queryset: QuerySet, user) -> QuerySet:
     return visible.exclude(derived_from__in=Indicator.objects.exclude(id__in=allowed))
 
 
+def visible_ids(user) -> set[int]:
+    """Ids of the indicators ``user`` may see: the rules of :func:`filter_visible`.
+
+    Evaluated in Python over three small, simple queries, because the nested
+    subqueries of the SQL form cost more to build and compile (~15 ms) than an
+    API request may take. ``tests/access`` checks that both forms always agree.
+    """
+    from quartier.indicators.models import Indicator, Visibility
+
+    rows = list(
+        Indicator.objects.order_by().values_list(
+            "id", "visibility", "owner_id", "numerator_id", "denominator_id", "weight_id"
+        )
+    )
+    if is_admin(user):
+        return {row[0] for row in rows}
+    signed_in = user is not None and user.is_authenticated
+    units = unit_ids(user)
+    shared: dict[int, set[int]] = {}
+    if signed_in and units:
+        pairs = Indicator.shared_with.through.objects.values_list("indicator_id", "unit_id")
+        for indicator_id, unit_id in pairs:
+            shared.setdefault(indicator_id, set()).add(unit_id)
+    allowed = set()
+    for pk, visibility, owner_id, *_parts in rows:
+        if visibility == Visibility.PUBLIC or (
+            signed_in
+            and (
+                visibility == Visibility.INTERNAL
+                or (
+                    visibility == Visibility.RESTRICTED
+                    and (owner_id in units or bool(shared.get(pk, set()) & units))
+                )
+            )
+        ):
+            allowed.add(pk)
+    # Rates, weighted values and analysis results: every input must be visible too.
+    blocked = {
+        source
+        for source, used in Indicator.derived_from.through.objects.values_list(
+            "from_indicator_id", "to_indicator_id"
+        )
+        if used not in allowed
+    }
+    return {
+        pk
+        for pk, _visibility, _owner, *parts in rows
+        if pk in allowed and pk not in blocked and all(p is None or p in allowed for p in parts)
+    }
+
+
 def may_see_unsuppressed(user, indicator) -> bool:
     """True if ``user`` may see values of ``indicator`` before disclosure control.
 

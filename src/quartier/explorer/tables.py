@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from quartier.core.numbers import round_half_up
 from quartier.explorer.mapdata import MapResult
+from quartier.exports.formulas import neutralise
 from quartier.indicators import readlayer
 
 SORT_KEYS = ("rang", "schluessel", "name", "wert", "abweichung")
@@ -83,11 +84,6 @@ def _cell(value: float | None, status: int, decimals: int, german: bool, indicat
     return text.replace(".", ",") if german else text
 
 
-def _safe(text: str) -> str:
-    """Neutralise text that a spreadsheet would run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def table_csv(result: MapResult, german: bool) -> str:
     """CSV text: semicolon and decimal comma for German Excel, else comma and point."""
     view, ind = result.view, result.view.indicator
@@ -96,13 +92,13 @@ def table_csv(result: MapResult, german: bool) -> str:
     unit = f" ({result.change_unit})" if result.change_unit else ""
     label = f"Veränderung {view.compare:%Y}–{view.period:%Y}" if view.compare else ind.name
     writer.writerow(
-        ["Schlüssel", "Gebiet", f"{_safe(label)}{unit}", "Rang", "Abweichung vom Stadtwert"]
+        ["Schlüssel", "Gebiet", f"{neutralise(label)}{unit}", "Rang", "Abweichung vom Stadtwert"]
     )
     for row in table_rows(result, "schluessel"):
         writer.writerow(
             [
                 row.code,
-                _safe(row.name),
+                neutralise(row.name),
                 _cell(row.value, row.status, ind.decimals, german, ind),
                 row.rank or "",
                 _cell(row.deviation, row.status, ind.decimals, german),
@@ -112,6 +108,6 @@ def table_csv(result: MapResult, german: bool) -> str:
     writer.writerow(["Raumebene", view.level.name])
     writer.writerow(["Stichtag", view.period.isoformat()])
     if ind.source:
-        writer.writerow(["Quelle", _safe(ind.source)])
+        writer.writerow(["Quelle", neutralise(ind.source)])
     writer.writerow(["Stadtwert", _cell(result.city, 0, ind.decimals, german)])
     return "\ufeff" + out.getvalue()  # BOM: Excel then reads UTF-8 correctly

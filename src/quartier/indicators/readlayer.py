@@ -14,7 +14,7 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from quartier.access.rights import filter_visible
+from quartier.access.rights import visible_ids
 from quartier.errors import NotFound
 from quartier.indicators import disclosure, store
 from quartier.indicators.compute import (  # noqa: F401  (re-exported for callers)
@@ -34,7 +34,7 @@ from quartier.spatial.models import Level
 
 def visible_indicators(user) -> QuerySet[Indicator]:
     """All indicators ``user`` may see (the catalogue, search, landing page)."""
-    return filter_visible(Indicator.objects.all(), user).select_related(
+    return Indicator.objects.filter(id__in=sorted(visible_ids(user))).select_related(
         "numerator", "denominator", "weight", "owner"
     )
 

@@ -1,0 +1,192 @@
+"""Shapes of the API's responses, for the OpenAPI document.
+
+The views build plain dictionaries (fast for thousands of values); these
+serializers describe them, and schemathesis checks in the tests that every
+response matches its description.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from quartier.indicators.models import Kind, Polarity, Topic, Visibility
+
+STATUS_CHOICES = ["ok", "missing", "suppressed"]
+
+
+def paged(item: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
+    """A serializer for a page of ``item``: count, next, previous, results."""
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "count": serializers.IntegerField(min_value=0),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item(many=True),
+            "__doc__": f"A page of {item.__name__.removesuffix('Serializer')} entries.",
+        },
+    )
+
+
+class UserSerializer(serializers.Serializer):
+    """Who the API takes the caller to be."""
+
+    authenticated = serializers.BooleanField()
+    username = serializers.CharField(allow_null=True)
+    role = serializers.CharField(allow_null=True)
+    units = serializers.ListField(child=serializers.CharField())
+    via_token = serializers.BooleanField()
+
+
+class LevelSerializer(serializers.Serializer):
+    """A level (Raumebene)."""
+
+    key = serializers.CharField()
+    name = serializers.CharField()
+    order = serializers.IntegerField()
+    parent = serializers.CharField(allow_null=True, help_text="key of the next coarser level")
+    description = serializers.CharField(allow_blank=True)
+    area_count = serializers.IntegerField(help_text="areas currently valid")
+
+
+class AreaRefSerializer(serializers.Serializer):
+    """A reference to an area."""
+
+    level = serializers.CharField()
+    code = serializers.CharField()
+
+
+class AreaSerializer(serializers.Serializer):
+    """An area (Raumeinheit); geometry as GeoJSON in WGS 84 (lon/lat) when asked for."""
+
+    level = serializers.CharField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    parent = AreaRefSerializer(allow_null=True)
+    area_m2 = serializers.FloatField()
+    valid_from = serializers.DateField(allow_null=True)
+    valid_to = serializers.DateField(allow_null=True, help_text="exclusive")
+    bbox = serializers.ListField(
+        child=serializers.FloatField(), min_length=4, max_length=4, help_text="lon/lat"
+    )
+    geometry = serializers.DictField(required=False, help_text="GeoJSON geometry (EPSG:4326)")
+
+
+class CategorySerializer(serializers.Serializer):
+    """One category of a class or type indicator."""
+
+    code = serializers.FloatField()
+    label = serializers.CharField()
+    colour = serializers.CharField(required=False)
+
+
+class IndicatorSerializer(serializers.Serializer):
+    """Catalogue metadata of an indicator."""
+
+    key = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    unit = serializers.CharField(allow_blank=True)
+    topic = serializers.ChoiceField(choices=Topic.values)
+    topic_label = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.values)
+    polarity = serializers.ChoiceField(choices=Polarity.values)
+    numerator = serializers.CharField(allow_null=True)
+    denominator = serializers.CharField(allow_null=True)
+    factor = serializers.FloatField(allow_null=True)
+    source = serializers.CharField(allow_blank=True)
+    owner = serializers.CharField(allow_null=True)
+    visibility = serializers.ChoiceField(choices=Visibility.values)
+    decimals = serializers.IntegerField()
+    reference_note = serializers.CharField(allow_blank=True)
+    min_count = serializers.IntegerField()
+    min_denominator = serializers.IntegerField()
+    categories = CategorySerializer(many=True)
+    derived_from = serializers.ListField(child=serializers.CharField())
+    definition = serializers.DictField()
+    periods = serializers.ListField(child=serializers.DateField())
+
+
+class ValueSerializer(serializers.Serializer):
+    """One value in long format: indicator × area × period."""
+
+    indicator = serializers.CharField()
+    level = serializers.CharField()
+    area = serializers.CharField(help_text="area code")
+    name = serializers.CharField(help_text="area name")
+    period = serializers.DateField()
+    value = serializers.FloatField(allow_null=True)
+    status = serializers.ChoiceField(
+        choices=STATUS_CHOICES, help_text="suppressed = geheim (disclosure control)"
+    )
+
+
+class ValuePageSerializer(paged(ValueSerializer, "ValuePageBase")):
+    """A page of values; ``confidential`` when it holds values others see suppressed."""
+
+    confidential = serializers.BooleanField()
+
+
+class SeriesPointSerializer(serializers.Serializer):
+    """One period of a time series."""
+
+    period = serializers.DateField()
+    value = serializers.FloatField(allow_null=True)
+
+
+class ProfileRowSerializer(serializers.Serializer):
+    """One indicator of an area profile."""
+
+    indicator = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.CharField(allow_blank=True)
+    topic = serializers.ChoiceField(choices=Topic.values)
+    period = serializers.DateField()
+    value = serializers.FloatField(allow_null=True)
+    status = serializers.ChoiceField(choices=STATUS_CHOICES)
+    parent_value = serializers.FloatField(allow_null=True)
+    city_value = serializers.FloatField(allow_null=True)
+    deviation = serializers.FloatField(allow_null=True, help_text="value − city (not for counts)")
+    rank = serializers.IntegerField(allow_null=True, help_text="1 = highest value")
+    rank_of = serializers.IntegerField()
+    change = serializers.FloatField(allow_null=True)
+    change_since = serializers.DateField(allow_null=True)
+    confidential = serializers.BooleanField()
+    series = SeriesPointSerializer(many=True)
+
+
+class ProfileSerializer(serializers.Serializer):
+    """The profile (Steckbrief) of an area."""
+
+    area = AreaSerializer()
+    indicators = ProfileRowSerializer(many=True)
+
+
+class AnalysisSerializer(serializers.Serializer):
+    """A stored analysis and the derived indicators it produced."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.CharField()
+    period = serializers.DateField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField(allow_null=True)
+    definition = serializers.DictField()
+    outputs = serializers.ListField(
+        child=serializers.CharField(), help_text="indicator keys; values via /values/"
+    )
+
+
+class AnalysisDetailSerializer(AnalysisSerializer):
+    """An analysis with its result summary (e.g. Moran's I, cluster profiles, matrix)."""
+
+    result = serializers.DictField()
+
+
+LevelPageSerializer = paged(LevelSerializer, "LevelPage")
+AreaPageSerializer = paged(AreaSerializer, "AreaPage")
+IndicatorPageSerializer = paged(IndicatorSerializer, "IndicatorPage")
+AnalysisPageSerializer = paged(AnalysisSerializer, "AnalysisPage")

@@ -1,0 +1,1 @@
+"""Exports of indicator values: CSV, XLSX, GeoJSON, GeoPackage — always through the read layer."""
