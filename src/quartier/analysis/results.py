@@ -16,6 +16,7 @@ import numpy as np
 from django.db import transaction
 from django.utils.text import slugify
 
+from quartier.analysis.models import Analysis
 from quartier.errors import QuartierError
 from quartier.indicators import readlayer
 from quartier.indicators.batches import create_batch, write_values
@@ -193,3 +194,26 @@ def store_outputs(
             stored.append(indicator)
         write_values(batch, rows)
     return stored
+
+
+def categories(labels: list[str], colours: list[str] | None = None) -> list[dict]:
+    """Category entries (code 1…n, label, optional colour) of a class or type indicator."""
+    return [
+        {"code": i + 1, "label": label, **({"colour": colours[i]} if colours else {})}
+        for i, label in enumerate(labels)
+    ]
+
+
+def save_analysis(user, kind, name, level, period, definition, result, outputs) -> Analysis:
+    """Store one run of an analysis with the derived indicators it produced."""
+    analysis = Analysis.objects.create(
+        kind=kind,
+        name=name,
+        level=level,
+        period=period,
+        definition=definition,
+        result=result,
+        created_by=user if user.is_authenticated else None,
+    )
+    analysis.outputs.set(outputs)
+    return analysis

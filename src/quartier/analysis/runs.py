@@ -7,14 +7,17 @@ from datetime import date
 
 import numpy as np
 
+from quartier.analysis.describe import describe_index
 from quartier.analysis.models import Analysis
 from quartier.analysis.results import (
     Output,
+    categories,
     load_changes,
     load_inputs,
-    series_inputs,
+    save_analysis,
     store_outputs,
 )
+from quartier.analysis.runs_series import run_need, run_segregation
 from quartier.errors import QuartierError
 
 QUADRANTS = [
@@ -24,27 +27,6 @@ QUADRANTS = [
     ("LH", "Ausreißer: niedrig, umgeben von hoch", "#92c5de"),
     ("ns", "nicht signifikant", "#f0f0f0"),
 ]
-
-
-def _categories(labels: list[str], colours: list[str] | None = None) -> list[dict]:
-    return [
-        {"code": i + 1, "label": label, **({"colour": colours[i]} if colours else {})}
-        for i, label in enumerate(labels)
-    ]
-
-
-def _save(user, kind, name, level, period, definition, result, outputs) -> Analysis:
-    analysis = Analysis.objects.create(
-        kind=kind,
-        name=name,
-        level=level,
-        period=period,
-        definition=definition,
-        result=result,
-        created_by=user if user.is_authenticated else None,
-    )
-    analysis.outputs.set(outputs)
-    return analysis
 
 
 def run_index(user, name: str, level_key: str, period: date, spec_json: dict) -> Analysis:
@@ -96,14 +78,14 @@ def run_index(user, name: str, level_key: str, period: date, spec_json: dict) ->
                 f"{name} (Klasse)",
                 np.where(result.classes > 0, result.classes, np.nan),
                 decimals=0,
-                categories=_categories(labels),
+                categories=categories(labels),
                 polarity="worse",
             ),
         ],
         definition,
     )
     counts = {label: int((result.classes == i + 1).sum()) for i, label in enumerate(labels)}
-    return _save(
+    return save_analysis(
         user,
         Analysis.Kind.INDEX,
         name,
@@ -183,7 +165,7 @@ def run_mss(user, name: str, level_key: str, period: date, keys: dict[str, str])
                 f"{name}: Status (Klasse)",
                 np.where(status.classes > 0, status.classes, np.nan),
                 decimals=0,
-                categories=_categories(list(mss.STATUS_LABELS)),
+                categories=categories(list(mss.STATUS_LABELS)),
                 polarity="worse",
             ),
             Output("dynamik", f"{name}: Dynamik-Index", dynamic.score, polarity="worse"),
@@ -192,7 +174,7 @@ def run_mss(user, name: str, level_key: str, period: date, keys: dict[str, str])
                 f"{name}: Dynamik (Klasse)",
                 np.where(dynamic.classes > 0, dynamic.classes, np.nan),
                 decimals=0,
-                categories=_categories(list(mss.DYNAMIC_LABELS)),
+                categories=categories(list(mss.DYNAMIC_LABELS)),
                 polarity="worse",
             ),
             Output(
@@ -200,7 +182,7 @@ def run_mss(user, name: str, level_key: str, period: date, keys: dict[str, str])
                 f"{name}: Status/Dynamik-Index",
                 combined_values,
                 decimals=0,
-                categories=_categories(list(mss.COMBINED_CODES)),
+                categories=categories(list(mss.COMBINED_CODES)),
                 polarity="worse",
             ),
         ],
@@ -210,7 +192,7 @@ def run_mss(user, name: str, level_key: str, period: date, keys: dict[str, str])
     for code, area_code, area_name in zip(codes, inputs.codes, inputs.names, strict=True):
         if code:
             cells[code].append([area_code, area_name])
-    return _save(
+    return save_analysis(
         user,
         Analysis.Kind.MSS,
         name,
@@ -251,7 +233,7 @@ def run_typology(
                 f"{name} (Typ)",
                 np.where(result.labels > 0, result.labels, np.nan),
                 decimals=0,
-                categories=_categories(labels),
+                categories=categories(labels),
             ),
         ],
         definition,
@@ -259,7 +241,7 @@ def run_typology(
     profiles = {
         labels[i]: [round(float(x), 3) for x in row] for i, row in enumerate(result.profiles)
     }
-    return _save(
+    return save_analysis(
         user,
         Analysis.Kind.TYPOLOGY,
         name,
@@ -314,13 +296,13 @@ def run_lisa(
                 f"{name} (Hot Spots)",
                 coded,
                 decimals=0,
-                categories=_categories([q[1] for q in QUADRANTS], [q[2] for q in QUADRANTS]),
+                categories=categories([q[1] for q in QUADRANTS], [q[2] for q in QUADRANTS]),
             ),
         ],
         definition,
     )
     counts = {label: int((coded == i + 1).sum()) for i, (_q, label, _c) in enumerate(QUADRANTS)}
-    return _save(
+    return save_analysis(
         user,
         Analysis.Kind.LISA,
         name,
@@ -335,144 +317,6 @@ def run_lisa(
         },
         outputs,
     )
-
-
-def run_segregation(
-    user, name: str, level_key: str, group_key: str, total_key: str, parent_code: str = ""
-) -> Analysis:
-    """Dissimilarity, isolation and interaction of a group, for every period (a time series)."""
-    from quartier.core.segregation import segregation_indices
-
-    periods, group, city_group = series_inputs(user, group_key, level_key)
-    total_periods, total, _city = series_inputs(user, total_key, level_key)
-    level = _level(level_key)
-    mask = _within(level, parent_code, periods[-1] if periods else None)
-    rows = []
-    for i, period in enumerate(periods):
-        if period not in total_periods:
-            continue
-        j = total_periods.index(period)
-        g, t = group[i], total[j]
-        if mask is not None:
-            g, t = g[mask], t[mask]
-        r = segregation_indices(g, t)
-        rows.append(
-            {
-                "period": period.isoformat(),
-                "dissimilarity": r.dissimilarity,
-                "isolation": r.isolation,
-                "interaction": r.interaction,
-                "areas": r.areas,
-            }
-        )
-    if not rows:
-        raise QuartierError("Für Gruppe und Gesamtheit gibt es keine gemeinsamen Stichtage.")
-    definition = {
-        "name": name,
-        "kind": "segregation",
-        "group": group_key,
-        "total": total_key,
-        "within": parent_code,
-    }
-    return _save(
-        user, Analysis.Kind.SEGREGATION, name, level, None, definition, {"series": rows}, []
-    )
-
-
-def _level(key):
-    from quartier.spatial.index import area_index
-
-    return area_index().level(key)
-
-
-def _within(level, parent_code: str, period) -> np.ndarray | None:
-    """Areas of ``level`` inside the parent area ``parent_code`` (any coarser level)."""
-    if not parent_code:
-        return None
-    from quartier.spatial.models import Area
-
-    inside = set()
-    frontier = set(Area.objects.filter(code=parent_code).values_list("id", flat=True))
-    if not frontier:
-        raise QuartierError(f"Das Gebiet „{parent_code}“ gibt es nicht.")
-    while frontier:
-        children = set(Area.objects.filter(parent_id__in=frontier).values_list("id", "level_id"))
-        inside |= {a for a, lv in children if lv == level.id}
-        frontier = {a for a, lv in children if lv != level.id}
-    from quartier.spatial.index import area_index
-
-    index = area_index()
-    ids = index.areas(level).ids[index.valid_positions(level, period)]
-    return np.isin(ids, list(inside))
-
-
-def run_need(user, name: str, level_key: str, rule_json: dict) -> Analysis:
-    """Areas with special need by user-defined rules (flags as a derived indicator)."""
-    from quartier.core.rules import Condition, Rule, evaluate
-
-    conditions = tuple(Condition(**c) for c in rule_json["conditions"])
-    rule = Rule(conditions, rule_json.get("combine", "all"))
-    series, city, last_periods = {}, {}, []
-    for condition in conditions:
-        periods, values, city_values = series_inputs(user, condition.indicator, level_key)
-        series[condition.indicator], city[condition.indicator] = values, np.array(city_values)
-        last_periods.append(periods[-1])
-    period = min(last_periods)
-    for key in series:  # evaluate every indicator up to the same (latest common) period
-        periods, _v, _c = series_inputs(user, key, level_key)
-        upto = periods.index(period) + 1 if period in periods else len(periods)
-        series[key], city[key] = series[key][:upto], city[key][:upto]
-    flags = evaluate(rule, series, city)
-    inputs = load_inputs(user, list(series), level_key, period)
-    definition = {
-        "name": name,
-        "kind": "need",
-        "rule": rule_json,
-        "description": "Handlungsbedarf nach Regeln: " + describe_rule(rule_json),
-    }
-    outputs = store_outputs(
-        user,
-        f"bedarf_{name}",
-        inputs,
-        [
-            Output(
-                "flag",
-                f"{name} (Handlungsbedarf)",
-                np.where(flags >= 0, flags + 1, np.nan),
-                decimals=0,
-                categories=_categories(
-                    ["kein Handlungsbedarf", "Handlungsbedarf"], ["#f0f0f0", "#b2182b"]
-                ),
-            ),
-        ],
-        definition,
-    )
-    return _save(
-        user,
-        Analysis.Kind.NEED,
-        name,
-        inputs.level,
-        period,
-        definition,
-        {"flagged": int((flags == 1).sum()), "unknown": int((flags < 0).sum())},
-        outputs,
-    )
-
-
-def describe_rule(rule_json: dict) -> str:
-    """A German sentence for a rule, shown with its result."""
-    words = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "rising": "steigend", "falling": "fallend"}
-    parts = []
-    for c in rule_json["conditions"]:
-        op = words.get(c["op"], c["op"])
-        if c["op"] in ("rising", "falling"):
-            parts.append(f"{c['indicator']} {op} über {c.get('periods', 2)} Jahre")
-        elif c.get("relative_to_city"):
-            parts.append(f"{c['indicator']} {op} {c['value']} × Stadtwert")
-        else:
-            parts.append(f"{c['indicator']} {op} {c['value']}")
-    joiner = " und " if rule_json.get("combine", "all") == "all" else " oder "
-    return joiner.join(parts)
 
 
 def rerun(user, analysis: Analysis, period: date) -> Analysis:
@@ -497,37 +341,3 @@ def rerun(user, analysis: Analysis, period: date) -> Analysis:
     if analysis.kind == kind.SEGREGATION:
         return run_segregation(user, name, level, d["group"], d["total"], d.get("within", ""))
     return run_need(user, name, level, d["rule"])
-
-
-_STANDARDISE_WORDS = {"z": "z-Werte", "minmax": "Min–Max (0–1)", "rank": "Rang (0–1)"}
-
-
-def describe_index(spec, exclude: dict, indicators: dict) -> str:
-    """The index definition in German, shown with the result and as indicator metadata."""
-    from quartier.core.indices import format_break_rules
-
-    parts = [
-        f"{indicators[c.key].name} ({'hoch' if c.direction == 1 else 'niedrig'} = Bedarf, "
-        f"Gewicht {c.weight:g})"
-        for c in spec.components
-    ]
-    text = (
-        f"Zusammengesetzter Index aus {', '.join(parts)}. Standardisierung: "
-        f"{_STANDARDISE_WORDS[spec.standardise]}; "
-        f"{'Summe' if spec.combine == 'sum' else 'gewichteter Mittelwert'}"
-        f"{', erneut z-standardisiert' if spec.restandardise else ''}."
-    )
-    if spec.classify == "sd":
-        rules = format_break_rules(spec.sd_breaks, spec.inclusive)
-        text += f" Klassen nach Standardabweichung: {rules}."
-    elif spec.classify == "quantiles":
-        text += f" {spec.quantiles} Quantilklassen."
-    if spec.labels:
-        text += f" Klassen: {', '.join(spec.labels)}."
-    if exclude.get("indicator"):
-        name = indicators.get(exclude["indicator"])
-        name = name.name if name else exclude["indicator"]
-        text += f" Ausgeschlossen: Gebiete mit weniger als {exclude['minimum']:g} ({name})."
-    if exclude.get("codes"):
-        text += f" Ausgeschlossen: {', '.join(exclude['codes'])}."
-    return text

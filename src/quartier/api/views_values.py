@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import threading
 from datetime import date
 from json.encoder import encode_basestring as encode
@@ -107,8 +106,8 @@ def encoded_rows(result: readlayer.AreaValues, codes: set[str]) -> list[str]:
     ok = readlayer.OK
     rows = []
     for i in positions:
-        value = values[i] if status[i] == ok else None
-        shown = "null" if value is None or not math.isfinite(value) else repr(value)
+        value = number(values[i]) if status[i] == ok else None
+        shown = "null" if value is None else repr(value)
         rows.append(f"{head}{labels[i]}{middle}{shown},{_STATUS_JSON[status[i]]}")
     return rows
 

@@ -34,7 +34,12 @@ from quartier.spatial.models import Level
 
 def visible_indicators(user) -> QuerySet[Indicator]:
     """All indicators ``user`` may see (the catalogue, search, landing page)."""
-    return Indicator.objects.filter(id__in=sorted(visible_ids(user))).select_related(
+    ids = getattr(user, "_quartier_visible_ids", None)
+    if ids is None:
+        ids = sorted(visible_ids(user))
+        if user is not None:
+            user._quartier_visible_ids = ids  # the user object lives for one request
+    return Indicator.objects.filter(id__in=ids).select_related(
         "numerator", "denominator", "weight", "owner"
     )
 
