@@ -222,3 +222,10 @@ def test_me_tells_who_is_calling(client, users):
         "units": ["jugendamt"],
         "via_token": False,
     }
+
+
+def test_nul_characters_are_refused_not_a_server_error(client):
+    # schemathesis found this on PostgreSQL: text columns cannot hold NUL.
+    get(client, "/api/v1/indicators/", status=400, topic="\x00")
+    get(client, "/api/v1/areas/", status=400, level="stadtteil", parent="0\x001")
+    get(client, "/api/v1/areas/stadtteil/0%001/", status=400)

@@ -90,3 +90,11 @@ def test_attack_recovers_nothing_on_random_hierarchies(case):
     assert (hidden | ~primary(values, min_count)).all()  # every primary cell is hidden
     published = np.where(hidden, np.nan, values)
     assert not recoverable(published, present, parent).any()
+
+
+def test_a_parent_without_a_value_exposes_nothing():
+    # Found by hypothesis: a hidden child under a parent with no value made protection loop.
+    values = np.array([np.nan, np.nan, np.nan, 1.0, 1.0])
+    parent = np.array([-1, 0, 1, 0, 3])
+    hidden = protect_counts(values, parent, 2)
+    assert hidden.tolist() == [False, False, False, True, True]

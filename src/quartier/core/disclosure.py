@@ -36,7 +36,9 @@ def _unknown_per_group(hidden: np.ndarray, present: np.ndarray, parent: np.ndarr
     counts = np.bincount(parent[child], weights=hidden[child].astype(np.float64), minlength=n)
     has_children = np.bincount(parent[child], minlength=n) > 0
     counts = counts + (hidden & present)
-    return np.where(has_children, counts, 0).astype(np.int64)
+    # A parent without a value publishes no total: nothing in its group can be recovered
+    # by subtraction (counting it made protection loop on hiding a cell that is not there).
+    return np.where(has_children & present, counts, 0).astype(np.int64)
 
 
 def _complement(values, hidden, present, parent, groups, min_count) -> np.ndarray:
