@@ -25,9 +25,15 @@ PIXEL_JS = """
 
 
 def wait_ready(page, timeout=20_000):
-    """Wait until the map has drawn the current view."""
+    """Wait until the map has drawn the current view.
+
+    Null-safe: right after a click that navigates, the predicate may still run
+    on the old document, which has no map.
+    """
     page.wait_for_function(
-        "() => document.getElementById('map').dataset.state === 'ready'", timeout=timeout
+        "() => { const el = document.getElementById('map');"
+        " return el !== null && el.dataset.state === 'ready'; }",
+        timeout=timeout,
     )
 
 

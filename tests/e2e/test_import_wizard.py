@@ -139,6 +139,7 @@ def test_berlin_geometries_and_mss_through_the_wizard(wizard):
     page.goto(f"{page.base}/import/")
     page.click("text=mss_2021_index_indikatoren.csv")
     page.click("text=Auf der Karte ansehen")
+    page.wait_for_url(re.compile(r"/karte/"))
     wait_ready(page)
     assert page.input_value("#level") in ("prognoseraum", "bezirksregion", "planungsraum")
     page.select_option("#level", "planungsraum")
