@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "quartier.access.middleware.RequestContextMiddleware",
     "quartier.access.middleware.LoginRequiredMiddleware",
+    "quartier.access.middleware.RefuseNulMiddleware",
     "quartier.access.middleware.QuartierErrorMiddleware",
     # Last, as django-axes asks: it answers locked-out logins.
     "axes.middleware.AxesMiddleware",

@@ -156,6 +156,54 @@ class SecurityHeadersMiddleware:
         return response
 
 
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+NUL_MESSAGE = "Ungültiges Zeichen (NUL) in der Anfrage. / NUL character in the request."
+
+
+def has_nul(request) -> bool:
+    """Whether the path, a query parameter or a posted form field holds a NUL character.
+
+    Form fields are read only where Django parses them anyway (the CSRF check
+    reads ``request.POST`` of every POST); uploaded files are not looked into.
+    """
+    if "\x00" in request.path:
+        return True
+    fields = [request.GET]
+    if request.method == "POST" and request.content_type in _FORM_TYPES:
+        fields.append(request.POST)
+    return any(
+        "\x00" in key or any("\x00" in value for value in query.getlist(key))
+        for query in fields
+        for key in query
+    )
+
+
+class RefuseNulMiddleware:
+    """Answer 400 to a request with a NUL character in its path or query.
+
+    No database stores NUL in text (PostgreSQL raises an error), so such a
+    request could only end in a server error deep inside a view; refusing it
+    here covers every route, including those added later. Each interface
+    answers in its own error format.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        """Refuse or pass the request on."""
+        if not has_nul(request):
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"error": NUL_MESSAGE}, status=400)
+        if request.path.startswith(MACHINE_PREFIXES):
+            body = {"code": "InvalidParameterValue", "description": NUL_MESSAGE}
+            return JsonResponse(body, status=400)
+        from django.shortcuts import render
+
+        return render(request, "quartier/error.html", {"message": NUL_MESSAGE}, status=400)
+
+
 class QuartierErrorMiddleware:
     """A QuartierError that reaches the top becomes a page (or JSON) with its status and message."""
 

@@ -11,7 +11,6 @@ from rest_framework.views import APIView
 
 from quartier.api.auth import MiddlewareAuthentication
 from quartier.api.errors import ErrorSerializer
-from quartier.errors import QuartierError
 from quartier.indicators import readlayer
 
 STATUS_NAMES = {
@@ -36,16 +35,6 @@ class ReadOnlyView(APIView):
     authentication_classes = [MiddlewareAuthentication]
     permission_classes = [AllowAny]  # visibility is decided per indicator, not per endpoint
     renderer_classes = [JSONRenderer]
-
-    def initial(self, request, *args, **kwargs):
-        """Refuse NUL characters in any parameter: no database stores them (PostgreSQL errs)."""
-        super().initial(request, *args, **kwargs)
-        texts = [
-            *kwargs.values(),
-            *(v for k in request.query_params for v in request.query_params.getlist(k)),
-        ]
-        if any("\x00" in str(text) for text in texts):
-            raise QuartierError("Ungültiges Zeichen (NUL) in einem Parameter. / NUL character.")
 
 
 def number(value) -> float | None:
