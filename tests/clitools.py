@@ -15,11 +15,11 @@ from contextlib import contextmanager
 import pytest
 
 
-@pytest.fixture
-def cli_env(tmp_path):
+@contextmanager
+def fresh_installation(path):
     """Environment for a fresh installation: own data dir and, on PostgreSQL, own database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUARTIER_")}
-    env["QUARTIER_DATA_DIR"] = str(tmp_path / "data")
+    env["QUARTIER_DATA_DIR"] = str(path / "data")
     url = os.environ.get("QUARTIER_DATABASE_URL", "")
     if not url.startswith("postgres"):
         yield env
@@ -31,9 +31,18 @@ def cli_env(tmp_path):
     with psycopg.connect(base + "/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     env["QUARTIER_DATABASE_URL"] = f"{base}/{name}"
-    yield env
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield env
+    finally:
+        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def cli_env(tmp_path):
+    """A fresh installation for one test (see :func:`fresh_installation`)."""
+    with fresh_installation(tmp_path) as env:
+        yield env
 
 
 def quartier(*args, env, timeout=300):

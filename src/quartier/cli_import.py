@@ -11,8 +11,10 @@ from quartier.errors import QuartierError
 
 
 def add_parsers(sub) -> None:
-    """Register ``quartier import geometry|table|inspect``."""
-    imp = sub.add_parser("import", help="Geometrien oder Tabellen importieren")
+    """Register ``quartier import geometry|table|inspect|microdata|register``."""
+    from quartier.cli_microdata import add_parsers as add_microdata
+
+    imp = sub.add_parser("import", help="Geometrien, Tabellen oder Einzeldaten importieren")
     kinds = imp.add_subparsers(dest="import_kind", required=True, metavar="ART")
 
     geo = kinds.add_parser("geometry", help="Gebietsgrenzen als Raumebene importieren")
@@ -51,6 +53,7 @@ def add_parsers(sub) -> None:
     inspect.add_argument("file", type=Path)
     inspect.add_argument("--sheet")
     inspect.set_defaults(func=cmd_inspect)
+    add_microdata(kinds)
 
 
 def _print_findings(title: str, items: list[str]) -> None:
@@ -91,7 +94,7 @@ def cmd_geometry(args) -> int:
             crs=resolve_crs(source, args.crs),
         )
         target = LevelTarget(args.level, args.name or args.level, args.parent, args.valid_from)
-        report = _dry_or_real(lambda: import_level(read, target), args.dry_run)
+        report = dry_or_real(lambda: import_level(read, target), args.dry_run)
     for note in source.notes:
         print(note)
     data = asdict(report)
@@ -113,7 +116,8 @@ def cmd_geometry(args) -> int:
     return 0
 
 
-def _dry_or_real(action, dry_run: bool):
+def dry_or_real(action, dry_run: bool):
+    """Run ``action``; on a dry run inside a transaction that is rolled back."""
     from django.db import transaction
 
     class _Rollback(Exception):
@@ -155,7 +159,7 @@ def cmd_table(args) -> int:
     table = read_table(args.file, original_name=args.file.name, sheet=args.sheet)
     for note in table.notes:
         print(note)
-    report, _rows = _dry_or_real(lambda: _check_with_new(table, mapping), True)
+    report, _rows = dry_or_real(lambda: _check_with_new(table, mapping), True)
     _print_findings("Fehler", report.errors)
     _print_findings("Warnungen", report.warnings)
     _print_findings("Hinweise", report.notes)

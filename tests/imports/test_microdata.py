@@ -174,6 +174,9 @@ def test_addresses_are_matched_against_the_house_coordinates(steward_client):
     )
     assert response.status_code == 302
     assert AddressEntry.objects.filter(ambiguous=False).count() >= 2
+    # Two addresses, each stored with and without postcode, are two addresses to the user.
+    page = steward_client.get("/import/hauskoordinaten/").content.decode()
+    assert "2 Adressen übernommen" in page and "Derzeit sind 2 Adressen gespeichert" in page
     records = csv_bytes(
         ["strasse", "nr", "plz"],
         [

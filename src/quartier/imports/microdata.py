@@ -259,4 +259,18 @@ def store_register(path, crs: str | None = None) -> int:
     with transaction.atomic():
         AddressEntry.objects.all().delete()
         AddressEntry.objects.bulk_create(entries, batch_size=5000)
-    return len(keys)
+    return register_size()
+
+
+# Keys of the register with a postcode in front; the others are one per street and number.
+_WITH_POSTCODE = r"^[0-9]{5} "
+
+
+def register_size() -> int:
+    """Addresses (street and house number) in the stored register.
+
+    Every address is stored under a key without postcode (or as ambiguous
+    there) and, when it has one, again under a key with postcode; counting the
+    rows would count most addresses twice.
+    """
+    return AddressEntry.objects.exclude(key__regex=_WITH_POSTCODE).count()

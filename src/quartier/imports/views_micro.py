@@ -26,9 +26,10 @@ from quartier.imports.microdata import (
     aggregate,
     commit,
     finest_level,
+    register_size,
     store_register,
 )
-from quartier.imports.models import AddressEntry, ImportJob
+from quartier.imports.models import ImportJob
 from quartier.imports.tables import read_table
 from quartier.indicators.models import Kind
 from quartier.spatial.models import Level
@@ -44,7 +45,7 @@ def upload(request):
     """Step 1: a file with one row per case (coordinates or addresses)."""
     context = {
         "kind": "microdata",
-        "register_size": AddressEntry.objects.filter(ambiguous=False).count(),
+        "register_size": register_size(),
     }
     if request.method != "POST":
         return render(request, "quartier/imports/upload.html", context)
@@ -82,7 +83,7 @@ def spec_page(request, job: ImportJob, error: str | None = None):
             "spec": job.options.get("spec", {}),
             "levels": Level.objects.all(),
             "counts": writable_indicators(request.user).filter(kind=Kind.COUNT),
-            "register_size": AddressEntry.objects.filter(ambiguous=False).count(),
+            "register_size": register_size(),
         },
     )
 
@@ -169,7 +170,7 @@ def microdata_job_page(request, job: ImportJob):
 @import_view
 def register(request):
     """Upload the official house coordinates (CSV or GeoPackage); replaces the register."""
-    context = {"register_size": AddressEntry.objects.filter(ambiguous=False).count()}
+    context = {"register_size": register_size()}
     if request.method == "POST":
         too_large = upload_too_large(request)
         upload_file = request.FILES.get("datei")
