@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quartier.core.disclosure import primary, protect_counts, recoverable
+from quartier.core.disclosure import Groups, join, primary, protect_counts, recoverable, tree_groups
 
 
 def test_primary_rule_zero_is_not_secret():
@@ -98,3 +98,77 @@ def test_a_parent_without_a_value_exposes_nothing():
     parent = np.array([-1, 0, 1, 0, 3])
     hidden = protect_counts(values, parent, 2)
     assert hidden.tolist() == [False, False, False, True, True]
+
+
+# --- counts linked by sums: one table per area, besides each count's hierarchy ---
+
+# Parts p0…p4 and totals over them, declared partly through other totals.
+SUMS = {"all": {"p0", "p1", "p2", "p3", "p4"}, "young": {"p0", "p1"}, "mid": {"young", "p2"}}
+
+
+def linked_groups(n_areas: int, parent: np.ndarray, equations) -> tuple[Groups, dict]:
+    """Cells: every count × every area (count-major). Tree groups per count, sums per area."""
+    names = sorted({"all", "young", "mid", "p0", "p1", "p2", "p3", "p4"})
+    start = {name: i * n_areas for i, name in enumerate(names)}
+    parents = np.concatenate([np.where(parent >= 0, parent + start[name], -1) for name in names])
+    totals, group, cell = [], [], []
+    for total, members in equations:
+        for area in range(n_areas):
+            g = len(totals)
+            totals.append(start[total] + area)
+            for member in members:
+                group.append(g)
+                cell.append(start[member] + area)
+    sums = Groups(np.array(totals), np.array(group), np.array(cell), np.ones(len(totals), bool))
+    return join(tree_groups(parents), sums), start
+
+
+@st.composite
+def linked_tables(draw):
+    """A city, its districts and blocks; five parts per block, totals computed from them."""
+    n_mid = draw(st.integers(1, 4))
+    per_mid = draw(st.lists(st.integers(1, 5), min_size=n_mid, max_size=n_mid))
+    parent = [-1] + [0] * n_mid
+    for mid, k in enumerate(per_mid):
+        parent += [1 + mid] * k
+    parent = np.array(parent)
+    n = parent.size
+    leaves = [i for i in range(n) if i not in set(parent.tolist())]
+    parts = {}
+    for p in ("p0", "p1", "p2", "p3", "p4"):
+        v = np.zeros(n)
+        for leaf in leaves:
+            v[leaf] = draw(st.one_of(st.integers(0, 4), st.integers(0, 40)))
+        for i in range(n - 1, 0, -1):  # children come after their parents: sum upwards
+            v[parent[i]] += v[i]
+        parts[p] = v
+    parts["young"] = parts["p0"] + parts["p1"]
+    parts["mid"] = parts["young"] + parts["p2"]
+    parts["all"] = sum(parts[p] for p in ("p0", "p1", "p2", "p3", "p4"))
+    return parent, parts, draw(st.integers(2, 4))
+
+
+@settings(max_examples=300, deadline=None)
+@given(linked_tables())
+def test_attack_recovers_nothing_from_counts_linked_by_sums(case):
+    from quartier.indicators.families import equations
+
+    parent, parts, min_count = case
+    groups, start = linked_groups(parent.size, parent, equations(SUMS))
+    values = np.zeros(len(start) * parent.size)
+    for name, offset in start.items():
+        values[offset : offset + parent.size] = parts[name]
+    hidden = protect_counts(values, groups, min_count)
+    assert (hidden | ~primary(values, min_count)).all()
+    published = np.where(hidden, np.nan, values)
+    assert not recoverable(published, np.ones(values.size, bool), groups).any()
+
+
+def test_implied_equations_close_the_obvious_differences():
+    from quartier.indicators.families import equations
+
+    found = equations(SUMS)
+    assert ("all", ("mid", "p3", "p4")) in found  # all − mid = p3 + p4
+    assert ("mid", ("p2", "young")) in found and ("mid", ("p0", "p1", "p2")) in found
+    assert ("all", ("p0", "p1", "p2", "p3", "p4")) in found
+    assert ("all", ("p2", "p3", "p4", "young")) in found

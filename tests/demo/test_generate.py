@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import shapely
 
+from quartier.demo.catalogue import SUMS
 from quartier.demo.generate import DEFAULT_SEED, generate
 from quartier.demo.geometry import SMALL
 from quartier.demo.population import AGE_GROUPS, YEARS
@@ -57,6 +58,9 @@ def test_counts_are_consistent(musterstadt):
     assert c["ew_gesamt"].shape == (len(YEARS), len(musterstadt.city.level("baublock")))
     ages = sum(c[f"ew_{g}"] for g in AGE_GROUPS)
     np.testing.assert_array_equal(ages, c["ew_gesamt"])
+    # The sums declared for disclosure control hold exactly.
+    for total, parts in SUMS.items():
+        np.testing.assert_array_equal(sum(c[p] for p in parts), c[total], err_msg=total)
     pairs = [
         ("sgb2_u15", "ew_u15"),
         ("sgb2_gesamt", "ew_u65"),

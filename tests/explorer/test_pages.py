@@ -67,3 +67,15 @@ def test_pages_load_nothing_from_other_hosts(client):
     for url in ["/", "/indikatoren/kinderarmut/", "/admin/login/"]:
         html = client.get(url).content.decode()
         assert not re.search(r'(src|href)="(https?:)?//', html), url
+
+
+def test_indicator_page_names_the_visible_parts_of_a_sum(client, users):
+    from quartier.indicators.models import Indicator, Visibility
+
+    page = client.get("/indikatoren/ew_u18/").content.decode()
+    assert "Summe aus" in page and 'href="/indikatoren/ew_15_17/"' in page
+    # A part the visitor may not see is not named.
+    Indicator.objects.filter(key="ew_15_17").update(visibility=Visibility.INTERNAL)
+    page = client.get("/indikatoren/ew_u18/").content.decode()
+    assert "ew_15_17" not in page and "15 bis unter 18" not in page
+    assert 'href="/indikatoren/ew_u15/"' in page

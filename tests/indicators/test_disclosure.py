@@ -60,6 +60,75 @@ def test_attack_recovers_no_hidden_count_in_musterstadt(key, users):
         assert not recoverable(published, present, parent).any()
 
 
+def family_attack(user, period) -> tuple[int, int]:
+    """(hidden, recovered) cells of all counts linked by sums, attacked as one table.
+
+    The attacker knows the hierarchy of every count and every equation between
+    the counts (declared in the demo catalogue, and those following from them)
+    and differences to a fixed point, within areas and across levels.
+    """
+    from quartier.core.disclosure import Groups, join, tree_groups
+    from quartier.demo.catalogue import SUMS
+    from quartier.indicators.families import equations
+
+    keys = sorted(set(SUMS) | {p for parts in SUMS.values() for p in parts})
+    values, present, parents = [], [], []
+    for i, key in enumerate(keys):
+        published, shown, parent, ids = published_cells(
+            user, Indicator.objects.get(key=key), period
+        )
+        n = len(ids)
+        values.append(published)
+        present.append(shown)
+        parents.append(np.where(parent >= 0, parent + i * n, -1))
+    start = {key: i * n for i, key in enumerate(keys)}
+    totals, group, cell = [], [], []
+    for total, members in equations({t: set(parts) for t, parts in SUMS.items()}):
+        for area in range(n):
+            totals.append(start[total] + area)
+            group += [len(totals) - 1] * len(members)
+            cell += [start[m] + area for m in members]
+    sums = Groups(np.array(totals), np.array(group), np.array(cell))
+    groups = join(tree_groups(np.concatenate(parents)), sums)
+    published, present = np.concatenate(values), np.concatenate(present)
+    hidden = present & np.isnan(published)
+    return int(hidden.sum()), int(recoverable(published, present, groups).sum())
+
+
+def test_attack_on_counts_linked_by_sums_recovers_nothing(users):
+    """Residents = Σ age groups, under 15 = Σ four groups …: no hidden group can be computed."""
+    from quartier.indicators import families
+
+    for period in [date(2014, 12, 31), P2024]:
+        hidden, recovered = family_attack(users["anonymous"], period)
+        assert hidden > 1000 and recovered == 0
+    # Without the declared sums each count is protected alone, and the attack succeeds:
+    # the test would notice if the family protection stopped working.
+    try:
+        Indicator.sum_of.through.objects.all().delete()
+        _hidden, recovered = family_attack(users["anonymous"], P2024)
+        assert recovered > 100
+    finally:
+        families.bump()  # the rollback after the test restores the sums
+
+
+def test_a_changed_sum_is_audited_and_applies_at_once(users):
+    from quartier.access.models import AuditEntry
+    from quartier.indicators import families
+
+    block = Level.objects.get(key="baublock")
+    small = Indicator.objects.get(key="ew_0_2")
+    before = readlayer.area_values(users["anonymous"], small, block, P2024)
+    try:
+        Indicator.objects.get(key="ew_u15").sum_of.clear()
+        entry = AuditEntry.objects.filter(action=AuditEntry.Action.METADATA).latest("id")
+        assert entry.target == "ew_u15" and entry.details["sum_of"] == "clear"
+        after = readlayer.area_values(users["anonymous"], small, block, P2024)
+        assert (after.status != before.status).any()
+    finally:
+        families.bump()
+
+
 def _jugendamt_analyst(users):
     from quartier.access.models import Role, Unit, User
 

@@ -125,6 +125,18 @@ def connect_indicator_signals() -> None:
                 units=sorted(pk_set or []),
             )
 
+    def sums(sender, instance, action, pk_set, **kwargs):
+        if action in ("post_add", "post_remove", "post_clear"):
+            record(
+                A.METADATA,
+                getattr(instance, "key", str(instance)),
+                sum_of=action[5:],
+                indicators=sorted(pk_set or []),
+            )
+
+    m2m_changed.connect(
+        sums, sender=Indicator.sum_of.through, weak=False, dispatch_uid="audit_ind_sums"
+    )
     pre_save.connect(before, sender=Indicator, weak=False, dispatch_uid="audit_ind_pre")
     post_save.connect(after, sender=Indicator, weak=False, dispatch_uid="audit_ind_post")
     m2m_changed.connect(

@@ -93,6 +93,16 @@ _AGES = [
     ("65plus", "65 Jahre und älter"),
 ]
 
+# Counts that add up in every area. Disclosure control protects each family together,
+# so that a hidden age group cannot be computed from a total and the other groups.
+SUMS = {
+    "ew_gesamt": [f"ew_{g}" for g, _label in _AGES],
+    "ew_u15": ["ew_0_2", "ew_3_5", "ew_6_9", "ew_10_14"],
+    "ew_u18": ["ew_u15", "ew_15_17"],
+    "ew_15_64": ["ew_15_17", "ew_18_24", "ew_25_64"],
+    "ew_u65": ["ew_u18", "ew_18_24", "ew_25_64"],
+}
+
 KEY_FIGURES = {
     "ew_gesamt",
     "anteil_u18",

@@ -10,7 +10,7 @@ from django.db import transaction
 from pyproj import Transformer
 
 from quartier.access.models import Unit
-from quartier.demo.catalogue import FACILITY_LAYERS, INDICATORS, KEY_FIGURES, UNITS
+from quartier.demo.catalogue import FACILITY_LAYERS, INDICATORS, KEY_FIGURES, SUMS, UNITS
 from quartier.demo.generate import Musterstadt
 from quartier.demo.geometry import CRS
 from quartier.indicators.batches import create_batch, insert_new_values
@@ -123,6 +123,8 @@ def _load_indicators(units: dict[str, Unit]) -> dict[str, Indicator]:
             sort_order=order, key_figure=spec["key"] in KEY_FIGURES, **fields
         )
         created[indicator.key] = indicator
+    for total, parts in SUMS.items():
+        created[total].sum_of.set([created[p] for p in parts])
     return created
 
 

@@ -30,8 +30,14 @@ def indicator_table(request, key: str):
     periods = readlayer.periods_by_indicator(request.user).get(indicator.id, [])
     index = area_index()
     levels = index.levels
+    # Only the parts the user may see are named (a restricted name stays unknown).
+    parts = list(readlayer.visible_indicators(request.user).filter(sums=indicator).order_by("name"))
     if not levels or not periods:
-        return render(request, "quartier/indicator.html", {"indicator": indicator, "empty": True})
+        return render(
+            request,
+            "quartier/indicator.html",
+            {"indicator": indicator, "empty": True, "sum_parts": parts},
+        )
     level = _chosen_level(request.GET.get("ebene"), levels)
     period = _chosen_period(request.GET.get("stichtag"), periods)
     result = readlayer.area_values(request.user, indicator, level, period)
@@ -44,6 +50,7 @@ def indicator_table(request, key: str):
         "result": result,
         "rows": list(result.rows()),
         "total": readlayer.total_value(request.user, indicator, period),
+        "sum_parts": parts,
     }
     return render(request, "quartier/indicator.html", context)
 

@@ -17,7 +17,7 @@ class IndicatorAdmin(admin.ModelAdmin):
     list_filter = ("topic", "kind", "visibility")
     search_fields = ("name", "key", "description")
     raw_id_fields = ("numerator", "denominator", "weight")
-    filter_horizontal = ("shared_with",)
+    filter_horizontal = ("shared_with", "sum_of")
 
     def get_queryset(self, request):
         """Stewards see only their units' indicators (names of others stay unknown)."""
@@ -27,10 +27,24 @@ class IndicatorAdmin(admin.ModelAdmin):
         return queryset.filter(owner_id__in=unit_ids(request.user))
 
     def get_readonly_fields(self, request, obj=None):
-        """Only administrators change keys, kinds, formulas and owners."""
+        """Only administrators change keys, kinds, formulas, sums and owners.
+
+        The choices of a sum or a derivation would list every indicator, also
+        those a steward may not know of.
+        """
         if is_admin(request.user):
             return ()
-        return ("key", "kind", "numerator", "denominator", "factor", "weight", "owner")
+        return (
+            "key",
+            "kind",
+            "numerator",
+            "denominator",
+            "factor",
+            "weight",
+            "owner",
+            "sum_of",
+            "derived_from",
+        )
 
     def _steward(self, request) -> bool:
         return getattr(request.user, "role", None) == Role.DATA_STEWARD

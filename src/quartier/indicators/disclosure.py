@@ -3,7 +3,9 @@
 For one indicator and period, all levels are protected together
 (:mod:`quartier.core.disclosure`): primary suppression of small counts, then
 secondary suppression until no hidden cell can be recomputed from a parent and
-its children, at every level up to the whole city. Rates are hidden where their
+its children, at every level up to the whole city. Counts linked by sums
+("Summe aus", :mod:`quartier.indicators.families`) are protected together, so
+that no hidden cell can be recomputed within an area either. Rates are hidden where their
 numerator or denominator is hidden or the denominator is below the indicator's
 minimum; weighted means where their weight is.
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -25,6 +27,7 @@ from quartier.access import audit
 from quartier.access.models import AuditEntry
 from quartier.access.rights import may_see_unsuppressed
 from quartier.core import disclosure as core
+from quartier.indicators import families
 from quartier.indicators.compute import SUPPRESSED, compute
 from quartier.indicators.datastate import data_version
 from quartier.indicators.models import Indicator, Kind
@@ -67,17 +70,24 @@ def protect(result, user):
 
 def hidden_cells(index: AreaIndex, indicator: Indicator, period: date) -> dict[int, np.ndarray]:
     """{level id: hidden mask over the areas valid on ``period``} for ``indicator`` (cached)."""
-    key = (indicator.pk, period, data_version(), id(index))
+    # Thresholds and sums are part of the key: changing them in the admin takes effect.
+    version = (period, data_version(), families.relations().version, id(index))
+    key = (indicator.pk, *version)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    masks = _masks(index, indicator, period)
+    family = families.family_of(indicator.pk) if indicator.kind == Kind.COUNT else None
+    if family is None:
+        found = {indicator.pk: _masks(index, indicator, period)}
+    else:
+        found = _family_masks(index, family, period)
     with _lock:
-        _cache[key] = masks
+        for pk, masks in found.items():
+            _cache[(pk, *version)] = masks
         while len(_cache) > _MAX_CACHED:
             _cache.popitem(last=False)
-    return masks
+    return found[indicator.pk]
 
 
 def _masks(index: AreaIndex, indicator: Indicator, period: date) -> dict[int, np.ndarray]:
@@ -125,24 +135,112 @@ def _levels(index: AreaIndex, indicator: Indicator, period: date):
     return list(levels.values())
 
 
+@dataclass
+class _Cells:
+    """Where the cells of one count lie in the array of a whole family."""
+
+    indicator: Indicator
+    levels: list
+    offsets: dict[int, int]  # level id → first cell
+    sizes: dict[int, int]  # level id → number of cells
+    top: int | None  # an added cell for the sum of the top level's areas (the city)
+
+    def level_cells(self, level_id: int) -> np.ndarray:
+        """Cell indices of one level's areas."""
+        return np.arange(self.sizes[level_id]) + self.offsets[level_id]
+
+    def masks(self, hidden: np.ndarray) -> dict[int, np.ndarray]:
+        """{level id: hidden mask}."""
+        return {lv.id: hidden[self.level_cells(lv.id)] for lv in self.levels}
+
+
 def _count_masks(index: AreaIndex, indicator: Indicator, period: date) -> dict[int, np.ndarray]:
     """Primary and secondary suppression of a count across all its levels."""
+    values, parent, table = _count_cells(index, indicator, period, 0)
+    if table is None:
+        return {}
+    hidden = core.protect_counts(values, parent, indicator.min_count)
+    return table.masks(hidden)
+
+
+def _count_cells(index, indicator, period, start):
+    """(values, parent cells, :class:`_Cells`) of a count; parent indices begin at ``start``."""
     levels = _levels(index, indicator, period)
     if not levels:
-        return {}
-    offsets, values, ids = {}, [], []
+        return np.empty(0), np.empty(0, dtype=np.int64), None
+    offsets, sizes, values, ids = {}, {}, [], []
     for level in levels:
         result = compute(index, indicator, level, period)
         offsets[level.id] = sum(v.size for v in values)
+        sizes[level.id] = result.values.size
         values.append(result.values)
         ids.append(result.area_ids)
     cells = np.concatenate(values)
     parent = _parents(index, levels, offsets, period, cells.size)
+    n = cells.size
     cells, parent = _add_total(cells, parent, levels, offsets, ids)
-    hidden = core.protect_counts(cells, parent, indicator.min_count)
-    return {
-        lv.id: hidden[offsets[lv.id] : offsets[lv.id] + ids[i].size] for i, lv in enumerate(levels)
-    }
+    top = n + start if cells.size > n else None
+    parent = np.where(parent >= 0, parent + start, -1)
+    offsets = {k: v + start for k, v in offsets.items()}
+    return cells, parent, _Cells(indicator, levels, offsets, sizes, top)
+
+
+def _family_masks(index: AreaIndex, family, period: date) -> dict[int, dict[int, np.ndarray]]:
+    """Protect counts linked by sums as one table: {indicator id: {level id: hidden mask}}.
+
+    The groups are each count's hierarchy (parent and children) and, for every
+    area and every sum, the total with its members.
+    """
+    indicators = {i.pk: i for i in Indicator.objects.filter(pk__in=family.members)}
+    values, parents, minimum, keep, tables = [], [], [], [], {}
+    start = 0
+    for pk in family.members:
+        cells, parent, table = _count_cells(index, indicators[pk], period, start)
+        if table is None:
+            continue
+        values.append(cells)
+        parents.append(parent)
+        minimum.append(np.full(cells.size, indicators[pk].min_count, dtype=np.float64))
+        # The family's grand total (all residents) is hidden last.
+        keep.append(np.full(cells.size, float(pk in family.grand_totals()), dtype=np.float64))
+        tables[pk] = table
+        start += cells.size
+    if not tables:
+        return {pk: {} for pk in family.members}
+    cells = np.concatenate(values)
+    groups = core.join(core.tree_groups(np.concatenate(parents)), _sum_groups(family, tables))
+    hidden = core.protect_counts(cells, groups, np.concatenate(minimum), keep=np.concatenate(keep))
+    return {pk: tables[pk].masks(hidden) if pk in tables else {} for pk in family.members}
+
+
+def _sum_groups(family, tables: dict[int, _Cells]) -> core.Groups:
+    """One group per area and equation: the total's cell with its members' cells."""
+    totals, group, cell = [], [], []
+    groups_so_far = 0
+    for total, members in family.equations:
+        involved = [tables.get(pk) for pk in (total, *members)]
+        if any(t is None for t in involved):
+            continue  # a count without values this period adds nothing to subtract
+        shared = set.intersection(*({lv.id for lv in t.levels} for t in involved))
+        blocks = [[t.level_cells(level_id) for t in involved] for level_id in sorted(shared)]
+        if all(t.top is not None for t in involved):
+            blocks.append([np.array([t.top]) for t in involved])
+        for total_cells, *member_cells in blocks:
+            if any(m.size != total_cells.size for m in member_cells):
+                continue
+            ids = np.arange(total_cells.size) + groups_so_far
+            groups_so_far += total_cells.size
+            totals.append(total_cells)
+            for m in member_cells:
+                group.append(ids)
+                cell.append(m)
+    if not totals:
+        empty = np.empty(0, dtype=np.int64)
+        return core.Groups(empty, empty, empty)
+    total = np.concatenate(totals)
+    # A sum's total may be hidden instead of a member (see core.Groups).
+    hideable = np.ones(total.size, dtype=bool)
+    return core.Groups(total, np.concatenate(group), np.concatenate(cell), hideable)
 
 
 def _parents(index, levels, offsets, period, n) -> np.ndarray:

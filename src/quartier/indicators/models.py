@@ -135,6 +135,19 @@ class Indicator(models.Model):
         related_name="derivatives",
         verbose_name=_("berechnet aus"),
     )
+    sum_of = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="sums",
+        limit_choices_to={"kind": "count"},
+        verbose_name=_("Summe aus"),
+        help_text=_(
+            "Diese Anzahl ist in jedem Gebiet die Summe der gewählten Anzahlen (z. B. Einwohner "
+            "= Summe der Altersgruppen). Die Geheimhaltung schützt sie dann gemeinsam, damit "
+            "kein geheimer Wert durch Abziehen entsteht."
+        ),
+    )
     key_figure = models.BooleanField(
         _("Kennzahl"),
         default=False,

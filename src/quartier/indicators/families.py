@@ -1,0 +1,166 @@
+"""Count indicators that add up ("Summe aus"), as equations disclosure control must respect.
+
+If residents are the sum of eight age groups, and residents under 15 the sum of
+four of them, a hidden age group of a block could be computed from the shown
+totals and the other groups — within one area, whatever the hierarchy does. So
+counts linked by sums form a *family* that is protected as one table.
+
+Besides the declared sums, every equation that follows by substitution is used
+too: a total equals any disjoint combination of smaller totals and single
+parts that covers exactly its parts (residents = residents under 65 + 65 and
+older). Those are the differences an analyst would try first.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass
+
+_TTL = 1.0  # seconds; metadata changes in this process call bump()
+_MAX_COMBINED = 6  # totals combined at most in one implied equation
+_state: dict = {"at": -1.0, "value": None, "local": 0}
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Family:
+    """Indicators linked by sums, and the equations ``total = Σ members`` among them."""
+
+    members: tuple[int, ...]  # indicator ids, sorted
+    equations: tuple[tuple[int, tuple[int, ...]], ...]  # (total id, member ids)
+    min_counts: tuple[tuple[int, int], ...]  # (indicator id, min_count): part of the cache key
+    breadth: tuple[tuple[int, int], ...] = ()  # (indicator id, base parts it covers)
+
+    def grand_totals(self) -> set[int]:
+        """The counts covering the most base parts (residents: all age groups)."""
+        widest = max((n for _pk, n in self.breadth), default=0)
+        return {pk for pk, n in self.breadth if n == widest}
+
+
+@dataclass(frozen=True)
+class Relations:
+    """All families, by member indicator id; ``version`` changes with any of them."""
+
+    by_indicator: dict[int, Family]
+    version: tuple
+
+
+def bump() -> None:
+    """Forget the cached relations after a change of sums or thresholds in this process."""
+    with _lock:
+        _state["at"] = -1.0
+        _state["local"] += 1
+
+
+def relations() -> Relations:
+    """The declared sums and the families they form (cached for a second)."""
+    now = time.monotonic()
+    with _lock:
+        if now - _state["at"] < _TTL:
+            return _state["value"]
+    value = _load()
+    with _lock:
+        _state["at"], _state["value"] = now, value
+    return value
+
+
+def family_of(indicator_id: int) -> Family | None:
+    """The family of a count indicator, or None if no sum links it to others."""
+    return relations().by_indicator.get(indicator_id)
+
+
+def _load() -> Relations:
+    from quartier.indicators.models import Indicator, Kind
+
+    through = Indicator.sum_of.through
+    declared: dict[int, set[int]] = {}
+    for total, part in through.objects.values_list("from_indicator_id", "to_indicator_id"):
+        if total != part:
+            declared.setdefault(total, set()).add(part)
+    involved = set(declared) | {p for parts in declared.values() for p in parts}
+    counts = dict(
+        Indicator.objects.filter(pk__in=involved, kind=Kind.COUNT).values_list("pk", "min_count")
+    )
+    declared = {
+        t: {p for p in parts if p in counts} for t, parts in declared.items() if t in counts
+    }
+    declared = {t: parts for t, parts in declared.items() if parts}
+    by_indicator: dict[int, Family] = {}
+    for component in _components(declared):
+        sums = {t: parts for t, parts in declared.items() if t in component}
+        family = Family(
+            members=tuple(sorted(component)),
+            equations=tuple(sorted(equations(sums))),
+            min_counts=tuple(sorted((pk, counts[pk]) for pk in component)),
+            breadth=tuple(sorted((t, len(parts)) for t, parts in _expanded(sums).items())),
+        )
+        for pk in component:
+            by_indicator[pk] = family
+    version = (tuple(sorted(by_indicator.items())), _state["local"])
+    return Relations(by_indicator, version)
+
+
+def _components(declared: dict[int, set[int]]) -> list[set[int]]:
+    """Connected groups of indicators (a total and its parts are connected)."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for total, parts in declared.items():
+        for part in parts:
+            parent[find(part)] = find(total)
+    groups: dict[int, set[int]] = {}
+    for x in list(parent):
+        groups.setdefault(find(x), set()).add(x)
+    return list(groups.values())
+
+
+def _expanded(declared: dict[int, set[int]]) -> dict[int, frozenset[int]]:
+    """Each total as a set of base parts (parts that are totals themselves are expanded)."""
+    out: dict[int, frozenset[int]] = {}
+
+    def expand(total: int, seen: frozenset[int]) -> frozenset[int]:
+        if total in out:
+            return out[total]
+        base: set[int] = set()
+        for part in declared[total]:
+            if part in declared and part not in seen:
+                base |= expand(part, seen | {part})
+            else:
+                base.add(part)
+        out[total] = frozenset(base)
+        return out[total]
+
+    for total in declared:
+        expand(total, frozenset({total}))
+    return out
+
+
+def equations(declared: dict[int, set[int]]) -> set[tuple[int, tuple[int, ...]]]:
+    """Declared sums and those implied by substitution, as (total, sorted members).
+
+    For each total T, every set of other totals whose base parts are disjoint
+    and lie within T's gives ``T = those totals + T's remaining base parts``.
+    """
+    base = _expanded(declared)
+    out = {(t, tuple(sorted(parts))) for t, parts in declared.items()}
+    for total, parts in base.items():
+        out.update((total, (t,)) for t in base if t != total and base[t] == parts)
+        inner = [t for t in base if t != total and base[t] < parts]
+        for k in range(0, min(len(inner), _MAX_COMBINED) + 1):
+            for combo in itertools.combinations(inner, k):
+                covered = [base[t] for t in combo]
+                if sum(len(c) for c in covered) != len(frozenset().union(*covered)):
+                    continue  # overlapping totals
+                rest = parts - frozenset().union(*covered)
+                members = tuple(sorted(set(combo) | rest))
+                if members and members != (total,):
+                    out.add((total, members))
+    return out
