@@ -86,15 +86,26 @@ def _user_after(sender, instance, created, **kwargs):
         record(A.USER, instance.get_username(), changes=other)
 
 
-@receiver(m2m_changed, sender=User.units.through)
-def _user_units(sender, instance, action, pk_set, **kwargs):
-    if action in ("post_add", "post_remove", "post_clear"):
-        record(
-            A.ROLE,
-            getattr(instance, "username", str(instance)),
-            units=action[5:],
-            ids=sorted(pk_set or []),
-        )
+def m2m_recorder(entry: str, name_attr: str, change: str, members: str):
+    """An ``m2m_changed`` receiver recording additions, removals and clearing as ``entry``.
+
+    The details say ``{change: "add"|"remove"|"clear", members: [ids]}``.
+    """
+
+    def receiver_(sender, instance, action, pk_set, **kwargs):
+        if action in ("post_add", "post_remove", "post_clear"):
+            details = {change: action[5:], members: sorted(pk_set or [])}
+            record(entry, getattr(instance, name_attr, str(instance)), **details)
+
+    return receiver_
+
+
+m2m_changed.connect(
+    m2m_recorder(A.ROLE, "username", "units", "ids"),
+    sender=User.units.through,
+    weak=False,
+    dispatch_uid="audit_user_units",
+)
 
 
 def connect_indicator_signals() -> None:
@@ -116,29 +127,17 @@ def connect_indicator_signals() -> None:
         if metadata:
             record(A.METADATA, instance.key, changes=metadata)
 
-    def shared(sender, instance, action, pk_set, **kwargs):
-        if action in ("post_add", "post_remove", "post_clear"):
-            record(
-                A.VISIBILITY,
-                getattr(instance, "key", str(instance)),
-                shared_with=action[5:],
-                units=sorted(pk_set or []),
-            )
-
-    def sums(sender, instance, action, pk_set, **kwargs):
-        if action in ("post_add", "post_remove", "post_clear"):
-            record(
-                A.METADATA,
-                getattr(instance, "key", str(instance)),
-                sum_of=action[5:],
-                indicators=sorted(pk_set or []),
-            )
-
     m2m_changed.connect(
-        sums, sender=Indicator.sum_of.through, weak=False, dispatch_uid="audit_ind_sums"
+        m2m_recorder(A.METADATA, "key", "sum_of", "indicators"),
+        sender=Indicator.sum_of.through,
+        weak=False,
+        dispatch_uid="audit_ind_sums",
     )
     pre_save.connect(before, sender=Indicator, weak=False, dispatch_uid="audit_ind_pre")
     post_save.connect(after, sender=Indicator, weak=False, dispatch_uid="audit_ind_post")
     m2m_changed.connect(
-        shared, sender=Indicator.shared_with.through, weak=False, dispatch_uid="audit_ind_shared"
+        m2m_recorder(A.VISIBILITY, "key", "shared_with", "units"),
+        sender=Indicator.shared_with.through,
+        weak=False,
+        dispatch_uid="audit_ind_shared",
     )
