@@ -71,6 +71,15 @@ def test_viewing_unprotected_values_is_audited_once_per_request(client, users):
     assert AuditEntry.objects.filter(action=A.CONFIDENTIAL).count() == before + 1
 
 
+def test_unprotected_values_outside_a_request_are_audited_with_the_user(users):
+    """``quartier export --user …`` reads through the read layer without a request."""
+    from quartier.exports.service import build_export
+
+    build_export(users["steward"], ["hze_faelle"], ["baublock"], [], "csv")
+    entry = AuditEntry.objects.filter(action=A.CONFIDENTIAL).latest("id")
+    assert entry.user == users["steward"] and entry.target == "hze_faelle"
+
+
 def test_user_and_role_changes_are_audited(users):
     user = User.objects.create_user("neu", password="x" * 12)
     assert last(A.USER).target == "neu"

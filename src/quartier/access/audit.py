@@ -45,12 +45,15 @@ def record(action: str, target: str = "", *, user=None, request=None, **details)
     )
 
 
-def record_once(key: tuple, action: str, target: str = "", **details) -> None:
-    """Record at most once per request for ``key`` (e.g. viewing confidential values)."""
+def record_once(key: tuple, action: str, target: str = "", *, user=None, **details) -> None:
+    """Record at most once per request for ``key`` (e.g. viewing confidential values).
+
+    ``user`` names who acted where there is no request (the command line).
+    """
     request = current_request.get()
     if request is not None:
         seen = request.__dict__.setdefault("_quartier_audited", set())
         if key in seen:
             return
         seen.add(key)
-    record(action, target, request=request, **details)
+    record(action, target, user=user, request=request, **details)

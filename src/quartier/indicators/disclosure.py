@@ -55,6 +55,7 @@ def protect(result, user):
             ("confidential", result.indicator.pk, result.level.id, result.period),
             AuditEntry.Action.CONFIDENTIAL,
             result.indicator.key,
+            user=user,
             level=result.level.key,
             period=result.period.isoformat(),
         )
