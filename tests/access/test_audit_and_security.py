@@ -143,6 +143,19 @@ def test_stewards_edit_only_their_units_indicators_in_the_admin(client, users):
     assert client.get(reverse("admin:access_user_changelist")).status_code == 403
 
 
+def test_a_steward_declares_sums_among_the_units_own_counts_only(client, users):
+    import re
+
+    client.force_login(users["steward"])  # Jugendamt
+    own = Indicator.objects.get(key="hze_faelle")
+    page = client.get(reverse("admin:indicators_indicator_change", args=[own.pk]))
+    choices = re.search(r'<select name="sum_of".*?</select>', page.content.decode(), re.S)
+    offered = set(re.findall(r'<option value="(\d+)"', choices.group(0)))
+    jugendamt_counts = Indicator.objects.filter(kind="count", owner__key="jugendamt")
+    assert offered and offered <= {str(pk) for pk in jugendamt_counts.values_list("pk", flat=True)}
+    assert "Einwohner" not in choices.group(0)  # the Statistikstelle's counts are not offered
+
+
 def test_fully_internal_installation_requires_login_everywhere(client, settings, users):
     from dataclasses import replace
 

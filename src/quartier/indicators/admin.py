@@ -27,10 +27,10 @@ class IndicatorAdmin(admin.ModelAdmin):
         return queryset.filter(owner_id__in=unit_ids(request.user))
 
     def get_readonly_fields(self, request, obj=None):
-        """Only administrators change keys, kinds, formulas, sums and owners.
+        """Only administrators change keys, kinds, formulas, derivations and owners.
 
-        The choices of a sum or a derivation would list every indicator, also
-        those a steward may not know of.
+        The choices of a derivation would list every indicator, also those a
+        steward may not know of (sums offer only the unit's own counts).
         """
         if is_admin(request.user):
             return ()
@@ -42,9 +42,16 @@ class IndicatorAdmin(admin.ModelAdmin):
             "factor",
             "weight",
             "owner",
-            "sum_of",
             "derived_from",
         )
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        """A steward may declare sums among the own unit's counts only."""
+        if db_field.name == "sum_of" and not is_admin(request.user):
+            kwargs["queryset"] = Indicator.objects.filter(
+                kind="count", owner_id__in=unit_ids(request.user)
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def _steward(self, request) -> bool:
         return getattr(request.user, "role", None) == Role.DATA_STEWARD
