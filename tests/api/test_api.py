@@ -95,6 +95,17 @@ def test_indicator_metadata_matches_the_catalogue(client, users):
     assert "kinderarmut" in {i["key"] for i in found}
 
 
+def test_a_sum_names_only_the_parts_the_caller_may_see(client, users):
+    from quartier.indicators.models import Indicator, Visibility
+
+    assert get(client, "/api/v1/indicators/ew_u18/")["sum_of"] == ["ew_15_17", "ew_u15"]
+    assert get(client, "/api/v1/indicators/kinderarmut/")["sum_of"] == []
+    Indicator.objects.filter(key="ew_15_17").update(visibility=Visibility.INTERNAL)
+    assert get(client, "/api/v1/indicators/ew_u18/")["sum_of"] == ["ew_u15"]
+    client.force_login(users["analyst"])
+    assert get(client, "/api/v1/indicators/ew_u18/")["sum_of"] == ["ew_15_17", "ew_u15"]
+
+
 def test_values_in_long_format_match_the_read_layer(client, users):
     data = get(client, "/api/v1/values/", indicator="kinderarmut", level="stadtteil")
     expected = readlayer.area_values(

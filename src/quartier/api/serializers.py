@@ -104,6 +104,10 @@ class IndicatorSerializer(serializers.Serializer):
     min_denominator = serializers.IntegerField()
     categories = CategorySerializer(many=True)
     derived_from = serializers.ListField(child=serializers.CharField())
+    sum_of = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Summe aus: die (sichtbaren) Anzahlen, deren Summe dieser Indikator ist",
+    )
     definition = serializers.DictField()
     periods = serializers.ListField(child=serializers.DateField())
 

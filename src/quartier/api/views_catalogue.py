@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from quartier.access.rights import visible_ids
 from quartier.api import params
 from quartier.api import serializers as s
 from quartier.api.common import (
@@ -198,8 +199,10 @@ class AreaDetailView(ReadOnlyView):
 TOPIC_LABELS = dict(Topic.choices)
 
 
-def indicator_dict(ind: Indicator, periods: list, derived: list[str]) -> dict:
-    """Catalogue metadata of a visible indicator."""
+def indicator_dict(
+    ind: Indicator, periods: list, derived: list[str], sum_of: list[str] | None = None
+) -> dict:
+    """Catalogue metadata of a visible indicator (``sum_of``: its visible parts)."""
     return {
         "key": ind.key,
         "name": ind.name,
@@ -221,6 +224,7 @@ def indicator_dict(ind: Indicator, periods: list, derived: list[str]) -> dict:
         "min_denominator": ind.min_denominator,
         "categories": ind.categories or [],
         "derived_from": derived,
+        "sum_of": sum_of or [],
         "definition": ind.definition or {},
         "periods": periods,
     }
@@ -234,8 +238,20 @@ def _catalogue(user, indicators) -> list[dict]:
     ).values_list("from_indicator_id", "to_indicator__key")
     for source_id, key in through:
         derived.setdefault(source_id, []).append(key)
+    # Parts of a sum are named only where the caller may see them.
+    visible = visible_ids(user)
+    parts: dict[int, list[str]] = {}
+    sums = Indicator.sum_of.through.objects.filter(
+        from_indicator__in=[i.pk for i in indicators]
+    ).values_list("from_indicator_id", "to_indicator_id", "to_indicator__key")
+    for total_id, part_id, key in sums:
+        if part_id in visible:
+            parts.setdefault(total_id, []).append(key)
     return [
-        indicator_dict(i, periods.get(i.id, []), sorted(derived.get(i.id, []))) for i in indicators
+        indicator_dict(
+            i, periods.get(i.id, []), sorted(derived.get(i.id, [])), sorted(parts.get(i.id, []))
+        )
+        for i in indicators
     ]
 
 
