@@ -130,6 +130,7 @@ def test_click_selects_area_and_opens_its_profile(page):
     assert parse_qs(urlsplit(page.url).query)["gebiet"] == [code]
     value_in_panel = panel.locator("td.strong").inner_text()
     panel.get_by_role("link", name="Steckbrief öffnen").click()
+    page.wait_for_url(re.compile(r"/gebiete/"))  # the map page has an h1 too
     page.wait_for_selector("h1")
     assert page.inner_text("h1") == name
     row = page.locator('tr[data-indicator="kinderarmut"] td.value')
