@@ -153,6 +153,24 @@ def test_xlsx_metadata_has_definitions_and_category_labels(users, planted):
     assert meta_value(wb, "Stichtage") == "jeweils der neueste mit Werten: 31.12.2024"
 
 
+def test_metadata_names_the_visible_parts_of_a_sum(users):
+    from django.contrib.auth.models import AnonymousUser
+
+    from quartier.indicators.models import Indicator, Visibility
+
+    def berechnung(user) -> str:
+        export = build_export(user, ["ew_u18"], ["stadtteil"], None, "xlsx")
+        rows = list(openpyxl.load_workbook(io.BytesIO(export.content))["Metadaten"].values)
+        header_at = next(i for i, r in enumerate(rows) if r[0] == "Kürzel")
+        return dict(zip(rows[header_at], rows[header_at + 1], strict=True))["Berechnung"]
+
+    assert berechnung(users["anonymous"]).startswith("Summe aus ew_15_17 (Einwohner 15 bis")
+    Indicator.objects.filter(key="ew_15_17").update(visibility=Visibility.INTERNAL)
+    visitor = AnonymousUser()  # a new request's visitor (the rights are cached per user object)
+    assert berechnung(visitor) == "Summe aus ew_u15 (Einwohner unter 15 Jahren)"
+    assert "ew_15_17" in berechnung(users["analyst"])
+
+
 def meta_value(wb, label):
     return next(row[1] for row in wb["Metadaten"].iter_rows(values_only=True) if row[0] == label)
 

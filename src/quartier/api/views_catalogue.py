@@ -11,7 +11,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from quartier.access.rights import visible_ids
 from quartier.api import params
 from quartier.api import serializers as s
 from quartier.api.common import (
@@ -238,18 +237,13 @@ def _catalogue(user, indicators) -> list[dict]:
     ).values_list("from_indicator_id", "to_indicator__key")
     for source_id, key in through:
         derived.setdefault(source_id, []).append(key)
-    # Parts of a sum are named only where the caller may see them.
-    visible = visible_ids(user)
-    parts: dict[int, list[str]] = {}
-    sums = Indicator.sum_of.through.objects.filter(
-        from_indicator__in=[i.pk for i in indicators]
-    ).values_list("from_indicator_id", "to_indicator_id", "to_indicator__key")
-    for total_id, part_id, key in sums:
-        if part_id in visible:
-            parts.setdefault(total_id, []).append(key)
+    parts = readlayer.sum_parts(user, indicators)
     return [
         indicator_dict(
-            i, periods.get(i.id, []), sorted(derived.get(i.id, [])), sorted(parts.get(i.id, []))
+            i,
+            periods.get(i.id, []),
+            sorted(derived.get(i.id, [])),
+            sorted(p.key for p in parts.get(i.id, [])),
         )
         for i in indicators
     ]

@@ -30,8 +30,7 @@ def indicator_table(request, key: str):
     periods = readlayer.periods_by_indicator(request.user).get(indicator.id, [])
     index = area_index()
     levels = index.levels
-    # Only the parts the user may see are named (a restricted name stays unknown).
-    parts = list(readlayer.visible_indicators(request.user).filter(sums=indicator).order_by("name"))
+    parts = readlayer.sum_parts(request.user, [indicator]).get(indicator.pk, [])
     if not levels or not periods:
         return render(
             request,

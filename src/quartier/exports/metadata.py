@@ -119,7 +119,7 @@ def indicator_records(data: ExportData) -> list[dict[str, str]]:
             "hinweis_stichtag": ind.reference_note,
             "nachkommastellen": str(ind.decimals),
             "stichtage": _dates(selection.periods.get(ind.pk, [])),
-            "berechnung": definition(ind),
+            "berechnung": definition(ind, data.sum_parts.get(ind.pk, [])),
             "kategorien": categories(ind),
         }
         for ind in selection.indicators
@@ -133,9 +133,15 @@ def indicator_rows(data: ExportData) -> list[list[str]]:
     ]
 
 
-def definition(indicator: Indicator) -> str:
-    """How the indicator's values come about: the rate formula, the weight, the analysis."""
+def definition(indicator: Indicator, sum_of: list[Indicator] = ()) -> str:
+    """How the indicator's values come about: the formula, the sum, the weight, the analysis.
+
+    ``sum_of`` are the parts of a sum the exporting user may see.
+    """
     parts = []
+    if sum_of:
+        names = ", ".join(f"{p.key} ({p.name})" for p in sum_of)
+        parts.append(_("Summe aus %(parts)s") % {"parts": names})
     if indicator.is_computed:
         num, den = indicator.numerator, indicator.denominator
         parts.append(

@@ -58,6 +58,7 @@ class ExportData:
     levels: list[LevelValues]
     username: str
     created: datetime = field(default_factory=timezone.localtime)
+    sum_parts: dict[int, list[Indicator]] = field(default_factory=dict)  # visible parts
 
     @property
     def confidential(self) -> bool:
@@ -145,7 +146,12 @@ def read(user, selection: Selection) -> ExportData:
                 results[(ind.pk, period)] = result
         levels.append(LevelValues(level, results))
     signed_in = user is not None and getattr(user, "is_authenticated", False)
-    return ExportData(selection, levels, user.get_username() if signed_in else "")
+    return ExportData(
+        selection,
+        levels,
+        user.get_username() if signed_in else "",
+        sum_parts=readlayer.sum_parts(user, selection.indicators),
+    )
 
 
 def cell(

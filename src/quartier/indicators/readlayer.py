@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from quartier.access.rights import visible_ids
 from quartier.errors import NotFound
@@ -52,6 +52,19 @@ def _visible_list(user) -> list[Indicator]:
         if user is not None:
             user._quartier_visible = cached
     return cached
+
+
+def sum_parts(user, indicators) -> dict[int, list[Indicator]]:
+    """{indicator id: its parts ("Summe aus") that ``user`` may see, by name}.
+
+    A part the user may not see is left out: its name stays unknown.
+    """
+    ids = [i.pk for i in indicators]
+    visible = visible_indicators(user)
+    out: dict[int, list[Indicator]] = defaultdict(list)
+    for part in visible.filter(sums__in=ids).annotate(total_id=F("sums")).order_by("name"):
+        out[part.total_id].append(part)
+    return dict(out)
 
 
 def get_indicator(user, key: str) -> Indicator:
