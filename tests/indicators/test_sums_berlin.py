@@ -32,9 +32,10 @@ def berlin_ages(plr):  # noqa: F811
     columns = {"inhabitants": ("ew", "Personen", "count")}
     columns |= {f"inhabitants_age_{g}": (f"ew_{g}", "Personen", "count") for g in GROUPS}
     mapping = wide(columns, key_column="id", level="planungsraum", period="2024")
-    commit_table(read_table(POP), mapping, source_name=POP.name, sha256="x")
+    _batch, report = commit_table(read_table(POP), mapping, source_name=POP.name, sha256="x")
     Indicator.objects.filter(key__in=KEYS).update(min_count=10)
     families.bump()  # .update() sends no signal
+    return report
 
 
 def attack(user, admin) -> tuple[int, int]:
@@ -67,12 +68,21 @@ def attack(user, admin) -> tuple[int, int]:
     return int(hidden.sum()), int(recoverable(published, present, groups).sum()), determined
 
 
+def test_the_import_finds_the_sum_and_declares_it(berlin_ages):
+    total = Indicator.objects.get(key="ew")
+    assert set(total.sum_of.values_list("key", flat=True)) == set(KEYS[1:])
+    assert any("„inhabitants“ ist die Summe von" in note for note in berlin_ages.notes)
+    assert berlin_ages.sums == [("ew", sorted(KEYS[1:]))]
+
+
 def test_age_groups_of_berlin_cannot_be_recomputed(berlin_ages, users):
-    # No sum declared yet: each count is protected on its own, and the attack succeeds.
+    total = Indicator.objects.get(key="ew")
+    parts = list(total.sum_of.all())
+    # Without the sum each count is protected on its own, and the attack succeeds.
+    total.sum_of.clear()
     _hidden, recovered, determined = attack(users["analyst"], users["admin"])
     assert recovered > 0 and determined >= recovered
-    total = Indicator.objects.get(key="ew")
-    total.sum_of.set(Indicator.objects.filter(key__in=KEYS[1:]))
+    total.sum_of.set(parts)
     hidden, recovered, determined = attack(users["analyst"], users["admin"])
     small = sum(
         0 < float(row[f"inhabitants_age_{g}"]) < 10

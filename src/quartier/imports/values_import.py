@@ -17,6 +17,7 @@ from django.db import transaction
 from quartier.access.rights import is_admin, unit_ids
 from quartier.errors import QuartierError
 from quartier.imports.codes import CodeMatches, match_codes
+from quartier.imports.sums import declare, find_sums, sum_notes
 from quartier.imports.tablemap import LongRow, NewIndicator, TableMapping, to_long
 from quartier.imports.tables import RawTable
 from quartier.indicators.batches import create_batch, write_values
@@ -38,6 +39,7 @@ class Report:
     values: int = 0
     indicators: list[str] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
+    sums: list[tuple[str, list[str]]] = field(default_factory=list)  # (total, parts) found
 
     def to_json(self) -> dict:
         """JSON-compatible form for storing on the job."""
@@ -221,9 +223,16 @@ def _jumps(stored) -> list[str]:
     return out
 
 
-def check_table(table: RawTable, mapping: TableMapping, user=None) -> tuple[Report, list[tuple]]:
-    """Validate ``table`` under ``mapping``; returns the report and the rows to store."""
+def check_table(
+    table: RawTable, mapping: TableMapping, user=None, new_keys: set[str] | None = None
+) -> tuple[Report, list[tuple]]:
+    """Validate ``table`` under ``mapping``; returns the report and the rows to store.
+
+    ``new_keys`` are the indicators this import creates (default: the mapping's new ones).
+    """
     report = Report(rows_read=len(table.rows))
+    if new_keys is None:
+        new_keys = {n.key for n in mapping.new_indicators}
     indicators = _indicators(mapping)
     check_write_rights(user, indicators)
     rows, problems = to_long(table, mapping)
@@ -242,6 +251,8 @@ def check_table(table: RawTable, mapping: TableMapping, user=None) -> tuple[Repo
     for flag, n in sorted(symbols.items()):
         report.notes.append(f"{n} × Zeichen „{flag}“ (amtliche Statistik) übernommen.")
     _missing_areas(stored, matches, mapping, report)
+    report.sums = find_sums(stored, indicators)
+    report.notes += sum_notes(report.sums, indicators, new_keys)
     empty = sorted(
         i.name for key, i in indicators.items() if key not in {k[0] for *_x, k, _v, _f in stored}
     )
@@ -338,7 +349,8 @@ def commit_table(
     with transaction.atomic():
         create_indicators(mapping, user)
         progress(30, "Werte werden geprüft")
-        report, rows = check_table(table, replace(mapping, new_indicators=[]), user)
+        new_keys = {n.key for n in mapping.new_indicators}
+        report, rows = check_table(table, replace(mapping, new_indicators=[]), user, new_keys)
         if report.errors:
             raise QuartierError(
                 f"Die Prüfung hat {len(report.errors)} Fehler gefunden – "
@@ -356,5 +368,6 @@ def commit_table(
         )
         ids = {i.key: i.id for i in Indicator.objects.filter(key__in={r[0] for r in rows})}
         write_values(batch, [(ids[k], a, p, v, f) for k, a, p, v, f in rows])
+        declare(report.sums, new_keys)
     batch.refresh_from_db()
     return batch, report

@@ -1,0 +1,105 @@
+"""Counts in an imported table that add up: a total and the columns it is the sum of.
+
+Statistical tables often hold a total next to its breakdown (residents and the
+residents by age group). Such counts must be protected together (see
+:mod:`quartier.indicators.families`), or a hidden group can be computed by
+subtraction. The import finds them so that nobody has to remember to say so.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from quartier.indicators.models import Indicator, Kind
+
+MAX_PARTS = 14  # columns tried as parts of one total (2^14 subsets)
+MIN_CELLS = 5  # a total must be positive in this many areas to count as found
+SEARCH_ROWS = 200  # rows the subset search looks at; matches are checked on all
+
+
+def find_sums(stored, indicators: dict[str, Indicator]) -> list[tuple[str, list[str]]]:
+    """(total key, part keys) for every count column that is the sum of other count columns.
+
+    ``stored`` are the checked rows ``(row, match, (key, area, period), value, flag)``.
+    Only areas where every count column has a value are compared. Where a total
+    is the sum of several sets of columns, the one with the most parts wins
+    (the others follow from it once the smaller totals are sums too).
+    """
+    counts = {key for key, ind in indicators.items() if ind.kind == Kind.COUNT}
+    cells: dict[tuple, dict[str, float]] = defaultdict(dict)
+    for _row, _match, (key, area, period), value, _flag in stored:
+        if key in counts and value is not None and value == value:
+            cells[(area, period)][key] = float(value)
+    keys = sorted({k for cell in cells.values() for k in cell})
+    complete = [cell for cell in cells.values() if len(cell) == len(keys)]
+    if len(keys) < 3 or len(complete) < MIN_CELLS:
+        return []
+    values = np.array([[cell[k] for k in keys] for cell in complete])
+    found = []
+    for t, total in enumerate(keys):
+        parts = _parts_of(values, t)
+        if parts:
+            found.append((total, [keys[j] for j in parts]))
+    return found
+
+
+def _parts_of(values: np.ndarray, t: int) -> list[int] | None:
+    """The largest set of other columns that sums to column ``t`` in every row, if any."""
+    total = values[:, t]
+    if (total > 0).sum() < MIN_CELLS:
+        return None
+    candidates = [
+        j
+        for j in range(values.shape[1])
+        if j != t and (values[:, j] <= total).all() and values[:, j].any()
+    ]
+    if not 2 <= len(candidates) <= MAX_PARTS:
+        return None
+    k = len(candidates)
+    masks = (np.arange(1, 2**k)[:, None] >> np.arange(k)) & 1
+    masks = masks[masks.sum(axis=1) >= 2]
+    sample = values[np.argsort(-total, kind="stable")[:SEARCH_ROWS]]
+    sums = sample[:, candidates] @ masks.T
+    hits = np.flatnonzero(np.isclose(sums, sample[:, [t]], rtol=0, atol=1e-6).all(axis=0))
+    for h in sorted(hits, key=lambda h: -int(masks[h].sum())):
+        chosen = [candidates[j] for j in np.flatnonzero(masks[h])]
+        if np.isclose(values[:, chosen].sum(axis=1), total, rtol=0, atol=1e-6).all():
+            return chosen
+    return None
+
+
+def sum_notes(sums, indicators: dict[str, Indicator], new_keys: set[str]) -> list[str]:
+    """German notes on the sums found: new totals get them declared, existing ones a hint."""
+    notes = []
+    for total, parts in sums:
+        names = ", ".join(f"„{indicators[p].name}“" for p in parts)
+        said = f"„{indicators[total].name}“ ist die Summe von {names}"
+        if total in new_keys:
+            notes.append(
+                f"{said}; das wird beim Übernehmen als „Summe aus“ hinterlegt, damit die "
+                "Geheimhaltung diese Anzahlen gemeinsam schützt."
+            )
+        elif not _declared(indicators[total], parts):
+            notes.append(
+                f"{said}. Bitte in der Indikatorverwaltung unter „Summe aus“ eintragen, damit "
+                "die Geheimhaltung diese Anzahlen gemeinsam schützt."
+            )
+    return notes
+
+
+def _declared(indicator: Indicator, parts: list[str]) -> bool:
+    if indicator.pk is None:
+        return False
+    return set(indicator.sum_of.values_list("key", flat=True)) == set(parts)
+
+
+def declare(sums, new_keys: set[str]) -> list[str]:
+    """Store the sums of new totals as "Summe aus"; returns the totals declared."""
+    declared = []
+    for total, parts in sums:
+        if total in new_keys:
+            Indicator.objects.get(key=total).sum_of.set(Indicator.objects.filter(key__in=parts))
+            declared.append(total)
+    return declared
