@@ -103,6 +103,11 @@ def test_points_are_counted_per_block_and_nothing_personal_is_kept(steward_clien
     assert len(stored) == Area.objects.filter(level__key="baublock").count()  # zeros too
     split = Indicator.objects.get(name="Sprachförderung ESU: unter 6")
     assert Value.objects.get(indicator=split, area=a, period=period).value == 5
+    # The splits add up to the total and are protected together.
+    assert {i.name for i in total.sum_of.all()} == {
+        "Sprachförderung ESU: unter 6",
+        "Sprachförderung ESU: 6 bis 10",
+    }
     city = readlayer.total_value(users["steward"], total, period)
     assert city == 7
     # nothing personal survives: not on the job, not in any value or indicator

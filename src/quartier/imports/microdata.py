@@ -225,6 +225,9 @@ def commit(agg: Aggregation, spec: MicrodataSpec, *, user, source_name: str, sha
         )
         sets = [(_indicator(spec, user), agg.counts)]
         sets += [(_indicator(spec, user, cat), counts) for cat, counts in agg.by_category.items()]
+        if agg.by_category and not spec.indicator_key:
+            # The splits add up to the total: protect them together (Geheimhaltung).
+            sets[0][0].sum_of.set([ind for ind, _counts in sets[1:]])
         rows = [
             (ind.pk, area, agg.period, float(n), "")
             for ind, counts in sets
