@@ -89,12 +89,11 @@ def box_to_crs84(bbox: tuple[float, float, float, float], uri: str) -> shapely.G
     before transforming so the intersection test follows the curved edges.
     """
     if uri == CRS84:
-        minx, miny, maxx, maxy = _clip(bbox, 180.0, 90.0)
-        return shapely.box(minx, miny, maxx, maxy)
+        return _box(*_clip(bbox, 180.0, 90.0))
     # Far outside the zone nothing lies; clipping keeps absurd numbers from overflowing.
-    box = shapely.box(*_clip(bbox, 1e7, 1e7))
+    minx, miny, maxx, maxy = _clip(bbox, 1e7, 1e7)
+    box = _box(minx, miny, maxx, maxy)
     inverse = _transformer(_pyproj_name(uri), _pyproj_name(CRS84))
-    minx, miny, maxx, maxy = shapely.bounds(box)
     dense = shapely.segmentize(box, max(maxx - minx, maxy - miny) / 32 or 1.0)
 
     def unproject(xy: np.ndarray) -> np.ndarray:
@@ -102,6 +101,19 @@ def box_to_crs84(bbox: tuple[float, float, float, float], uri: str) -> shapely.G
         return np.column_stack([x, y])
 
     return shapely.transform(dense, unproject)
+
+
+def _box(minx: float, miny: float, maxx: float, maxy: float) -> shapely.Geometry:
+    """The box as a polygon — or as a line or point when it has no width or height.
+
+    A degenerate polygon intersects nothing reliably, and GEOS cannot transform
+    one that has collapsed to a point (given so, or clipped to it).
+    """
+    if minx == maxx and miny == maxy:
+        return shapely.Point(minx, miny)
+    if minx == maxx or miny == maxy:
+        return shapely.LineString([(minx, miny), (maxx, maxy)])
+    return shapely.box(minx, miny, maxx, maxy)
 
 
 def _clip(bbox, x_limit: float, y_limit: float) -> tuple[float, float, float, float]:
