@@ -255,3 +255,20 @@ def test_change_mode_hides_changes_of_hidden_values(client, users):
         if status == readlayer.SUPPRESSED:
             assert data["values"][i] is None
             assert data["status"][i] == "2"
+
+
+def test_a_changed_threshold_applies_at_once_also_from_another_process(users):
+    from quartier.indicators import families
+
+    block = Level.objects.get(key="baublock")
+    arbeitslose = Indicator.objects.get(key="arbeitslose")
+    before = readlayer.area_values(users["anonymous"], arbeitslose, block, P2024)
+    # .update() sends no signal, as a change made by another server process would not.
+    Indicator.objects.filter(key="arbeitslose").update(min_count=1)
+    assert families._load().version != families.relations().version
+    families._state["at"] = -1.0  # the second the cached relations live has passed
+    after = readlayer.area_values(
+        users["anonymous"], Indicator.objects.get(key="arbeitslose"), block, P2024
+    )
+    assert (before.status == readlayer.SUPPRESSED).any()
+    assert not (after.status == readlayer.SUPPRESSED).any()

@@ -41,7 +41,7 @@ class Family:
 
 @dataclass(frozen=True)
 class Relations:
-    """All families, by member indicator id; ``version`` changes with any of them."""
+    """All families, by member indicator id; ``version`` changes with them and any threshold."""
 
     by_indicator: dict[int, Family]
     version: tuple
@@ -98,7 +98,12 @@ def _load() -> Relations:
         )
         for pk in component:
             by_indicator[pk] = family
-    version = (tuple(sorted(by_indicator.items())), _state["local"])
+    # Every threshold is part of the version: protection caches keyed by it see a changed
+    # Mindestfallzahl at once, also when another process changed it.
+    thresholds = tuple(
+        Indicator.objects.order_by("pk").values_list("pk", "min_count", "min_denominator")
+    )
+    version = (tuple(sorted(by_indicator.items())), thresholds, _state["local"])
     return Relations(by_indicator, version)
 
 
