@@ -1,4 +1,4 @@
-"""Shared helper for bench scripts: a data directory with Musterstadt built in it."""
+"""Shared helpers for bench scripts: a data directory with Musterstadt built in it, Django on it."""
 
 from __future__ import annotations
 
@@ -25,3 +25,20 @@ def demo_data_dir() -> Path:
         capture_output=True,
     )
     return path
+
+
+def use_demo() -> Path:
+    """Point Quartier at the demo data directory (SQLite); returns the directory."""
+    path = demo_data_dir()
+    os.environ["QUARTIER_DATA_DIR"] = str(path)
+    os.environ.pop("QUARTIER_DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartier.settings")
+    return path
+
+
+def setup_django() -> None:
+    """Start Django on the demo data directory."""
+    use_demo()
+    import django
+
+    django.setup()

@@ -9,14 +9,13 @@ Usage: python bench/analyses_musterstadt.py   (uses QUARTIER_DATA_DIR if it hold
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _demo import demo_data_dir  # noqa: E402
+from _demo import setup_django  # noqa: E402
 
 KEYS = [
     "kinderarmut",
@@ -33,12 +32,7 @@ KEYS = [
 
 
 def main() -> None:
-    os.environ["QUARTIER_DATA_DIR"] = str(demo_data_dir())
-    os.environ.pop("QUARTIER_DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartier.settings")
-    import django
-
-    django.setup()
+    setup_django()
     from django.db import transaction
 
     from quartier.analysis import runs

@@ -10,14 +10,13 @@ Usage: python bench/api_values.py   (uses QUARTIER_DATA_DIR if it holds a demo)
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _demo import demo_data_dir  # noqa: E402
+from _demo import setup_django  # noqa: E402
 
 INDICATORS = [
     "kinderarmut",
@@ -40,12 +39,7 @@ def _timed(client, url: str, **headers) -> tuple[float, bytes]:
 
 
 def main() -> None:
-    os.environ["QUARTIER_DATA_DIR"] = str(demo_data_dir())
-    os.environ.pop("QUARTIER_DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartier.settings")
-    import django
-
-    django.setup()
+    setup_django()
     from django.conf import settings
     from django.test import Client
 

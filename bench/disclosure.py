@@ -13,7 +13,6 @@ Usage: python bench/disclosure.py   (uses QUARTIER_DATA_DIR if it holds a demo)
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import time
@@ -21,16 +20,11 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _demo import demo_data_dir  # noqa: E402
+from _demo import setup_django  # noqa: E402
 
 
 def main() -> None:
-    os.environ["QUARTIER_DATA_DIR"] = str(demo_data_dir())
-    os.environ.pop("QUARTIER_DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartier.settings")
-    import django
-
-    django.setup()
+    setup_django()
     from quartier.indicators import disclosure, families, store
     from quartier.indicators.models import Indicator, Kind
     from quartier.spatial.index import area_index

@@ -13,23 +13,17 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _demo import demo_data_dir  # noqa: E402
+from _demo import setup_django  # noqa: E402
 
 
 def main() -> None:
-    os.environ["QUARTIER_DATA_DIR"] = str(demo_data_dir())
-    os.environ.pop("QUARTIER_DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartier.settings")
-    import django
-
-    django.setup()
+    setup_django()
     import shapely
     from django.conf import settings
     from django.test import Client

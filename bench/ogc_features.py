@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _demo import demo_data_dir  # noqa: E402
+from _demo import use_demo  # noqa: E402
 
 ITEMS = "/ogc/collections/baublock/items?limit=1000"
 THREE = "&properties=ew_gesamt,kinderarmut,arbeitslose"
@@ -262,9 +262,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--no-pygeoapi", action="store_true")
     args = parser.parse_args()
-    os.environ["QUARTIER_DATA_DIR"] = str(demo_data_dir())
-    os.environ.pop("QUARTIER_DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartier.settings")
+    use_demo()
     print("target: items page of 1,000 block features ≤ 150 ms (server side)")
     bodies = in_process(args.runs)
     if not args.no_pygeoapi:

@@ -50,6 +50,15 @@ def example(value: str) -> list[OpenApiExample]:
     return [OpenApiExample("Beispiel", value=value)]
 
 
+INDICATORS = OpenApiParameter(
+    "indicator",
+    str,
+    required=True,
+    description="indicator key(s), comma-separated",
+    examples=example("kinderarmut"),
+)
+
+
 def path_parameters(**examples: str) -> list[OpenApiParameter]:
     """Path parameters (strings) with an example each, e.g. level="stadtteil"."""
     return [

@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from quartier.api import params
-from quartier.api.common import ERRORS, ReadOnlyView, example
+from quartier.api.common import ERRORS, INDICATORS, ReadOnlyView, example
 from quartier.exports.formats import FORMATS as EXPORT_FORMATS
 
 FORMATS = [f.key for f in EXPORT_FORMATS]
@@ -20,13 +20,7 @@ class ExportView(ReadOnlyView):
     @extend_schema(
         summary="Export (Datei) / file export",
         parameters=[
-            OpenApiParameter(
-                "indicator",
-                str,
-                required=True,
-                description="indicator key(s), comma-separated",
-                examples=example("kinderarmut"),
-            ),
+            INDICATORS,
             OpenApiParameter(
                 "level",
                 str,

@@ -14,6 +14,7 @@ from quartier.api import params
 from quartier.api import serializers as s
 from quartier.api.common import (
     ERRORS,
+    INDICATORS,
     LIMIT,
     OFFSET,
     STATUS_NAMES,
@@ -123,13 +124,7 @@ class ValuesView(ReadOnlyView):
     @extend_schema(
         summary="Werte / values (long format)",
         parameters=[
-            OpenApiParameter(
-                "indicator",
-                str,
-                required=True,
-                description="indicator key(s), comma-separated",
-                examples=example("kinderarmut"),
-            ),
+            INDICATORS,
             OpenApiParameter(
                 "level", str, required=True, description="level key", examples=example("stadtteil")
             ),
