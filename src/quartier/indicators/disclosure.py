@@ -140,7 +140,6 @@ def _levels(index: AreaIndex, indicator: Indicator, period: date):
 class _Cells:
     """Where the cells of one count lie in the array of a whole family."""
 
-    indicator: Indicator
     levels: list
     offsets: dict[int, int]  # level id → first cell
     sizes: dict[int, int]  # level id → number of cells
@@ -183,7 +182,7 @@ def _count_cells(index, indicator, period, start):
     top = n + start if cells.size > n else None
     parent = np.where(parent >= 0, parent + start, -1)
     offsets = {k: v + start for k, v in offsets.items()}
-    return cells, parent, _Cells(indicator, levels, offsets, sizes, top)
+    return cells, parent, _Cells(levels, offsets, sizes, top)
 
 
 def _family_masks(index: AreaIndex, family, period: date) -> dict[int, dict[int, np.ndarray]]:
@@ -194,6 +193,7 @@ def _family_masks(index: AreaIndex, family, period: date) -> dict[int, dict[int,
     """
     indicators = {i.pk: i for i in Indicator.objects.filter(pk__in=family.members)}
     values, parents, minimum, keep, tables = [], [], [], [], {}
+    grand_totals = family.grand_totals()
     start = 0
     for pk in family.members:
         cells, parent, table = _count_cells(index, indicators[pk], period, start)
@@ -203,7 +203,7 @@ def _family_masks(index: AreaIndex, family, period: date) -> dict[int, dict[int,
         parents.append(parent)
         minimum.append(np.full(cells.size, indicators[pk].min_count, dtype=np.float64))
         # The family's grand total (all residents) is hidden last.
-        keep.append(np.full(cells.size, float(pk in family.grand_totals()), dtype=np.float64))
+        keep.append(np.full(cells.size, float(pk in grand_totals), dtype=np.float64))
         tables[pk] = table
         start += cells.size
     if not tables:

@@ -30,7 +30,6 @@ class Family:
 
     members: tuple[int, ...]  # indicator ids, sorted
     equations: tuple[tuple[int, tuple[int, ...]], ...]  # (total id, member ids)
-    min_counts: tuple[tuple[int, int], ...]  # (indicator id, min_count): part of the cache key
     breadth: tuple[tuple[int, int], ...] = ()  # (indicator id, base parts it covers)
 
     def grand_totals(self) -> set[int]:
@@ -80,8 +79,8 @@ def _load() -> Relations:
         if total != part:
             declared.setdefault(total, set()).add(part)
     involved = set(declared) | {p for parts in declared.values() for p in parts}
-    counts = dict(
-        Indicator.objects.filter(pk__in=involved, kind=Kind.COUNT).values_list("pk", "min_count")
+    counts = set(
+        Indicator.objects.filter(pk__in=involved, kind=Kind.COUNT).values_list("pk", flat=True)
     )
     declared = {
         t: {p for p in parts if p in counts} for t, parts in declared.items() if t in counts
@@ -93,7 +92,6 @@ def _load() -> Relations:
         family = Family(
             members=tuple(sorted(component)),
             equations=tuple(sorted(equations(sums))),
-            min_counts=tuple(sorted((pk, counts[pk]) for pk in component)),
             breadth=tuple(sorted((t, len(parts)) for t, parts in _expanded(sums).items())),
         )
         for pk in component:
