@@ -135,9 +135,9 @@ def _complement(values, hidden, present, groups: Groups, exposed, minimum, unkno
         first = np.r_[True, ordered_owner[1:] != ordered_owner[:-1]]
         extra[ordered_cells[first]] = True
         chosen[ordered_owner[first]] = True
-    for g in exposed:  # no candidate left: hide the total itself
-        if not chosen[g] and not hidden[groups.total[g]]:
-            extra[groups.total[g]] = True
+    # No candidate left: hide the total itself.
+    left = groups.total[exposed[~chosen[exposed]]]
+    extra[left[~hidden[left]]] = True
     return extra
 
 
