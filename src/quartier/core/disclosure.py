@@ -81,7 +81,8 @@ def primary(values: np.ndarray, min_count) -> np.ndarray:
         return (values >= 1) & (values < min_count)
 
 
-def _as_groups(structure) -> Groups:
+def as_groups(structure) -> Groups:
+    """``structure`` as :class:`Groups` (a parent array becomes its tree groups)."""
     return structure if isinstance(structure, Groups) else tree_groups(structure)
 
 
@@ -158,7 +159,7 @@ def protect_counts(
     ranks cells by how much users need them (higher = hidden later).
     """
     values = np.asarray(values, dtype=np.float64)
-    groups = _as_groups(structure)
+    groups = as_groups(structure)
     minimum = np.broadcast_to(np.asarray(min_count, dtype=np.float64), values.shape)
     keep = np.zeros(values.size) if keep is None else np.asarray(keep, dtype=np.float64)
     present = ~np.isnan(values)
@@ -182,7 +183,7 @@ def recoverable(published: np.ndarray, present: np.ndarray, structure) -> np.nda
     :class:`Groups`. Groups with exactly one unknown cell are solved,
     repeatedly, until nothing changes; returns the cells recovered.
     """
-    groups = _as_groups(structure)
+    groups = as_groups(structure)
     known = present & ~np.isnan(published)
     values = np.where(known, published, 0.0)
     recovered = np.zeros(published.size, dtype=bool)

@@ -62,6 +62,7 @@ def _rate(
     visibility="public",
     source="",
     owner="statistik",
+    min_denominator=10,
 ):
     return dict(
         key=key,
@@ -79,6 +80,7 @@ def _rate(
         source=source,
         owner=owner,
         reference_note=_DEC31,
+        min_denominator=min_denominator,
     )
 
 
@@ -331,6 +333,9 @@ INDICATORS: list[dict] = [
         decimals=2,
         polarity="neutral",
         source=_REGISTER,
+        # A ratio of two published counts, not a share of persons with a trait: a small
+        # denominator reveals nothing, and a Mindestnenner would hide the residents too.
+        min_denominator=0,
     ),
     _rate(
         "quote_uebergewicht",
@@ -384,6 +389,7 @@ INDICATORS: list[dict] = [
         unit="m²",
         polarity="better",
         source=_HOUSING,
+        min_denominator=0,  # a ratio of published counts (see haushaltsgroesse)
     ),
 ]
 

@@ -26,10 +26,10 @@ _lock = threading.Lock()
 
 @dataclass(frozen=True)
 class Family:
-    """Indicators linked by sums, and the equations ``total = Σ members`` among them."""
+    """Indicators linked by sums, and the declared sums ``total = Σ parts`` among them."""
 
     members: tuple[int, ...]  # indicator ids, sorted
-    equations: tuple[tuple[int, tuple[int, ...]], ...]  # (total id, member ids)
+    sums: tuple[tuple[int, tuple[int, ...]], ...]  # declared: (total id, part ids)
     breadth: tuple[tuple[int, int], ...] = ()  # (indicator id, base parts it covers)
 
     def grand_totals(self) -> set[int]:
@@ -91,7 +91,7 @@ def _load() -> Relations:
         sums = {t: parts for t, parts in declared.items() if t in component}
         family = Family(
             members=tuple(sorted(component)),
-            equations=tuple(sorted(equations(sums))),
+            sums=tuple(sorted((t, tuple(sorted(parts))) for t, parts in sums.items())),
             breadth=tuple(sorted((t, len(parts)) for t, parts in _expanded(sums).items())),
         )
         for pk in component:

@@ -1,0 +1,464 @@
+"""Secondary suppression with protection intervals, for tables of areas × counts.
+
+A *table* has one row per area (all levels, plus a row for the whole territory
+where its top level has several areas) and one column per count; a parent row
+is the sum of its child rows, and columns may add up (declared sums: residents
+= Σ age groups). Some cells must be protected (*targets*: small counts, and
+cells hidden for other reasons that need a range).
+
+The attacker knows every published cell, every equation, and a lower bound of
+every hidden cell (1 where zeros are always published). A target is protected
+when a table exists that is consistent with all of that and in which the target
+is ``reach`` larger than its true value: the attacker cannot exclude that value,
+and since the true table is consistent too, the range is ``reach`` wide.
+
+Such a table is built as a *move*: the target's row moves up by a balanced
+pattern of its columns (+1 on the target's column, −1 on another part, the
+totals following — :func:`patterns`), and a sibling row moves down by the same
+pattern, so their parent stays; a row with children passes its move on to one
+child, down to the finest level; where no sibling can take the move, the parent
+moves along and a sibling of the parent takes it, and so on up to the top.
+Every moved cell must be hidden, and cells moving down need room (``capacity`` ≥
+reach). For every target the cheapest move is chosen (cost of the cells newly
+hidden), in rounds until the hidden cells hold a move for every target — the
+idea of τ-Argus' hypercube method, with the hierarchy taken into account.
+
+At the end every target's move is checked against the equations themselves
+(:class:`~quartier.core.disclosure.Groups`), independently of how it was found;
+a failed check raises :class:`ProtectionError` — disclosure control fails closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from quartier.core.disclosure import Groups, join
+
+INF = np.inf
+
+
+class ProtectionError(RuntimeError):
+    """No protecting move was found, or a move failed the independent check."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """The structure of one table: rows (areas) in a hierarchy, columns linked by sums."""
+
+    parent: np.ndarray  # per row: the parent row, -1 for a root
+    columns: int
+    sums: tuple[tuple[int, tuple[int, ...]], ...] = ()  # (total column, part columns)
+
+    @property
+    def rows(self) -> int:
+        """Number of rows."""
+        return int(self.parent.size)
+
+    def cell(self, rows, columns) -> np.ndarray:
+        """Flat cell index (column-major: all rows of column 0, then column 1 …)."""
+        return np.asarray(columns) * self.rows + np.asarray(rows)
+
+    def groups(self) -> Groups:
+        """Every equation over the flat cells: parent = Σ children, total = Σ parts."""
+        n = self.rows
+        child = np.flatnonzero(self.parent >= 0)
+        totals, group = np.unique(self.parent[child], return_inverse=True)
+        parts = [Groups(totals + c * n, group, child + c * n) for c in range(self.columns)]
+        rows = np.arange(n)
+        for total, members in self.sums:
+            cells = np.concatenate([rows + m * n for m in members])
+            parts.append(Groups(rows + total * n, np.tile(rows, len(members)), cells))
+        return join(*parts)
+
+
+def patterns(columns: int, sums) -> np.ndarray:
+    """Balanced moves of one row: +1 on one base column, −1 on another or none; totals follow.
+
+    Base columns are those that are no declared total; a total moves by the sum
+    of its base columns. Moves that break a declared sum are left out; of a move
+    and its opposite only one is kept (a move is applied with either sign).
+    """
+    sums = {total: tuple(parts) for total, parts in sums}
+    bases: dict[int, frozenset[int]] = {}
+
+    def expand(col: int, seen: frozenset[int]) -> frozenset[int]:
+        if col not in sums:
+            return frozenset({col})
+        if col not in bases:
+            parts = [expand(p, seen | {p}) for p in sums[col] if p not in seen]
+            bases[col] = frozenset().union(*parts)
+        return bases[col]
+
+    cover = [expand(c, frozenset({c})) for c in range(columns)]
+    base = [c for c in range(columns) if c not in sums]
+    found = set()
+    for up in base:
+        for down in [None, *base]:
+            if down == up:
+                continue
+            move = np.array([(up in b) - (down in b) for b in cover], dtype=np.int64)
+            if all(move[t] == sum(move[p] for p in parts) for t, parts in sums.items()):
+                found.add(max(tuple(move), tuple(-move)))  # a move and its opposite are one
+    return np.array(sorted(found), dtype=np.int8).reshape(-1, columns)
+
+
+class _Hierarchy:
+    """Rows grouped by parent, laid out densely (groups × children) for minima over children."""
+
+    def __init__(self, parent: np.ndarray):
+        self.parent = parent
+        depth = np.zeros(parent.size, dtype=np.int64)
+        for _ in range(parent.size):
+            deeper = np.where(parent >= 0, depth[np.maximum(parent, 0)] + 1, 0)
+            if np.array_equal(deeper, depth):
+                break
+            depth = deeper
+        self.depth = depth
+        child = np.flatnonzero(parent >= 0)
+        child = child[np.lexsort((child, parent[child]))]  # grouped by parent
+        self.tops, group = np.unique(parent[child], return_inverse=True)
+        starts = np.searchsorted(group, np.arange(self.tops.size))
+        position = np.arange(child.size) - starts[group]
+        width = int(position.max(initial=-1)) + 1
+        self.slots = np.full((self.tops.size, width), -1, dtype=np.int64)  # (groups, children)
+        self.slots[group, position] = child
+        self.group_of = np.full(parent.size, -1, dtype=np.int64)  # per row: its parent's group
+        self.group_of[child] = group
+        # Groups by the depth of their children, deepest first (chains are built bottom-up).
+        child_depth = depth[self.tops] + 1
+        self.by_depth = [
+            np.flatnonzero(child_depth == d) for d in range(int(depth.max(initial=0)), 0, -1)
+        ]
+
+    def dense(self, values: np.ndarray, groups=slice(None)) -> np.ndarray:
+        """``values`` (rows × patterns) as (groups, children, patterns), inf where no child."""
+        slots = self.slots[groups]
+        out = values[np.maximum(slots, 0)]
+        out[slots < 0] = INF
+        return out
+
+    def smallest(self, values: np.ndarray, count: int, groups=slice(None)):
+        """The ``count`` smallest values per group and pattern: (costs, rows), each (n, g, p)."""
+        block = self.dense(values, groups)
+        count = min(count, block.shape[1])
+        order = np.argsort(block, axis=1, kind="stable")[:, :count]
+        costs = np.take_along_axis(block, order, axis=1)
+        rows = np.take_along_axis(
+            np.broadcast_to(self.slots[groups][:, :, None], block.shape), order, axis=1
+        )
+        rows = np.where(np.isfinite(costs), rows, -1)
+        return np.moveaxis(costs, 1, 0), np.moveaxis(rows, 1, 0)
+
+
+# A move is taken by one sibling, or split evenly between two (each with half the room).
+SHARES = (1.0, 0.5)
+
+
+@dataclass
+class _State:
+    """Everything one protection run needs, as rows × columns arrays unless noted."""
+
+    table: Table
+    hierarchy: _Hierarchy
+    moves_q: np.ndarray  # (patterns, columns)
+    present: np.ndarray
+    hidden: np.ndarray
+    hideable: np.ndarray
+    capacity: np.ndarray
+    cost: np.ndarray
+    reach: float
+
+    def __post_init__(self):
+        q = self.moves_q.astype(np.float64).T  # (columns, patterns)
+        self.support = (q != 0).astype(np.float64)
+        down = {1: (q < 0).astype(np.float64), -1: (q > 0).astype(np.float64)}
+        parent = self.table.parent
+        child = np.flatnonzero(parent >= 0)
+        kids = np.zeros_like(self.present)
+        np.logical_or.at(kids, parent[child], self.present[child])
+        self.has_kids = (kids.astype(np.float64) @ self.support) > 0  # (rows, patterns)
+        linked = np.zeros_like(self.present)
+        linked[child] = self.present[parent[child]] & self.present[child]
+        self.in_parent = (linked.astype(np.float64) @ self.support) > 0
+        missing = (~self.present).astype(np.float64) @ self.support
+        # Impossible whatever is hidden: a cell without value, or too little room moving down.
+        self.blocked = {
+            (sign, share): missing
+            + (self.capacity < self.reach * share - 1e-9).astype(np.float64) @ down[sign]
+            for sign in (1, -1)
+            for share in SHARES
+        }
+
+    def row_costs(self) -> dict:
+        """Cost of moving each row by sign × share × each pattern (inf where impossible)."""
+        closed = (~(self.hidden | self.hideable)).astype(np.float64) @ self.support
+        new = np.where(self.hidden, 0.0, self.cost) @ self.support
+        return {key: np.where(bad + closed > 0, INF, new) for key, bad in self.blocked.items()}
+
+    def chains(self, row_cost: np.ndarray):
+        """Cheapest move of each row passed down to the finest level: (cost, chosen child)."""
+        h = self.hierarchy
+        chain = row_cost.copy()
+        child_of = np.full(chain.shape, -1, dtype=np.int64)
+        for groups in h.by_depth:
+            (low,), (arg,) = h.smallest(chain, 1, groups)
+            tops = h.tops[groups]
+            needs = self.has_kids[tops]
+            chain[tops] = np.where(needs, chain[tops] + low, chain[tops])
+            child_of[tops] = np.where(needs, arg, -1)
+        return chain, child_of
+
+    def siblings(self, chains: dict) -> dict:
+        """Per row, pattern and sign: the cheapest siblings to take a move (cost, row, row).
+
+        One sibling with the full move, or two with half of it each — whichever
+        costs less; never the row itself.
+        """
+        h = self.hierarchy
+        shape = self.has_kids.shape
+        out = {}
+        child = np.flatnonzero(h.group_of >= 0)
+        g, me = h.group_of[child], child[:, None]
+        for sign in (1, -1):
+            cost = np.full(shape, INF)
+            first, second = np.full(shape, -1, dtype=np.int64), np.full(shape, -1, dtype=np.int64)
+            if child.size:
+                (c1, c2), (r1, r2) = h.smallest(chains[sign, 1.0][0], 2)
+                mine = me == r1[g]
+                single = np.where(mine, c2[g], c1[g])
+                single_row = np.where(mine, r2[g], r1[g])
+                costs, rows = h.smallest(chains[sign, 0.5][0], 3)
+                costs = np.concatenate(
+                    [costs, np.full((3 - costs.shape[0], *costs.shape[1:]), INF)]
+                )
+                rows = np.concatenate([rows, np.full((3 - rows.shape[0], *rows.shape[1:]), -1)])
+                skip0 = me == rows[0][g]
+                skip1 = skip0 | (me == rows[1][g])
+                a = np.where(skip0, rows[1][g], rows[0][g])
+                b = np.where(skip1, rows[2][g], rows[1][g])
+                pair = np.where(skip0, costs[1][g], costs[0][g])
+                pair = pair + np.where(skip1, costs[2][g], costs[1][g])
+                use_pair = pair < single
+                cost[child] = np.where(use_pair, pair, single)
+                first[child] = np.where(use_pair, a, single_row)
+                second[child] = np.where(use_pair, b, -1)
+            out[sign] = (cost, first, second)
+        return out
+
+
+@dataclass
+class Moves:
+    """One move per target: pattern, sign, and rows moving with it (+1) or against it (−share)."""
+
+    targets: np.ndarray  # flat cells
+    pattern: np.ndarray
+    sign: np.ndarray
+    rows: np.ndarray  # (targets, slots), -1 = unused
+    direction: np.ndarray  # (targets, slots): +1 with the target, −1 or −½ against it
+    cost: np.ndarray
+
+
+def _choose(s: _State, rows: np.ndarray, cols: np.ndarray) -> Moves:
+    """The cheapest move of each target, over patterns, signs, heights and siblings."""
+    row_cost = s.row_costs()
+    chains = {key: s.chains(cost) for key, cost in row_cost.items()}
+    siblings = s.siblings(chains)
+    best = np.full(rows.size, INF)
+    choice = np.full((rows.size, 6), -1, dtype=np.int64)  # pattern, sign, height, top, 2 sibs
+    for col in np.unique(cols):
+        which = np.flatnonzero(cols == col)
+        ks = np.flatnonzero(s.moves_q[:, col])
+        best[which], choice[which] = _choose_column(
+            s, rows[which], ks, s.moves_q[ks, col].astype(np.int64), row_cost, chains, siblings
+        )
+    return _moves(s, rows, cols, best, choice, chains)
+
+
+def _choose_column(s: _State, rows, ks, signs, row_cost, chains, siblings):
+    """Best moves for targets of one column, among the patterns ``ks`` that move it."""
+    parent = s.table.parent
+    n = rows.size
+    plus = np.broadcast_to(signs == 1, (n, ks.size))
+    k = np.broadcast_to(ks, (n, ks.size))
+
+    def pick(by_sign, at):
+        return np.where(plus, by_sign[1][at, k], by_sign[-1][at, k])
+
+    at = np.broadcast_to(rows[:, None], k.shape).copy()
+    cost = pick({g: chains[g, 1.0][0] for g in (1, -1)}, at)
+    active = np.ones(k.shape, dtype=bool)
+    best = np.full(n, INF)
+    choice = np.full((n, 6), -1, dtype=np.int64)
+    for height in range(int(s.hierarchy.depth.max(initial=0)) + 1):
+        free = ~s.in_parent[at, k]
+        sib_cost = pick({g: siblings[-g][0] for g in (1, -1)}, at)
+        total = np.where(active, np.where(free, cost, cost + sib_cost), INF)
+        j = np.argmin(total, axis=1)
+        low = total[np.arange(n), j]
+        better = low < best - 1e-9
+        if better.any():
+            i, jj = np.flatnonzero(better), j[better]
+            top, kk, sg = at[i, jj], ks[jj], signs[jj]
+            sib1 = np.where(sg == 1, siblings[-1][1][top, kk], siblings[1][1][top, kk])
+            sib2 = np.where(sg == 1, siblings[-1][2][top, kk], siblings[1][2][top, kk])
+            best[i] = low[better]
+            choice[i] = np.c_[kk, sg, np.full(i.size, height), top, sib1, sib2]
+            choice[i[free[i, jj]], 4:] = -1
+        active &= ~free & (parent[at] >= 0)
+        if not active.any():
+            break
+        at = np.where(active, parent[at], at)
+        cost = cost + np.where(active, pick({g: row_cost[g, 1.0] for g in (1, -1)}, at), 0.0)
+    return best, choice
+
+
+def _walk_down(child_of: dict, start: np.ndarray, sign: np.ndarray, k, share: np.ndarray) -> list:
+    """Rows of the chains below ``start`` (one array per step, -1 where a chain ended)."""
+    steps, at = [], start.copy()
+    while True:
+        nxt = np.full(at.size, -1, dtype=np.int64)
+        for key, table in child_of.items():
+            pick = (sign == key[0]) & (share == key[1]) & (at >= 0)
+            nxt[pick] = table[at[pick], k[pick]]
+        if (nxt < 0).all():
+            return steps
+        steps.append(nxt)
+        at = nxt
+
+
+def _moves(s: _State, rows, cols, best, choice, chains) -> Moves:
+    """Materialise the chosen moves as rows with a direction each."""
+    parent = s.table.parent
+    k, sign, height, _top, sib1, sib2 = choice.T
+    k = np.maximum(k, 0)
+    found = np.isfinite(best)
+    child_of = {key: chain[1] for key, chain in chains.items()}
+    full = np.ones(rows.size)
+    up = [np.where(found, rows, -1)]
+    up += _walk_down(child_of, up[0], sign, k, full)
+    at = up[0].copy()
+    for h in range(1, int(height.max(initial=0)) + 1):
+        at = np.where(found & (height >= h), parent[np.maximum(at, 0)], -1)
+        up.append(at.copy())
+    share = np.where(sib2 >= 0, 0.5, 1.0)
+    down = []
+    for sib in (sib1, sib2):
+        start = np.where(found, sib, -1)
+        down += [start, *_walk_down(child_of, start, -sign, k, share)]
+    slots = np.array(up + down).T
+    weight = (
+        np.r_[np.ones(len(up)), np.zeros(len(down))][None, :]
+        - np.r_[np.zeros(len(up)), np.ones(len(down))][None, :] * share[:, None]
+    )
+    direction = np.where(slots >= 0, weight, 0.0)
+    return Moves(s.table.cell(rows, cols), k, sign, slots, direction, best)
+
+
+def _cells(table: Table, q: np.ndarray, moves: Moves, which: np.ndarray):
+    """(target index, flat cell, displacement) of every moved cell of the ``which`` targets."""
+    pattern = q[moves.pattern[which]] * moves.sign[which][:, None]  # (t, columns)
+    rows, direction = moves.rows[which], moves.direction[which]  # (t, slots)
+    d = direction[:, :, None] * pattern[:, None, :]  # (t, slots, columns)
+    t, slot, col = np.nonzero(d)
+    return np.flatnonzero(which)[t], table.cell(rows[t, slot], col), d[t, slot, col]
+
+
+def protect(
+    table: Table,
+    values: np.ndarray,
+    targets: np.ndarray,
+    *,
+    hidden: np.ndarray | None = None,
+    reach: float,
+    floor: np.ndarray | float = 1.0,
+    cost: np.ndarray | float = 1.0,
+    hideable: np.ndarray | None = None,
+) -> tuple[np.ndarray, Moves]:
+    """Hidden cells (rows × columns) that protect every target, and each target's move.
+
+    ``values`` (rows × columns, NaN = no value); ``targets`` cells needing a
+    range ``reach`` wide above their value; ``hidden`` cells hidden anyway
+    (default: the targets); ``floor`` the attacker's lower bound of a hidden
+    cell; ``cost`` of hiding a cell; ``hideable`` cells that may be hidden as
+    complements (default: values ≥ 1 — zeros are always published).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    present = ~np.isnan(values)
+    targets = np.asarray(targets, dtype=bool) & present
+    shape = values.shape
+    floor = np.broadcast_to(np.asarray(floor, dtype=np.float64), shape)
+    state = _State(
+        table=table,
+        hierarchy=_Hierarchy(table.parent),
+        moves_q=patterns(table.columns, table.sums),
+        present=present,
+        hidden=(targets if hidden is None else np.asarray(hidden, dtype=bool) | targets) & present,
+        hideable=(values >= 1) if hideable is None else np.asarray(hideable, dtype=bool),
+        capacity=np.where(present, values - floor, -INF),
+        cost=np.broadcast_to(np.asarray(cost, dtype=np.float64), shape).copy(),
+        reach=float(reach),
+    )
+    state.hidden = state.hidden.copy()
+    rows, cols = np.nonzero(targets)
+    # One round: every target takes its cheapest move given the cells hidden so far; once
+    # all those cells are hidden, each move is valid (it needs only its own cells hidden).
+    moves = _choose(state, rows, cols)
+    if not np.isfinite(moves.cost).all():
+        raise ProtectionError("no protecting move for some cells")
+    _, cells, _ = _cells(table, state.moves_q, moves, moves.cost > 0)
+    state.hidden[cells % table.rows, cells // table.rows] = True
+    verify(table, values, state.hidden, moves, reach, floor)
+    return state.hidden, moves
+
+
+def displacement(table: Table, moves: Moves) -> sp.csr_matrix:
+    """The moves as a sparse matrix (targets × flat cells), before scaling by the reach."""
+    q = patterns(table.columns, table.sums)
+    which = np.ones(moves.targets.size, dtype=bool)
+    t, cells, d = _cells(table, q, moves, which)
+    return sp.csr_matrix(
+        (d.astype(np.float64), (t, cells)), shape=(moves.targets.size, table.rows * table.columns)
+    )
+
+
+def verify(table, values, hidden, moves: Moves, reach: float, floor) -> None:
+    """Check every move against the equations, the hidden cells and the floors; raise if wrong.
+
+    Independent of how the moves were found: each move, scaled by ``reach``
+    and added to the true values, must satisfy every equation of
+    :meth:`Table.groups` (among cells with values), touch hidden cells only,
+    keep every cell at or above its floor, and raise its target by ``reach``.
+    """
+    n_cells = table.rows * table.columns
+    flat = np.asarray(values, dtype=np.float64).T.ravel()
+    present = ~np.isnan(flat)
+    groups = table.groups()
+    member = present[groups.cell] & present[groups.total[groups.group]]
+    live = present[groups.total]
+    incidence = sp.csr_matrix(
+        (
+            np.r_[-np.ones(int(live.sum())), np.ones(int(member.sum()))],
+            (
+                np.r_[groups.total[live], groups.cell[member]],
+                np.r_[np.flatnonzero(live), groups.group[member]],
+            ),
+        ),
+        shape=(n_cells, groups.size),
+    )
+    d = displacement(table, moves)
+    if abs(d @ incidence).sum() > 1e-9:
+        raise ProtectionError("a move breaks an equation")
+    coo = d.tocoo()
+    if not np.asarray(hidden).T.ravel()[coo.col].all() or not present[coo.col].all():
+        raise ProtectionError("a move touches a published cell")
+    floor_flat = np.broadcast_to(np.asarray(floor, dtype=np.float64), np.shape(values)).T.ravel()
+    if (flat[coo.col] + reach * coo.data < floor_flat[coo.col] - 1e-9).any():
+        raise ProtectionError("a move takes a cell below what the attacker knows")
+    raised = np.zeros(moves.targets.size)
+    on_target = coo.col == moves.targets[coo.row]
+    np.add.at(raised, coo.row[on_target], coo.data[on_target])
+    if (abs(raised - 1) > 1e-9).any():
+        raise ProtectionError("a move does not raise its target")
