@@ -237,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     rb.set_defaults(func=cmd_rollback)
 
     from quartier.cli_analysis import add_parsers as add_analysis
+    from quartier.cli_disclosure import add_parsers as add_disclosure
     from quartier.cli_export import add_parsers as add_export
     from quartier.cli_import import add_parsers
     from quartier.cli_tokens import add_parsers as add_tokens
@@ -245,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_analysis(sub)
     add_export(sub)
     add_tokens(sub)
+    add_disclosure(sub)
     return parser
 
 

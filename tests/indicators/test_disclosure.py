@@ -6,152 +6,96 @@ import json
 import re
 from datetime import date
 
-import numpy as np
 import pytest
 
-from quartier.core.disclosure import recoverable
 from quartier.indicators import readlayer
 from quartier.indicators.models import Indicator, Kind
-from quartier.spatial.models import Area, Level
+from quartier.spatial.models import Level
+from tests.support import attacker
 
 pytestmark = pytest.mark.django_db
 P2024 = date(2024, 12, 31)
 
 
-def published_cells(user, indicator, period):
-    """Every value ``user`` can obtain for the indicator-period, with the area tree from the DB."""
-    areas = {a.id: a for a in Area.objects.all()}
-    ids, values, present = [], [], []
-    for level in Level.objects.order_by("order"):
-        result = readlayer.area_values(user, indicator, level, period)
-        for area_id, value, status in zip(
-            result.area_ids.tolist(), result.values.tolist(), result.status.tolist(), strict=True
-        ):
-            ids.append(area_id)
-            values.append(value if status == readlayer.OK else np.nan)
-            present.append(status != readlayer.MISSING)
-    position = {area_id: i for i, area_id in enumerate(ids)}
-    parent = np.array([position.get(areas[a].parent_id, -1) for a in ids])
-    return np.array(values), np.array(present), parent, ids
-
-
-@pytest.mark.parametrize(
-    "key",
-    [
-        "sgb2_u15",
-        "hze_faelle",
-        "arbeitslose",
-        "ew_0_2",
-        "esu_uebergewicht",
-        "hh_alleinerziehend",
-        "uebergaenge_gym",
-    ],
-)
-def test_attack_recovers_no_hidden_count_in_musterstadt(key, users):
-    indicator = Indicator.objects.get(key=key)
-    # a user who may see the indicator but not its unprotected values
-    viewer = {"public": users["anonymous"], "internal": users["analyst"]}.get(
-        indicator.visibility
-    ) or _jugendamt_analyst(users)
-    for period in [date(2014, 12, 31), date(2020, 12, 31), P2024]:
-        published, present, parent, _ids = published_cells(viewer, indicator, period)
-        hidden = present & np.isnan(published)
-        assert hidden.sum() > 10, "Musterstadt should give the protection real work"
-        assert not recoverable(published, present, parent).any()
-
-
-def family_attack(user, period) -> tuple[int, int]:
-    """(hidden, recovered) cells of all counts linked by sums, attacked as one table.
-
-    The attacker knows the hierarchy of every count and every equation between
-    the counts (declared in the demo catalogue, and those following from them)
-    and differences to a fixed point, within areas and across levels.
-    """
-    from quartier.core.disclosure import Groups, join, tree_groups
+def _family():
+    """Keys of Musterstadt's age counts and their declared sums, by position."""
     from quartier.demo.catalogue import SUMS
-    from quartier.indicators.families import equations
 
     keys = sorted(set(SUMS) | {p for parts in SUMS.values() for p in parts})
-    values, present, parents = [], [], []
-    for i, key in enumerate(keys):
-        published, shown, parent, ids = published_cells(
-            user, Indicator.objects.get(key=key), period
-        )
-        n = len(ids)
-        values.append(published)
-        present.append(shown)
-        parents.append(np.where(parent >= 0, parent + i * n, -1))
-    start = {key: i * n for i, key in enumerate(keys)}
-    totals, group, cell = [], [], []
-    for total, members in equations({t: set(parts) for t, parts in SUMS.items()}):
-        for area in range(n):
-            totals.append(start[total] + area)
-            group += [len(totals) - 1] * len(members)
-            cell += [start[m] + area for m in members]
-    sums = Groups(np.array(totals), np.array(group), np.array(cell))
-    groups = join(tree_groups(np.concatenate(parents)), sums)
-    published, present = np.concatenate(values), np.concatenate(present)
-    hidden = present & np.isnan(published)
-    return (
-        int(hidden.sum()),
-        int(recoverable(published, present, groups).sum()),
-        (
-            published,
-            present,
-            groups,
-        ),
-    )
+    position = {k: i for i, k in enumerate(keys)}
+    return keys, [(position[t], [position[p] for p in parts]) for t, parts in SUMS.items()]
 
 
-def linearly_determined(published, present, groups) -> int:
-    """Hidden cells that any combination of the equations pins down (a stronger attacker).
+def _client_for(client, user):
+    if user.is_authenticated:
+        client.force_login(user)
+    return client
 
-    A hidden cell is determined iff every solution of the homogeneous system over
-    the hidden cells has a zero there: its column of the null space is zero. The
-    system falls apart into components linked by shared equations; each is small.
+
+@pytest.mark.slow
+@pytest.mark.parametrize("period", [date(2014, 12, 31), P2024])
+def test_lp_attacker_through_the_api_narrows_no_hidden_value_for_the_public(client, users, period):
+    """Every public count, the age family as one linked table, and the mean age: nothing.
+
+    The attacker knows every published value at every level, the hierarchy, the
+    declared sums, that nothing is negative and — more than anyone outside —
+    which hidden cells are not zero.
     """
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
-
-    unknown = np.flatnonzero(present & np.isnan(published))
-    member = present[groups.cell]
-    rows = np.r_[np.arange(groups.size), groups.group[member]]
-    cols = np.r_[groups.total, groups.cell[member]]
-    signs = np.r_[np.ones(groups.size), -np.ones(int(member.sum()))]
-    matrix = sp.csr_matrix((signs, (rows, cols)), shape=(groups.size, published.size))
-    matrix = matrix[present[groups.total]][:, unknown].tocsr()
-    matrix = matrix[np.diff(matrix.indptr) > 0]
-    linked = abs(matrix).T @ abs(matrix)
-    count, label = connected_components(linked, directed=False)
-    determined = 0
-    for component in range(count):
-        part = matrix[:, label == component].tocsr()
-        dense = part[np.diff(part.indptr) > 0].toarray()
-        _u, singular, vt = np.linalg.svd(dense)
-        null = vt[int((singular > 1e-9).sum()) :]
-        determined += int((np.abs(null).max(axis=0, initial=0) < 1e-9).sum())
-    return determined
+    keys, sums = _family()
+    outcome = attacker.attack_counts(client, users["admin"], keys, period, sums)
+    assert outcome.small > 10000 and outcome.narrowed == []
+    singles = Indicator.objects.filter(kind=Kind.COUNT, visibility="public").exclude(key__in=keys)
+    for key in singles.values_list("key", flat=True):
+        outcome = attacker.attack_counts(client, users["admin"], [key], period)
+        assert outcome.narrowed == [], key
+    outcome = attacker.attack_mean(client, users["admin"], "durchschnittsalter", period)
+    assert outcome.small > 50 and outcome.narrowed == []
 
 
-def test_attack_on_counts_linked_by_sums_recovers_nothing(users):
-    """Residents = Σ age groups, under 15 = Σ four groups …: no hidden group can be computed."""
-    from quartier.indicators import families
+@pytest.mark.slow
+def test_lp_attacker_narrows_nothing_for_an_analyst(client, users):
+    """Internal and restricted counts, seen protected by an analyst (and the Jugendamt's)."""
+    from django.test import Client
 
-    for period in [date(2014, 12, 31), P2024]:
-        hidden, recovered, system = family_attack(users["anonymous"], period)
-        assert hidden > 1000 and recovered == 0
-    # Even solving the whole linear system (not only one unknown at a time) pins down
-    # nothing in Musterstadt. (The heuristic does not guarantee this in general: on
-    # small random linked tables such an attacker succeeds now and then.)
-    assert linearly_determined(*system) == 0
-    # Without the declared sums each count is protected alone, and the attack succeeds:
-    # the test would notice if the family protection stopped working.
-    try:
-        Indicator.sum_of.through.objects.all().delete()
-        _hidden, recovered, system = family_attack(users["anonymous"], P2024)
-        assert recovered > 100 and linearly_determined(*system) >= recovered
-    finally:
-        families.bump()  # the rollback after the test restores the sums
+    analyst = _client_for(client, users["analyst"])
+    for key in ["esu_untersucht", "esu_uebergewicht", "esu_sprachfoerderung"]:
+        outcome = attacker.attack_counts(analyst, users["admin"], [key], P2024)
+        assert outcome.small > 0 and outcome.narrowed == [], key
+    jugendamt = _client_for(Client(), _jugendamt_analyst(users))
+    outcome = attacker.attack_counts(jugendamt, users["admin"], ["hze_faelle"], P2024)
+    assert outcome.small > 100 and outcome.narrowed == []
+
+
+def _classic(table, values, targets, **kwargs):
+    """The first version's rule in place of the protection (to prove the attacks have teeth)."""
+    from tests.support.classic import protect_counts
+
+    hidden = protect_counts(values.T.ravel(), table.groups(), 3)
+    return hidden.reshape(values.shape[1], values.shape[0]).T, None
+
+
+def test_the_attacker_has_teeth_against_the_first_versions_rule(client, users, monkeypatch):
+    """With the old rule ("no group with exactly one hidden cell") the same attack narrows cells."""
+    from quartier.indicators import disclosure, suppression
+
+    monkeypatch.setattr(suppression.protection, "protect", _classic)
+    disclosure.clear()
+    outcome = attacker.attack_counts(client, users["admin"], ["haushalte"], P2024)
+    assert len(outcome.narrowed) > 20
+
+
+def test_the_check_command_finds_nothing_and_has_teeth(users, monkeypatch):
+    from quartier.indicators import disclosure, suppression
+    from quartier.indicators.disclosure_check import check
+
+    report = check(users["anonymous"], users["admin"], ["haushalte", "arbeitslose"], [P2024])
+    assert report.cells > 1000 and report.findings == []
+    monkeypatch.setattr(suppression.protection, "protect", _classic)
+    disclosure.clear()
+    report = check(users["anonymous"], users["admin"], ["haushalte"], [P2024])
+    assert len(report.findings) > 20
+    first = report.findings[0]
+    assert first.indicator == "haushalte" and first.high < 3 and first.rule == "klein"
 
 
 def test_a_changed_sum_is_audited_and_applies_at_once(users):
@@ -190,8 +134,14 @@ def test_rates_are_hidden_where_their_counts_are(users):
             denominator.status == readlayer.SUPPRESSED
         )
         assert (shown_rate.status[secret] == readlayer.SUPPRESSED).all(), level.key
-        small = denominator.values < rate.min_denominator
+        # Below the Mindestnenner the rate is hidden, and so is its numerator (zeros too);
+        # elsewhere it is shown wherever both parts are: hiding it would protect nothing.
+        small = (denominator.values >= 1) & (denominator.values < rate.min_denominator)
         assert (shown_rate.status[small] == readlayer.SUPPRESSED).all()
+        assert (numerator.status[small] == readlayer.SUPPRESSED).all()
+        both = (numerator.status == readlayer.OK) & (denominator.status == readlayer.OK)
+        both &= denominator.values >= 1  # 0 / 0 is no rate
+        assert (shown_rate.status[both] == readlayer.OK).all()
 
 
 def test_owner_and_admin_see_unsuppressed_values_marked_confidential(users):
@@ -265,6 +215,8 @@ def test_a_changed_threshold_applies_at_once_also_from_another_process(users):
     before = readlayer.area_values(users["anonymous"], arbeitslose, block, P2024)
     # .update() sends no signal, as a change made by another server process would not.
     Indicator.objects.filter(key="arbeitslose").update(min_count=1)
+    # (arbeitslose is also the numerator of a rate whose Mindestnenner would hide it)
+    Indicator.objects.filter(numerator__key="arbeitslose").update(min_denominator=0)
     assert families._load().version != families.relations().version
     families._state["at"] = -1.0  # the second the cached relations live has passed
     after = readlayer.area_values(

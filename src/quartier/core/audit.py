@@ -97,6 +97,14 @@ class Finding:
     high: float
 
 
+def _solver():
+    """A silent HiGHS instance: the raw binding (highspy's wrapper prints a banner on stdout)."""
+    raw = getattr(getattr(highspy, "_core", None), "_Highs", None)
+    highs = raw() if raw is not None else highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
 class _Component:
     """The linear program of one component, kept in HiGHS for many objectives (warm starts)."""
 
@@ -114,8 +122,7 @@ class _Component:
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_, lp.a_matrix_.index_ = part.indptr, part.indices
         lp.a_matrix_.value_ = part.data
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
+        self.highs = _solver()
         self.highs.setOptionValue("presolve", "off")  # keeps the basis between objectives
         self.highs.passModel(lp)
 

@@ -143,14 +143,22 @@ class _Hierarchy:
     def smallest(self, values: np.ndarray, count: int, groups=slice(None)):
         """The ``count`` smallest values per group and pattern: (costs, rows), each (n, g, p)."""
         block = self.dense(values, groups)
-        count = min(count, block.shape[1])
-        order = np.argsort(block, axis=1, kind="stable")[:, :count]
-        costs = np.take_along_axis(block, order, axis=1)
-        rows = np.take_along_axis(
-            np.broadcast_to(self.slots[groups][:, :, None], block.shape), order, axis=1
-        )
-        rows = np.where(np.isfinite(costs), rows, -1)
-        return np.moveaxis(costs, 1, 0), np.moveaxis(rows, 1, 0)
+        slots = self.slots[groups]
+        costs, rows = [], []
+        for i in range(count):
+            if i >= block.shape[1]:  # fewer children than asked for
+                costs.append(np.full((block.shape[0], block.shape[2]), INF))
+                rows.append(np.full((block.shape[0], block.shape[2]), -1, dtype=np.int64))
+                continue
+            at = np.argmin(block, axis=1)  # (groups, patterns)
+            low = np.take_along_axis(block, at[:, None, :], axis=1)[:, 0, :]
+            costs.append(low)
+            rows.append(
+                np.where(np.isfinite(low), slots[np.arange(slots.shape[0])[:, None], at], -1)
+            )
+            if i + 1 < count:
+                np.put_along_axis(block, at[:, None, :], INF, axis=1)
+        return np.array(costs), np.array(rows)
 
 
 # A move is taken by one sibling, or split evenly between two (each with half the room).
@@ -231,10 +239,6 @@ class _State:
                 single = np.where(mine, c2[g], c1[g])
                 single_row = np.where(mine, r2[g], r1[g])
                 costs, rows = h.smallest(chains[sign, 0.5][0], 3)
-                costs = np.concatenate(
-                    [costs, np.full((3 - costs.shape[0], *costs.shape[1:]), INF)]
-                )
-                rows = np.concatenate([rows, np.full((3 - rows.shape[0], *rows.shape[1:]), -1)])
                 skip0 = me == rows[0][g]
                 skip1 = skip0 | (me == rows[1][g])
                 a = np.where(skip0, rows[1][g], rows[0][g])
@@ -312,6 +316,7 @@ def _choose_column(s: _State, rows, ks, signs, row_cost, chains, siblings):
             break
         at = np.where(active, parent[at], at)
         cost = cost + np.where(active, pick({g: row_cost[g, 1.0] for g in (1, -1)}, at), 0.0)
+        active &= cost < best[:, None]  # climbing further cannot beat the best move found
     return best, choice
 
 

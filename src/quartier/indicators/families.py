@@ -3,23 +3,20 @@
 If residents are the sum of eight age groups, and residents under 15 the sum of
 four of them, a hidden age group of a block could be computed from the shown
 totals and the other groups — within one area, whatever the hierarchy does. So
-counts linked by sums form a *family* that is protected as one table.
-
-Besides the declared sums, every equation that follows by substitution is used
-too: a total equals any disjoint combination of smaller totals and single
-parts that covers exactly its parts (residents = residents under 65 + 65 and
-older). Those are the differences an analyst would try first.
+counts linked by sums form a *family* that is protected as one table
+(:mod:`quartier.indicators.suppression`). Sums that follow from the declared
+ones (residents = under 65 + 65 and older) need no listing: a move that keeps
+every declared sum keeps them too, and the linear-programming attacker uses
+all of them implicitly.
 """
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 from dataclasses import dataclass
 
 _TTL = 1.0  # seconds; metadata changes in this process call bump()
-_MAX_COMBINED = 6  # totals combined at most in one implied equation
 _state: dict = {"at": -1.0, "value": None, "local": 0}
 _lock = threading.Lock()
 
@@ -143,27 +140,4 @@ def _expanded(declared: dict[int, set[int]]) -> dict[int, frozenset[int]]:
 
     for total in declared:
         expand(total, frozenset({total}))
-    return out
-
-
-def equations(declared: dict[int, set[int]]) -> set[tuple[int, tuple[int, ...]]]:
-    """Declared sums and those implied by substitution, as (total, sorted members).
-
-    For each total T, every set of other totals whose base parts are disjoint
-    and lie within T's gives ``T = those totals + T's remaining base parts``.
-    """
-    base = _expanded(declared)
-    out = {(t, tuple(sorted(parts))) for t, parts in declared.items()}
-    for total, parts in base.items():
-        out.update((total, (t,)) for t in base if t != total and base[t] == parts)
-        inner = [t for t in base if t != total and base[t] < parts]
-        for k in range(0, min(len(inner), _MAX_COMBINED) + 1):
-            for combo in itertools.combinations(inner, k):
-                covered = [base[t] for t in combo]
-                if sum(len(c) for c in covered) != len(frozenset().union(*covered)):
-                    continue  # overlapping totals
-                rest = parts - frozenset().union(*covered)
-                members = tuple(sorted(set(combo) | rest))
-                if members and members != (total,):
-                    out.add((total, members))
     return out
