@@ -46,6 +46,7 @@ def test_missing_and_suppressed_values_get_no_class_and_do_not_move_breaks():
 def test_no_values_at_all():
     c = classify(np.array([NAN, NAN]), "quantiles", 5)
     assert c.k == 0 and (c.classes == -1).all()
+    assert c.bounds() == []  # a map whose every value is secret has no legend rows
 
 
 def test_negative_values_with_zero_break_for_change_maps():

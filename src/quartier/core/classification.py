@@ -39,7 +39,9 @@ class Classification:
         return len(self.uppers)
 
     def bounds(self) -> list[tuple[float, float]]:
-        """(lower, upper) of each class."""
+        """(lower, upper) of each class (none when no value is shown at all)."""
+        if not self.uppers:
+            return []
         lowers = [self.lower, *self.uppers[:-1]]
         return list(zip(lowers, self.uppers, strict=True))
 

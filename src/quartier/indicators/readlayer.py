@@ -88,7 +88,8 @@ def series(user, indicator: Indicator, level: Level, periods: list[date]) -> lis
     """Values at ``level`` for several periods (one visibility check, one fetch)."""
     _ensure_visible(user, indicator)
     index = area_index()
-    store.stored(index, stored_ids(indicator), list(periods))  # one query for all periods
+    # One query for all periods: the values and what their protection reads.
+    store.stored(index, sorted(set(stored_ids(indicator)) | disclosure.inputs(indicator)), periods)
     return [disclosure.protect(compute(index, indicator, level, p), user) for p in periods]
 
 

@@ -62,10 +62,26 @@ class Rows:
         return slice(self.offsets[level_id], self.offsets[level_id] + self.sizes[level_id])
 
     def column(self, index: AreaIndex, indicator: Indicator, period: date) -> np.ndarray:
-        """Values of ``indicator`` in these rows (NaN where it has none)."""
+        """Values of ``indicator`` in these rows (NaN where it has none).
+
+        A count not stored at a level is the sum of the level below (what
+        :func:`~quartier.indicators.compute.compute` does, without aggregating
+        from the finest level once per level); other values are computed.
+        """
         out = np.full(self.parent.size, np.nan)
-        for level in self.levels:
-            out[self.slice(level.id)] = compute(index, indicator, level, period).values
+        stored = store.stored(index, [indicator.pk], [period])[(indicator.pk, period)]
+        for finer, level in zip([None, *self.levels[::-1]], self.levels[::-1], strict=False):
+            part = self.slice(level.id)
+            if indicator.kind != Kind.COUNT or level.id in stored or finer is None:
+                out[part] = compute(index, indicator, level, period).values
+                continue
+            rows = self.slice(finer.id)
+            child = np.arange(rows.start, rows.stop)
+            child = child[(self.parent[child] >= part.start) & (self.parent[child] < part.stop)]
+            child = child[~np.isnan(out[child])]
+            sums = np.bincount(self.parent[child] - part.start, out[child], part.stop - part.start)
+            seen = np.bincount(self.parent[child] - part.start, minlength=part.stop - part.start)
+            out[part] = np.where(seen > 0, sums, np.nan)
         self.add_tops(out)
         return out
 
