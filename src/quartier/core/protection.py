@@ -413,15 +413,16 @@ def protect(
     moves = _choose(state, rows, cols)
     if not np.isfinite(moves.cost).all():
         raise ProtectionError("no protecting move for some cells")
-    _, cells, _ = _cells(table, state.moves_q, moves, moves.cost > 0)
-    state.hidden[cells % table.rows, cells // table.rows] = True
-    verify(table, values, state.hidden, moves, reach, floor)
+    d = displacement(table, moves, state.moves_q)
+    new = d[np.flatnonzero(moves.cost > 0)].indices
+    state.hidden[new % table.rows, new // table.rows] = True
+    verify(table, values, state.hidden, moves, reach, floor, d)
     return state.hidden, moves
 
 
-def displacement(table: Table, moves: Moves) -> sp.csr_matrix:
+def displacement(table: Table, moves: Moves, q: np.ndarray | None = None) -> sp.csr_matrix:
     """The moves as a sparse matrix (targets × flat cells), before scaling by the reach."""
-    q = patterns(table.columns, table.sums)
+    q = patterns(table.columns, table.sums) if q is None else q
     which = np.ones(moves.targets.size, dtype=bool)
     t, cells, d = _cells(table, q, moves, which)
     return sp.csr_matrix(
@@ -429,7 +430,7 @@ def displacement(table: Table, moves: Moves) -> sp.csr_matrix:
     )
 
 
-def verify(table, values, hidden, moves: Moves, reach: float, floor) -> None:
+def verify(table, values, hidden, moves: Moves, reach: float, floor, d=None) -> None:
     """Check every move against the equations, the hidden cells and the floors; raise if wrong.
 
     Independent of how the moves were found: each move, scaled by ``reach``
@@ -453,7 +454,7 @@ def verify(table, values, hidden, moves: Moves, reach: float, floor) -> None:
         ),
         shape=(n_cells, groups.size),
     )
-    d = displacement(table, moves)
+    d = displacement(table, moves) if d is None else d
     if abs(d @ incidence).sum() > 1e-9:
         raise ProtectionError("a move breaks an equation")
     coo = d.tocoo()
