@@ -12,6 +12,7 @@ import pytest
 from quartier.core.disclosure import recoverable
 from quartier.indicators import readlayer
 from quartier.indicators.models import Indicator, Kind
+from quartier.indicators.status import Status
 from quartier.spatial.models import Area, Level
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +29,8 @@ def published_cells(user, indicator, period):
             result.area_ids.tolist(), result.values.tolist(), result.status.tolist(), strict=True
         ):
             ids.append(area_id)
-            values.append(value if status == readlayer.OK else np.nan)
-            present.append(status != readlayer.MISSING)
+            values.append(value if status == Status.OK else np.nan)
+            present.append(status != Status.MISSING)
     position = {area_id: i for i, area_id in enumerate(ids)}
     parent = np.array([position.get(areas[a].parent_id, -1) for a in ids])
     return np.array(values), np.array(present), parent, ids
@@ -186,12 +187,10 @@ def test_rates_are_hidden_where_their_counts_are(users):
         shown_rate = readlayer.area_values(anonymous, rate, level, P2024)
         numerator = readlayer.area_values(anonymous, rate.numerator, level, P2024)
         denominator = readlayer.area_values(anonymous, rate.denominator, level, P2024)
-        secret = (numerator.status == readlayer.SUPPRESSED) | (
-            denominator.status == readlayer.SUPPRESSED
-        )
-        assert (shown_rate.status[secret] == readlayer.SUPPRESSED).all(), level.key
+        secret = (numerator.status == Status.SUPPRESSED) | (denominator.status == Status.SUPPRESSED)
+        assert (shown_rate.status[secret] == Status.SUPPRESSED).all(), level.key
         small = denominator.values < rate.min_denominator
-        assert (shown_rate.status[small] == readlayer.SUPPRESSED).all()
+        assert (shown_rate.status[small] == Status.SUPPRESSED).all()
 
 
 def test_owner_and_admin_see_unsuppressed_values_marked_confidential(users):
@@ -200,13 +199,13 @@ def test_owner_and_admin_see_unsuppressed_values_marked_confidential(users):
     steward = readlayer.area_values(users["steward"], hze, block, P2024)  # Jugendamt steward
     admin = readlayer.area_values(users["admin"], hze, block, P2024)
     assert steward.confidential and admin.confidential
-    assert (steward.status != readlayer.SUPPRESSED).all()
+    assert (steward.status != Status.SUPPRESSED).all()
     from quartier.access.models import Role, Unit, User
 
     other = User.objects.create_user("ja_analyst2", role=Role.ANALYST)
     other.units.add(Unit.objects.get(key="jugendamt"))  # member, but not a data steward
     protected = readlayer.area_values(other, hze, block, P2024)
-    assert not protected.confidential and (protected.status == readlayer.SUPPRESSED).any()
+    assert not protected.confidential and (protected.status == Status.SUPPRESSED).any()
 
 
 def test_no_output_shows_a_hidden_number(client, users):
@@ -216,7 +215,7 @@ def test_no_output_shows_a_hidden_number(client, users):
     level = Level.objects.get(key="sozialraum")
     truth = readlayer.area_values(users["admin"], indicator, level, P2024)
     shown = readlayer.area_values(users["anonymous"], indicator, level, P2024)
-    secret = [i for i, s in enumerate(shown.status) if s == readlayer.SUPPRESSED]
+    secret = [i for i, s in enumerate(shown.status) if s == Status.SUPPRESSED]
     assert secret, "some Sozialräume must be hidden for this test"
     query = f"ebene=sozialraum&indikator=sgb2_u15&stichtag={P2024}"
     data = client.get(f"/karte/werte/?{query}").json()
@@ -252,9 +251,9 @@ def test_change_mode_hides_changes_of_hidden_values(client, users):
     indicator = Indicator.objects.get(key="sgb2_u15")
     before = readlayer.area_values(users["anonymous"], indicator, block, date(2019, 12, 31))
     for i, status in enumerate(before.status):
-        if status == readlayer.SUPPRESSED:
+        if status == Status.SUPPRESSED:
             assert data["values"][i] is None
-            assert data["status"][i] == "2"
+            assert data["statuses"][data["status"][i]]["word"] == "suppressed"
 
 
 def test_a_changed_threshold_applies_at_once_also_from_another_process(users):
@@ -270,5 +269,5 @@ def test_a_changed_threshold_applies_at_once_also_from_another_process(users):
     after = readlayer.area_values(
         users["anonymous"], Indicator.objects.get(key="arbeitslose"), block, P2024
     )
-    assert (before.status == readlayer.SUPPRESSED).any()
-    assert not (after.status == readlayer.SUPPRESSED).any()
+    assert (before.status == Status.SUPPRESSED).any()
+    assert not (after.status == Status.SUPPRESSED).any()

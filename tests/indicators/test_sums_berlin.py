@@ -17,6 +17,7 @@ from quartier.imports.tables import read_table
 from quartier.imports.values_import import commit_table
 from quartier.indicators import families, readlayer
 from quartier.indicators.models import Indicator
+from quartier.indicators.status import Status
 from quartier.spatial.models import Level
 from tests.imports.test_values_import import POP, csv_rows, plr, wide  # noqa: F401  (fixture)
 from tests.indicators.test_disclosure import linearly_determined
@@ -52,9 +53,9 @@ def attack(user, admin) -> tuple[int, int]:
         result = readlayer.area_values(user, indicator, level, P)
         n = len(result.area_ids) + 1  # the areas, then Berlin
         berlin = np.nansum(readlayer.area_values(admin, indicator, level, P).values)
-        shown = np.where(result.status == readlayer.OK, result.values, np.nan)
+        shown = np.where(result.status == Status.OK, result.values, np.nan)
         values.append(np.r_[shown, berlin])
-        present.append(np.r_[result.status != readlayer.MISSING, True])
+        present.append(np.r_[result.status != Status.MISSING, True])
         parents.append(np.r_[np.full(n - 1, i * n + n - 1), -1])
     sums = Groups(
         total=np.arange(n),
