@@ -29,6 +29,7 @@ def main() -> None:
 
     from quartier.indicators import readlayer
     from quartier.indicators.models import Indicator
+    from quartier.indicators.status import Status
     from quartier.spatial.index import area_index
 
     period = date.fromisoformat(args.period)
@@ -40,8 +41,8 @@ def main() -> None:
         shares = []
         for level in levels:
             result = readlayer.area_values(visitor, indicator, level, period)
-            hidden = int((result.status == readlayer.SUPPRESSED).sum())
-            shown = int((result.status != readlayer.MISSING).sum())
+            hidden = int((result.status == Status.SUPPRESSED).sum())
+            shown = int((result.status != Status.MISSING).sum())
             shares.append(f"{100 * hidden / shown:5.1f} %" if shown else "    –  ")
             totals[level.key][0] += hidden
             totals[level.key][1] += shown

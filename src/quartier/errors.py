@@ -24,3 +24,23 @@ class NotFound(QuartierError):
     """Something does not exist, or the user may not know that it exists."""
 
     status = 404
+
+
+class ProtectionError(QuartierError):
+    """Disclosure control could not be applied consistently, so no values are given out.
+
+    Raised when values and their protection masks do not describe the same
+    areas (e.g. the area index was reloaded in between): the read layer fails
+    closed instead of passing unprotected values on. Usually gone on retry.
+    """
+
+    status = 503
+
+    def __init__(self, detail: str = "") -> None:
+        message = (
+            "Die Werte können gerade nicht sicher geschützt werden (Geheimhaltung); "
+            "bitte in einem Moment erneut versuchen. / Values cannot be protected right now; "
+            "please try again in a moment."
+        )
+        super().__init__(message)
+        self.detail = detail  # for the log, never shown: it names internals

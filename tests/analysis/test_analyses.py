@@ -44,7 +44,7 @@ def stored(indicator_key, level_key="stadtteil", period=P):
 def shown(user, key, level_key="stadtteil", period=P):
     ind = Indicator.objects.get(key=key)
     r = readlayer.area_values(user, ind, Level.objects.get(key=level_key), period)
-    return r.codes, np.where(r.status == readlayer.OK, r.values, np.nan)
+    return r.codes, np.where(r.shown, r.values, np.nan)
 
 
 def run(client, kind, data) -> Analysis:

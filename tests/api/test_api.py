@@ -10,6 +10,7 @@ import shapely
 from quartier.access.models import AuditEntry
 from quartier.analysis.runs import run_typology
 from quartier.indicators import readlayer
+from quartier.indicators.status import Status
 from quartier.spatial.index import area_index
 from quartier.spatial.models import Area
 
@@ -149,7 +150,7 @@ def test_secret_values_are_null_and_marked_and_only_admins_see_them(client, user
     ind = readlayer.get_indicator(users["anonymous"], "arbeitslose")
     level = area_index().level("baublock")
     protected = readlayer.area_values(users["anonymous"], ind, level, P)
-    hidden = [c for c, _n, _v, st in protected.rows() if st == readlayer.SUPPRESSED]
+    hidden = [c for c, _n, _v, st in protected.rows() if st == Status.SUPPRESSED]
     assert hidden, "Musterstadt has secret unemployment counts in blocks"
     data = get(client, "/api/v1/values/", indicator="arbeitslose", level="baublock")
     by_area = {r["area"]: r for r in data["results"]}

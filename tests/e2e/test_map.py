@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import struct
 from urllib.parse import parse_qs, urlsplit
@@ -111,6 +112,35 @@ def test_tooltip_shows_name_code_value_and_city_value(page):
     assert point[2] in text and code in text
     assert f"{point[3]:.1f}".replace(".", ",") + " %" in text
     assert "Gesamtstadt" in text
+
+
+def test_the_map_takes_the_meaning_of_each_status_from_the_payload(page):
+    """The script knows status words, not codes: renumbered codes still mean "geheim"."""
+
+    def renumber(route):
+        body = route.fetch().json()
+        body["status"] = body["status"].replace("2", "7")
+        body["statuses"]["7"] = body["statuses"].pop("2")
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route("**/karte/werte/**", renumber)
+    open_map(page, "ebene=sozialraum&indikator=sgb2_u15&stichtag=2024-12-31")
+    i, colour, expected = page.evaluate(
+        """() => { const q = window.quartier; const i = q.values.status.indexOf("7");
+        return [i, q.colours[i], q.values.suppressed.colour]; }"""
+    )
+    assert i >= 0 and colour == expected
+    x, y = page.evaluate(
+        """(i) => { const q = window.quartier;
+        const p = q.map.latLngToContainerPoint(q.geometry.labels[i]);
+        const r = document.getElementById('map').getBoundingClientRect();
+        return [p.x + r.left, p.y + r.top]; }""",
+        i,
+    )
+    page.mouse.move(x, y)
+    tooltip = page.locator(".area-tooltip")
+    tooltip.wait_for()
+    assert "• geheim" in tooltip.inner_text()
 
 
 def test_click_selects_area_and_opens_its_profile(page):

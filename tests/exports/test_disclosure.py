@@ -14,6 +14,7 @@ from quartier.errors import NotFound, QuartierError
 from quartier.exports import selection
 from quartier.exports.service import build_export
 from quartier.indicators import readlayer
+from quartier.indicators.status import Status
 from tests.exports.conftest import P24, expected, read_csv, sheet_xml
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +27,8 @@ def _secrets(users) -> tuple[set[str], dict[str, float]]:
     no public cell shows anywhere (the small counts 1 and 2, and others)."""
     public = expected(users["anonymous"], "arbeitslose", "baublock", P24)
     true = expected(users["admin"], "arbeitslose", "baublock", P24)
-    hidden = {code for code, (status, _v) in public.items() if status == readlayer.SUPPRESSED}
-    shown = {v for status, v in public.values() if status == readlayer.OK}
+    hidden = {code for code, (status, _v) in public.items() if status == Status.SUPPRESSED}
+    shown = {v for status, v in public.values() if status == Status.OK}
     secret = {code: true[code][1] for code in hidden if true[code][1] not in shown}
     assert len(hidden) > 50 and {1, 2} <= set(secret.values())
     return hidden, secret

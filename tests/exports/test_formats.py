@@ -14,8 +14,8 @@ import shapely.geometry
 from quartier.errors import QuartierError
 from quartier.exports.formats import FORMAT_CHOICES
 from quartier.exports.service import build_export
-from quartier.indicators import readlayer
 from quartier.indicators.models import Value
+from quartier.indicators.status import Status
 from tests.exports.conftest import P23, P24, csv_number, expected, read_csv, refresh_caches
 
 pytestmark = pytest.mark.django_db
@@ -54,10 +54,10 @@ def test_csv_has_one_row_per_area_and_period_with_read_layer_values(users, fmt):
     for level, code, _name, period, *cells in rows:
         for key, text in zip(KEYS, cells, strict=True):
             status, value = want[(key, level, datetime.fromisoformat(period).date())][code]
-            if status == readlayer.SUPPRESSED:
+            if status == Status.SUPPRESSED:
                 assert text == "."
                 seen["suppressed"] += 1
-            elif status == readlayer.MISSING:
+            elif status == Status.MISSING:
                 assert text == ""
             else:
                 assert csv_number(text, german) == pytest.approx(value)
@@ -104,9 +104,9 @@ def test_xlsx_has_metadata_sheet_and_a_sheet_per_level(users):
             period = row[3].value.date()
             for key, cell in zip(KEYS, row[4:], strict=True):
                 status, value = want[(key, level, period)][row[1].value]
-                if status == readlayer.SUPPRESSED:
+                if status == Status.SUPPRESSED:
                     assert cell.value == "." and cell.data_type == "s"
-                elif status == readlayer.MISSING:
+                elif status == Status.MISSING:
                     assert cell.value is None
                 else:
                     assert cell.data_type == "n" and cell.value == pytest.approx(value)
@@ -204,13 +204,13 @@ def test_geojson_is_one_feature_collection_in_lon_lat(users):
         for (key, period), values in want.items():
             column = f"{key}_{period.year}"
             status, value = values[props["schluessel"]]
-            if status == readlayer.OK:
+            if status == Status.OK:
                 assert props[column] == pytest.approx(value) and props[f"{column}_status"] is None
             else:
                 assert props[column] is None
-                word = "geheim" if status == readlayer.SUPPRESSED else "keine Daten"
+                word = "geheim" if status == Status.SUPPRESSED else "keine Daten"
                 assert props[f"{column}_status"] == word
-                suppressed += status == readlayer.SUPPRESSED
+                suppressed += status == Status.SUPPRESSED
     assert suppressed > 0
 
 
@@ -242,12 +242,12 @@ def test_geopackage_has_a_layer_per_level_and_metadata_tables(users, tmp_path):
                     frame["schluessel"], frame[column], frame[f"{column}_status"], strict=True
                 ):
                     want_status, want_value = values[code]
-                    if want_status == readlayer.OK:
+                    if want_status == Status.OK:
                         assert shown == pytest.approx(want_value)
                     else:
                         assert shown != shown or shown is None  # null (NaN in pandas)
                         assert status == (
-                            "geheim" if want_status == readlayer.SUPPRESSED else "keine Daten"
+                            "geheim" if want_status == Status.SUPPRESSED else "keine Daten"
                         )
     info = pyogrio.read_info(path, layer="stadtteil")
     assert dict(zip(info["fields"], info["dtypes"], strict=True))["ew_gesamt_2024"] == "int64"

@@ -10,6 +10,7 @@ import pytest
 
 from quartier.indicators import readlayer
 from quartier.indicators.models import Indicator, Kind
+from quartier.indicators.status import Status
 from quartier.spatial.models import Level
 from tests.support import attacker
 
@@ -130,18 +131,16 @@ def test_rates_are_hidden_where_their_counts_are(users):
         shown_rate = readlayer.area_values(anonymous, rate, level, P2024)
         numerator = readlayer.area_values(anonymous, rate.numerator, level, P2024)
         denominator = readlayer.area_values(anonymous, rate.denominator, level, P2024)
-        secret = (numerator.status == readlayer.SUPPRESSED) | (
-            denominator.status == readlayer.SUPPRESSED
-        )
-        assert (shown_rate.status[secret] == readlayer.SUPPRESSED).all(), level.key
+        secret = (numerator.status == Status.SUPPRESSED) | (denominator.status == Status.SUPPRESSED)
+        assert (shown_rate.status[secret] == Status.SUPPRESSED).all(), level.key
         # Below the Mindestnenner the rate is hidden, and so is its numerator (zeros too);
         # elsewhere it is shown wherever both parts are: hiding it would protect nothing.
         small = (denominator.values >= 1) & (denominator.values < rate.min_denominator)
-        assert (shown_rate.status[small] == readlayer.SUPPRESSED).all()
-        assert (numerator.status[small] == readlayer.SUPPRESSED).all()
-        both = (numerator.status == readlayer.OK) & (denominator.status == readlayer.OK)
+        assert (shown_rate.status[small] == Status.SUPPRESSED).all()
+        assert (numerator.status[small] == Status.SUPPRESSED).all()
+        both = (numerator.status == Status.OK) & (denominator.status == Status.OK)
         both &= denominator.values >= 1  # 0 / 0 is no rate
-        assert (shown_rate.status[both] == readlayer.OK).all()
+        assert (shown_rate.status[both] == Status.OK).all()
 
 
 def test_owner_and_admin_see_unsuppressed_values_marked_confidential(users):
@@ -150,13 +149,13 @@ def test_owner_and_admin_see_unsuppressed_values_marked_confidential(users):
     steward = readlayer.area_values(users["steward"], hze, block, P2024)  # Jugendamt steward
     admin = readlayer.area_values(users["admin"], hze, block, P2024)
     assert steward.confidential and admin.confidential
-    assert (steward.status != readlayer.SUPPRESSED).all()
+    assert (steward.status != Status.SUPPRESSED).all()
     from quartier.access.models import Role, Unit, User
 
     other = User.objects.create_user("ja_analyst2", role=Role.ANALYST)
     other.units.add(Unit.objects.get(key="jugendamt"))  # member, but not a data steward
     protected = readlayer.area_values(other, hze, block, P2024)
-    assert not protected.confidential and (protected.status == readlayer.SUPPRESSED).any()
+    assert not protected.confidential and (protected.status == Status.SUPPRESSED).any()
 
 
 def test_no_output_shows_a_hidden_number(client, users):
@@ -166,7 +165,7 @@ def test_no_output_shows_a_hidden_number(client, users):
     level = Level.objects.get(key="sozialraum")
     truth = readlayer.area_values(users["admin"], indicator, level, P2024)
     shown = readlayer.area_values(users["anonymous"], indicator, level, P2024)
-    secret = [i for i, s in enumerate(shown.status) if s == readlayer.SUPPRESSED]
+    secret = [i for i, s in enumerate(shown.status) if s == Status.SUPPRESSED]
     assert secret, "some Sozialräume must be hidden for this test"
     query = f"ebene=sozialraum&indikator=sgb2_u15&stichtag={P2024}"
     data = client.get(f"/karte/werte/?{query}").json()
@@ -202,9 +201,9 @@ def test_change_mode_hides_changes_of_hidden_values(client, users):
     indicator = Indicator.objects.get(key="sgb2_u15")
     before = readlayer.area_values(users["anonymous"], indicator, block, date(2019, 12, 31))
     for i, status in enumerate(before.status):
-        if status == readlayer.SUPPRESSED:
+        if status == Status.SUPPRESSED:
             assert data["values"][i] is None
-            assert data["status"][i] == "2"
+            assert data["statuses"][data["status"][i]]["word"] == "suppressed"
 
 
 def test_a_changed_threshold_applies_at_once_also_from_another_process(users):
@@ -222,5 +221,5 @@ def test_a_changed_threshold_applies_at_once_also_from_another_process(users):
     after = readlayer.area_values(
         users["anonymous"], Indicator.objects.get(key="arbeitslose"), block, P2024
     )
-    assert (before.status == readlayer.SUPPRESSED).any()
-    assert not (after.status == readlayer.SUPPRESSED).any()
+    assert (before.status == Status.SUPPRESSED).any()
+    assert not (after.status == Status.SUPPRESSED).any()

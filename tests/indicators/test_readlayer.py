@@ -7,6 +7,7 @@ from quartier.errors import NotFound
 from quartier.indicators import readlayer
 from quartier.indicators.batches import create_batch, write_values
 from quartier.indicators.models import Indicator, Kind
+from quartier.indicators.status import Status
 from quartier.spatial.models import Area, Level
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +77,7 @@ def test_missing_period_gives_missing_values(users):
     level = Level.objects.get(key="stadtteil")
     result = readlayer.area_values(users["anonymous"], ind, level, date(1999, 12, 31))
     assert len(result) == 45
-    assert (result.status == readlayer.MISSING).all()
+    assert (result.status == Status.MISSING).all()
 
 
 def test_boundary_versions_follow_the_period(users):

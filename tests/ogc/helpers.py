@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from quartier.core.numbers import round_half_up
 from quartier.indicators import readlayer
+from quartier.indicators.status import Status
 from quartier.spatial.index import area_index
 
 LATEST = date(2024, 12, 31)
@@ -29,7 +30,7 @@ def suppressed_codes(key: str, level: str, period: date = LATEST, user=None) -> 
     user = user or AnonymousUser()
     indicator = readlayer.get_indicator(user, key)
     result = readlayer.area_values(user, indicator, area_index().level(level), period)
-    return {code for code, _n, _v, status in result.rows() if status == readlayer.SUPPRESSED}
+    return {code for code, _n, _v, status in result.rows() if status == Status.SUPPRESSED}
 
 
 def default_keys(user=None) -> list[str]:

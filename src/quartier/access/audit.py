@@ -3,6 +3,8 @@
 The current request (for the user and the client address) is remembered by
 :class:`quartier.access.middleware.RequestContextMiddleware`, so code deep in
 the read layer or in signal handlers can record without passing it around.
+Entries recorded at most once per request (viewing confidential values) are
+de-duplicated by the read layer's :class:`~quartier.indicators.readlayer.Reader`.
 """
 
 from __future__ import annotations
@@ -43,17 +45,3 @@ def record(action: str, target: str = "", *, user=None, request=None, **details)
         details=details,
         ip=client_ip(request),
     )
-
-
-def record_once(key: tuple, action: str, target: str = "", *, user=None, **details) -> None:
-    """Record at most once per request for ``key`` (e.g. viewing confidential values).
-
-    ``user`` names who acted where there is no request (the command line).
-    """
-    request = current_request.get()
-    if request is not None:
-        seen = request.__dict__.setdefault("_quartier_audited", set())
-        if key in seen:
-            return
-        seen.add(key)
-    record(action, target, user=user, request=request, **details)

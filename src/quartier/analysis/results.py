@@ -21,7 +21,6 @@ from quartier.errors import QuartierError
 from quartier.indicators import readlayer
 from quartier.indicators.batches import create_batch, write_values
 from quartier.indicators.models import Indicator, Kind, Topic, Value, Visibility
-from quartier.spatial.index import area_index
 from quartier.spatial.models import Level
 
 _STRICTNESS = [Visibility.PUBLIC, Visibility.INTERNAL, Visibility.RESTRICTED]
@@ -44,12 +43,13 @@ def load_inputs(user, keys: list[str], level_key: str, period: date) -> Inputs:
     """Values of ``keys`` at a level and period, as ``user`` may see them (hidden = NaN)."""
     if not keys:
         raise QuartierError("Bitte mindestens einen Indikator wählen.")
-    level = area_index().level(level_key)
+    reader = readlayer.reader(user)
+    level = reader.level(level_key)
     indicators, values, base = {}, {}, None
     for key in keys:
-        indicator = readlayer.get_indicator(user, key)
-        result = readlayer.area_values(user, indicator, level, period)
-        shown = np.where(result.status == readlayer.OK, result.values, np.nan)
+        indicator = reader.get_indicator(key)
+        result = reader.values(indicator, level, period)
+        shown = np.where(result.shown, result.values, np.nan)
         if base is None:
             base = result
         values[key], indicators[key] = shown, indicator
@@ -67,18 +67,16 @@ def years_before(period: date, years: int) -> date:
 def load_changes(user, keys: list[str], inputs: Inputs, years: int) -> dict[str, np.ndarray]:
     """Change of each indicator over ``years`` up to ``inputs.period`` (e.g. percentage points).
 
-    Matched by area version (as the map's change view does): an area whose boundary
-    changed in between has no change, since its values describe different territories.
+    By the read layer's one rule for changes (:mod:`quartier.indicators.comparison`,
+    as on the map): an area whose boundary changed in between has no change, since
+    its values describe different territories.
     """
-    from quartier.core.hierarchy import positions_of
-
+    reader = readlayer.reader(user)
     earlier = years_before(inputs.period, years)
-    before = load_inputs(user, keys, inputs.level.key, earlier)
-    rows = positions_of(inputs.area_ids, before.area_ids)
     changes = {}
     for key in keys:
-        old = np.where(rows >= 0, before.values[key][np.maximum(rows, 0)], np.nan)
-        changes[key] = inputs.values[key] - old
+        change = reader.change(inputs.indicators[key], inputs.level, inputs.period, earlier)
+        changes[key] = np.where(change.shown, change.values, np.nan)
         if not np.isfinite(changes[key]).any():
             raise QuartierError(
                 f"Für „{inputs.indicators[key].name}“ fehlen Werte zum "
@@ -89,12 +87,13 @@ def load_changes(user, keys: list[str], inputs: Inputs, years: int) -> dict[str,
 
 def series_inputs(user, key: str, level_key: str) -> tuple[list[date], np.ndarray, list[float]]:
     """All periods of one indicator at a level: (periods, values[periods, areas], city values)."""
-    indicator = readlayer.get_indicator(user, key)
-    periods = readlayer.periods_by_indicator(user).get(indicator.pk, [])
-    level = area_index().level(level_key)
-    results = readlayer.series(user, indicator, level, periods)
-    matrix = np.vstack([np.where(r.status == readlayer.OK, r.values, np.nan) for r in results])
-    city = readlayer.total_series(user, indicator, periods)
+    reader = readlayer.reader(user)
+    indicator = reader.get_indicator(key)
+    periods = reader.periods_by_indicator().get(indicator.pk, [])
+    level = reader.level(level_key)
+    results = reader.series(indicator, level, periods)
+    matrix = np.vstack([np.where(r.shown, r.values, np.nan) for r in results])
+    city = reader.totals(indicator, periods)
     return periods, matrix, [np.nan if c is None else c for c in city]
 
 

@@ -15,6 +15,7 @@ from quartier.analysis.results import (
     store_outputs,
 )
 from quartier.errors import QuartierError
+from quartier.indicators import readlayer
 
 
 def run_segregation(
@@ -25,8 +26,9 @@ def run_segregation(
 
     periods, group, city_group = series_inputs(user, group_key, level_key)
     total_periods, total, _city = series_inputs(user, total_key, level_key)
-    level = _level(level_key)
-    mask = _within(level, parent_code, periods[-1] if periods else None)
+    index = readlayer.reader(user).index  # the index the values were read with
+    level = index.level(level_key)
+    mask = _within(index, level, parent_code, periods[-1] if periods else None)
     rows = []
     for i, period in enumerate(periods):
         if period not in total_periods:
@@ -59,13 +61,7 @@ def run_segregation(
     )
 
 
-def _level(key):
-    from quartier.spatial.index import area_index
-
-    return area_index().level(key)
-
-
-def _within(level, parent_code: str, period) -> np.ndarray | None:
+def _within(index, level, parent_code: str, period) -> np.ndarray | None:
     """Areas of ``level`` inside the parent area ``parent_code`` (any coarser level)."""
     if not parent_code:
         return None
@@ -79,9 +75,6 @@ def _within(level, parent_code: str, period) -> np.ndarray | None:
         children = set(Area.objects.filter(parent_id__in=frontier).values_list("id", "level_id"))
         inside |= {a for a, lv in children if lv == level.id}
         frontier = {a for a, lv in children if lv != level.id}
-    from quartier.spatial.index import area_index
-
-    index = area_index()
     ids = index.areas(level).ids[index.valid_positions(level, period)]
     return np.isin(ids, list(inside))
 

@@ -11,18 +11,16 @@ from rest_framework.views import APIView
 
 from quartier.api.auth import MiddlewareAuthentication
 from quartier.api.errors import ErrorSerializer
-from quartier.indicators import readlayer
-
-STATUS_NAMES = {
-    readlayer.OK: "ok",
-    readlayer.MISSING: "missing",
-    readlayer.SUPPRESSED: "suppressed",
-}
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="invalid parameter"),
     401: OpenApiResponse(ErrorSerializer, description="invalid or revoked token"),
     404: OpenApiResponse(ErrorSerializer, description="unknown, or not visible to the caller"),
+    503: OpenApiResponse(
+        ErrorSerializer,
+        description="disclosure control could not be applied safely; no values are sent"
+        " (fails closed; try again)",
+    ),
 }
 
 LIMIT = OpenApiParameter("limit", int, description="page size (default 10000, at most 100000)")

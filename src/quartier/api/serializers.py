@@ -10,8 +10,14 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from quartier.indicators.models import Kind, Polarity, Topic, Visibility
+from quartier.indicators.status import WORDS
 
-STATUS_CHOICES = ["ok", "missing", "suppressed"]
+STATUS_CHOICES = WORDS
+STATUS_HELP = (
+    "ok = shown; missing = no data (value null); suppressed = geheim, hidden by disclosure"
+    " control (value null); confidential = vertraulich, a value the caller may see that"
+    " others see suppressed (do not pass on)"
+)
 
 
 def paged(item: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
@@ -121,9 +127,7 @@ class ValueSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="area name")
     period = serializers.DateField()
     value = serializers.FloatField(allow_null=True)
-    status = serializers.ChoiceField(
-        choices=STATUS_CHOICES, help_text="suppressed = geheim (disclosure control)"
-    )
+    status = serializers.ChoiceField(choices=STATUS_CHOICES, help_text=STATUS_HELP)
 
 
 class ValuePageSerializer(paged(ValueSerializer, "ValuePageBase")):
@@ -148,13 +152,22 @@ class ProfileRowSerializer(serializers.Serializer):
     topic = serializers.ChoiceField(choices=Topic.values)
     period = serializers.DateField()
     value = serializers.FloatField(allow_null=True)
-    status = serializers.ChoiceField(choices=STATUS_CHOICES)
+    status = serializers.ChoiceField(choices=STATUS_CHOICES, help_text=STATUS_HELP)
     parent_value = serializers.FloatField(allow_null=True)
     city_value = serializers.FloatField(allow_null=True)
     deviation = serializers.FloatField(allow_null=True, help_text="value − city (not for counts)")
-    rank = serializers.IntegerField(allow_null=True, help_text="1 = highest value")
+    rank = serializers.IntegerField(
+        allow_null=True, help_text="1 = highest value, among the shown values only"
+    )
     rank_of = serializers.IntegerField()
-    change = serializers.FloatField(allow_null=True)
+    change = serializers.FloatField(
+        allow_null=True,
+        help_text="change since change_since (the period before); shown only where both"
+        " values are shown and the area's boundary is the same",
+    )
+    change_status = serializers.ChoiceField(
+        choices=STATUS_CHOICES, help_text="status of the change: suppressed if either value is"
+    )
     change_since = serializers.DateField(allow_null=True)
     confidential = serializers.BooleanField()
     series = SeriesPointSerializer(many=True)

@@ -17,7 +17,6 @@ from quartier.api.common import (
     INDICATORS,
     LIMIT,
     OFFSET,
-    STATUS_NAMES,
     ReadOnlyView,
     example,
     number,
@@ -26,7 +25,7 @@ from quartier.api.common import (
 from quartier.api.views_catalogue import _parent_ref, area_dict
 from quartier.errors import QuartierError
 from quartier.indicators import readlayer
-from quartier.spatial.index import area_index
+from quartier.indicators.status import SHOWN_CODES, Status
 
 MAX_VALUES = 2_000_000  # rows one request may compute (e.g. 40 indicators × 11 years × 5,000)
 
@@ -47,13 +46,14 @@ def value_rows(user, query) -> tuple[list[str], bool]:
     Rows are encoded here rather than by a serializer: a block level has
     thousands of them, and this keeps one indicator-period well under 20 ms.
     """
+    reader = readlayer.reader(user)
     keys = params.required(query, "indicator")
-    level = area_index().level(params.required(query, "level")[0])
+    level = reader.level(params.required(query, "level")[0])
     codes = set(params.values_of(query, "area"))
-    indicators = [readlayer.get_indicator(user, key) for key in dict.fromkeys(keys)]
-    available = readlayer.periods_by_indicator(user)
+    indicators = [reader.get_indicator(key) for key in dict.fromkeys(keys)]
+    available = reader.periods_by_indicator()
     plan = [(ind, _periods(query, available.get(ind.id, []))) for ind in indicators]
-    areas = int(area_index().valid_positions(level, None).size) or 1
+    areas = int(reader.index.valid_positions(level, None).size) or 1
     if sum(len(periods) for _ind, periods in plan) * areas > MAX_VALUES:
         raise QuartierError(
             "Zu viele Werte auf einmal – bitte weniger Indikatoren oder Stichtage wählen."
@@ -64,13 +64,13 @@ def value_rows(user, query) -> tuple[list[str], bool]:
     for indicator, periods in plan:
         if not periods:
             continue
-        for result in readlayer.series(user, indicator, level, periods):
+        for result in reader.series(indicator, level, periods):
             confidential |= result.confidential
             rows.extend(encoded_rows(result, codes))
     return rows, confidential
 
 
-_STATUS_JSON = {code: f'"status":"{name}"}}' for code, name in STATUS_NAMES.items()}
+_STATUS_JSON = {int(status): f'"status":"{status.word}"}}' for status in Status}
 _labels_lock = threading.Lock()
 _labels: dict[tuple, tuple[list[str], list[str], list[str]]] = {}
 
@@ -104,12 +104,11 @@ def encoded_rows(result: readlayer.AreaValues, codes: set[str]) -> list[str]:
         if not codes
         else [i for i, code in enumerate(result.codes) if code in codes]
     )
-    ok = readlayer.OK
     rows = []
     for i in positions:
-        value = number(values[i]) if status[i] == ok else None
-        shown = "null" if value is None else repr(value)
-        rows.append(f"{head}{labels[i]}{middle}{shown},{_STATUS_JSON[status[i]]}")
+        value = number(values[i]) if status[i] in SHOWN_CODES else None
+        text = "null" if value is None else repr(value)
+        rows.append(f"{head}{labels[i]}{middle}{text},{_STATUS_JSON[status[i]]}")
     return rows
 
 
@@ -142,7 +141,11 @@ class ValuesView(ReadOnlyView):
         responses={200: s.ValuePageSerializer, **ERRORS},
     )
     def get(self, request):
-        """One row per indicator × area × period; secret values are null ("suppressed")."""
+        """One row per indicator × area × period; secret values are null ("suppressed").
+
+        ``status`` is ``ok``, ``missing`` (value null), ``suppressed`` (secret, value
+        null) or ``confidential`` (a value the caller may see that others see suppressed).
+        """
         rows, confidential = value_rows(request.user, request.query_params)
         bounds = params.page_bounds(request, len(rows))
         shown = rows[bounds["offset"] : bounds["offset"] + bounds["limit"]]
@@ -175,9 +178,6 @@ class ProfileView(ReadOnlyView):
         )
         rows = []
         for row in profile.rows:
-            status = (
-                "suppressed" if row.suppressed else ("ok" if row.value is not None else "missing")
-            )
             rows.append(
                 {
                     "indicator": row.indicator.key,
@@ -186,13 +186,14 @@ class ProfileView(ReadOnlyView):
                     "topic": row.indicator.topic,
                     "period": row.period,
                     "value": number(row.value),
-                    "status": status,
+                    "status": row.status.word,
                     "parent_value": number(row.parent_value),
                     "city_value": number(row.city_value),
                     "deviation": number(row.deviation),
                     "rank": row.rank,
                     "rank_of": row.rank_of,
                     "change": number(row.change),
+                    "change_status": row.change_status.word,
                     "change_since": row.change_since,
                     "confidential": row.confidential,
                     "series": [{"period": p, "value": number(v)} for p, v in row.series],

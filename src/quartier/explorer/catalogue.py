@@ -6,19 +6,19 @@ from collections import Counter
 
 from quartier.indicators import readlayer
 from quartier.indicators.models import Topic
-from quartier.spatial.index import area_index
 
 
 def catalogue_overview(user) -> dict:
     """Levels with their number of current areas, visible indicators grouped by
     Handlungsfeld with their periods, and all periods with data.
     """
-    index = area_index()
+    reader = readlayer.reader(user)
+    index = reader.index
     levels = [(level, index.areas(level).valid_at(None).size) for level in index.levels]
-    periods = readlayer.periods_by_indicator(user)
+    periods = reader.periods_by_indicator()
     topics = []
     by_topic: dict[str, list] = {}
-    for indicator in readlayer.visible_indicators(user).order_by("topic", "sort_order", "name"):
+    for indicator in reader.visible_indicators().order_by("topic", "sort_order", "name"):
         by_topic.setdefault(indicator.topic, []).append((indicator, periods.get(indicator.id, [])))
     for value, label in Topic.choices:
         if value in by_topic:
@@ -34,11 +34,12 @@ def catalogue_overview(user) -> dict:
 
 def map_catalogue(user) -> dict:
     """Levels and visible indicators (grouped by topic, with metadata and periods) for the map."""
-    index = area_index()
-    periods = readlayer.periods_by_indicator(user)
+    reader = readlayer.reader(user)
+    index = reader.index
+    periods = reader.periods_by_indicator()
     topics: dict[str, dict] = {}
     labels = dict(Topic.choices)
-    for ind in readlayer.visible_indicators(user).order_by("topic", "sort_order", "name"):
+    for ind in reader.visible_indicators().order_by("topic", "sort_order", "name"):
         if ind.id not in periods:
             continue
         topic = topics.setdefault(

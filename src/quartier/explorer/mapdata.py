@@ -22,7 +22,7 @@ from quartier.core.classification import (
 from quartier.errors import QuartierError
 from quartier.indicators import readlayer
 from quartier.indicators.models import Indicator, Kind
-from quartier.spatial.index import area_index
+from quartier.indicators.status import Status
 from quartier.spatial.models import Level
 
 # URL words (German, they appear in permalinks) → classification methods.
@@ -65,7 +65,7 @@ def parse_view(user, params) -> MapView:
     Missing parameters get sensible defaults; invalid ones raise a QuartierError
     with a German message (status 400, or 404 for unknown indicators).
     """
-    index = area_index()
+    index = readlayer.reader(user).index
     if not index.levels:
         raise QuartierError("Es gibt noch keine Raumebenen.", status=404)
     periods_by_id = readlayer.periods_by_indicator(user)
@@ -135,7 +135,11 @@ def _period(text: str | None, periods: list[date], default):
 
 @dataclass(frozen=True)
 class MapResult:
-    """Values of a view, with their classification and legend colours."""
+    """Values of a view, with their classification and legend colours.
+
+    ``values`` and ``status`` are the values (or, in change mode, the changes)
+    with one :class:`Status` code per area.
+    """
 
     view: MapView
     codes: list[str]
@@ -146,7 +150,11 @@ class MapResult:
     colours: list[str]
     city: float | None
     source_level: Level | None
-    confidential: bool = False
+
+    @property
+    def confidential(self) -> bool:
+        """True if some value shown is hidden (geheim) for others."""
+        return bool((self.status == Status.CONFIDENTIAL).any())
 
     @property
     def change_unit(self) -> str:
@@ -160,22 +168,16 @@ class MapResult:
 def compute_view(user, view: MapView) -> MapResult:
     """Values (or changes), classes and colours of ``view`` for ``user``."""
     ind = view.indicator
-    current = readlayer.area_values(user, ind, view.level, view.period)
-    values = np.where(current.status == readlayer.OK, current.values, np.nan)
-    status = current.status.copy()
-    city = readlayer.total_value(user, ind, view.period)
+    reader = readlayer.reader(user)
     if view.compare:
-        before = readlayer.area_values(user, ind, view.level, view.compare)
-        old = _aligned(before, current)
-        values = values - old
-        before_status = _aligned_status(before, current)
-        # A change involving a hidden value is hidden too: it would give the value away.
-        status = np.where(before_status == readlayer.SUPPRESSED, readlayer.SUPPRESSED, status)
-        status = np.where((status == readlayer.OK) & np.isnan(old), readlayer.MISSING, status)
-        city_before = readlayer.total_value(user, ind, view.compare)
-        city = None if city is None or city_before is None else city - city_before
+        shown = reader.change(ind, view.level, view.period, view.compare)
+        city = reader.total_change(ind, view.period, view.compare)
+    else:
+        shown = reader.values(ind, view.level, view.period)
+        city = reader.total(ind, view.period)
+    values = np.where(shown.shown, shown.values, np.nan)
     if ind.categories and not view.compare:
-        return _categorical(view, current, values, status, city)
+        return _categorical(view, shown, values, city)
     try:
         classification = classify(
             values,
@@ -189,28 +191,18 @@ def compute_view(user, view: MapView) -> MapResult:
         raise QuartierError(str(exc)) from exc
     return MapResult(
         view,
-        current.codes,
-        current.names,
+        shown.codes,
+        shown.names,
         values,
-        status,
+        shown.status,
         classification,
         _colours(view, classification),
         city,
-        current.source_level,
-        current.confidential or (view.compare is not None and before.confidential),
+        shown.source_level,
     )
 
 
-def _aligned(before, current) -> np.ndarray:
-    """Values of ``before`` in the area order of ``current`` (matched by area version id)."""
-    from quartier.core.hierarchy import positions_of
-
-    where = positions_of(current.area_ids, before.area_ids)
-    shown = np.where(before.status == readlayer.OK, before.values, np.nan)
-    return np.where(where >= 0, shown[np.clip(where, 0, None)], np.nan)
-
-
-def _categorical(view: MapView, current, values, status, city) -> MapResult:
+def _categorical(view: MapView, current, values, city) -> MapResult:
     """Types and index classes: one legend entry per category, in the categories' order."""
     categories = view.indicator.categories
     classification = classify_categories(values, [c["code"] for c in categories])
@@ -221,21 +213,12 @@ def _categorical(view: MapView, current, values, status, city) -> MapResult:
         current.codes,
         current.names,
         values,
-        status,
+        current.status,
         classification,
         colours,
         city,
         current.source_level,
-        current.confidential,
     )
-
-
-def _aligned_status(before, current) -> np.ndarray:
-    """Status of ``before`` in the area order of ``current`` (missing where absent)."""
-    from quartier.core.hierarchy import positions_of
-
-    where = positions_of(current.area_ids, before.area_ids)
-    return np.where(where >= 0, before.status[np.clip(where, 0, None)], readlayer.MISSING)
 
 
 def _colours(view: MapView, classification: Classification) -> list[str]:

@@ -17,7 +17,7 @@ from quartier.explorer.mapdata import compute_view, parse_view
 from quartier.explorer.profile import area_profile, compare_areas, find_area, find_area_by_text
 from quartier.explorer.tables import SORT_KEYS, table_csv, table_rows
 from quartier.indicators import readlayer
-from quartier.spatial.index import area_index
+from quartier.indicators.status import Status
 from quartier.spatial.models import Area
 
 MAX_COMPARED = 5
@@ -65,11 +65,11 @@ def table_page(request):
         {
             "view": view,
             "result": result,
-            "suppressed_count": int((result.status == readlayer.SUPPRESSED).sum()),
+            "suppressed_count": int((result.status == Status.SUPPRESSED).sum()),
             "rows": table_rows(result, sort),
             "columns": columns,
             "query": params.urlencode(),
-            "catalogue_levels": area_index().levels,
+            "catalogue_levels": readlayer.reader(request.user).index.levels,
             "catalogue": map_catalogue(request.user),
             "periods": readlayer.periods_by_indicator(request.user)[view.indicator.id],
         },
@@ -106,7 +106,7 @@ def profile_page(request, level: str, code: str):
     for row in profile.rows:
         # Counts of an area and of the city differ by orders of magnitude: no shared scale.
         row.chart = sparkline(row.series, None if row.is_count else row.city_series)
-    context_shapes = [a.shape for a in (area.parent, _root_area()) if a is not None]
+    context_shapes = [a.shape for a in (area.parent, _root_area(request.user)) if a is not None]
     return render(
         request,
         "quartier/profile.html",
@@ -120,8 +120,8 @@ def profile_page(request, level: str, code: str):
     )
 
 
-def _root_area() -> Area | None:
-    root = readlayer.root_level()
+def _root_area(user) -> Area | None:
+    root = readlayer.reader(user).root_level()
     return Area.objects.filter(level=root, valid_to__isnull=True).first() if root else None
 
 
@@ -157,7 +157,7 @@ def compare_page(request):
             "areas": areas,
             "rows": compare_areas(request.user, areas) if areas else [],
             "errors": errors,
-            "levels": area_index().levels,
+            "levels": readlayer.reader(request.user).index.levels,
             "can_add": len(areas) < MAX_COMPARED,
             "current": [f"{a.level.key}:{a.code}" for a in areas],
         },

@@ -5,7 +5,8 @@ from __future__ import annotations
 from quartier.core import palettes
 from quartier.core.numbers import round_half_up, round_half_up_array
 from quartier.explorer.mapdata import MapResult
-from quartier.indicators import readlayer
+from quartier.indicators import status as cell_status
+from quartier.indicators.status import Status
 
 
 def _rounded(value: float, decimals: int):
@@ -26,14 +27,17 @@ def values_payload(result: MapResult, geometry_version: str) -> dict:
     """Values, classes and legend of a map view.
 
     ``values[i]`` belongs to area i of the level's geometry document (same code
-    order); ``classes`` is a string with one character per area ("-" = none).
+    order); ``classes`` is a string with one character per area ("-" = none);
+    ``status`` one status code per area ("" when all are "ok"), whose meaning —
+    API word, label, mark and colour — ``statuses`` gives: the script reads the
+    words from there and knows no numbers.
     """
     view, ind = result.view, result.view.indicator
     decimals = ind.decimals
     classes = result.classification.classes
     status = result.status
-    suppressed = int((status == readlayer.SUPPRESSED).sum())
-    missing = int(((status != readlayer.OK) | (classes < 0)).sum()) - suppressed
+    suppressed = int((status == Status.SUPPRESSED).sum())
+    missing = int((~cell_status.shown(status) | (classes < 0)).sum()) - suppressed
     return {
         "geometry": geometry_version,
         "indicator": {
@@ -52,7 +56,8 @@ def values_payload(result: MapResult, geometry_version: str) -> dict:
         "method": view.method,
         "city": _rounded(result.city, decimals) if result.city is not None else None,
         "values": _rounded_list(result.values, decimals),
-        "status": "" if (status == readlayer.OK).all() else "".join(map(str, status.tolist())),
+        "status": "" if (status == Status.OK).all() else "".join(map(str, status.tolist())),
+        "statuses": cell_status.legend(),
         "classes": "".join("-" if c < 0 else str(c) for c in classes.tolist()),
         "legend": [
             {

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from quartier.errors import NotFound
-from quartier.indicators import readlayer
+from quartier.indicators import comparison, readlayer
 from quartier.indicators.models import Indicator, Kind, Topic
+from quartier.indicators.status import Status
 from quartier.spatial.index import area_index
 from quartier.spatial.models import Area, Level
 
@@ -27,8 +28,14 @@ class ProfileRow:
     city_series: list[tuple[date, float | None]]
     change: float | None = None
     change_since: date | None = None
-    suppressed: bool = False  # the area's value is secret ("geheim")
-    confidential: bool = False  # the user sees values others may not ("vertraulich")
+    status: Status = Status.MISSING  # of the area's value
+    change_status: Status = Status.MISSING
+    confidential: bool = False  # the row shows or ranks values others may not see
+
+    @property
+    def suppressed(self) -> bool:
+        """The area's value is secret ("geheim")."""
+        return self.status == Status.SUPPRESSED
 
     @property
     def is_count(self) -> bool:
@@ -109,27 +116,24 @@ def _valid(area: Area, period: date) -> bool:
     )
 
 
-def _rank(result: readlayer.AreaValues, position: int | None) -> tuple[int | None, int]:
-    """Rank of the area (1 = highest value) among areas with a shown value."""
-    ok = result.status == readlayer.OK
-    if position is None or not ok[position]:
-        return None, int(ok.sum())
-    higher = int((result.values[ok] > result.values[position]).sum())
-    return higher + 1, int(ok.sum())
-
-
 def indicator_row(user, indicator: Indicator, area: Area, periods: list[date]) -> ProfileRow:
-    """The profile row of ``indicator`` for ``area`` over ``periods`` (latest last)."""
+    """The profile row of ``indicator`` for ``area`` over ``periods`` (latest last).
+
+    The change is the one from the period before the latest, by the rules of
+    :mod:`quartier.indicators.comparison` (as the map's change view).
+    """
+    reader = readlayer.reader(user)
     level: Level = area.level
-    results = readlayer.series(user, indicator, level, periods)
+    results = reader.series(indicator, level, periods)
     series = [(r.period, r.value_of(area.code)) for r in results]
     latest = results[-1]
-    rank, rank_of = _rank(latest, latest.position(area.code))
-    parent_value = None
+    rank, rank_of = comparison.rank_of(latest, area.code)
+    parent_value, confidential = None, any(r.confidential for r in results)
     if area.parent is not None:
-        parent = readlayer.area_values(user, indicator, area.parent.level, periods[-1])
+        parent = reader.values(indicator, area.parent.level, periods[-1])
         parent_value = parent.value_of(area.parent.code)
-    city = readlayer.total_series(user, indicator, periods)
+        confidential = confidential or parent.confidential
+    city = reader.totals(indicator, periods)
     row = ProfileRow(
         indicator,
         periods[-1],
@@ -140,14 +144,15 @@ def indicator_row(user, indicator: Indicator, area: Area, periods: list[date]) -
         rank_of,
         series,
         list(zip(periods, city, strict=True)),
+        status=latest.status_of(area.code),
+        confidential=confidential,
     )
-    position = latest.position(area.code)
-    row.suppressed = position is not None and latest.status[position] == readlayer.SUPPRESSED
-    row.confidential = latest.confidential
-    earlier = [(p, v) for p, v in series[:-1] if v is not None]
-    if row.value is not None and earlier:
-        row.change_since, before = earlier[-1]
-        row.change = row.value - before
+    if len(results) > 1:
+        change = comparison.change(latest, results[-2])
+        row.change_status = change.status_of(area.code)
+        row.change = change.value_of(area.code)
+        if row.change_status != Status.MISSING:
+            row.change_since = results[-2].period
     return row
 
 
@@ -177,33 +182,33 @@ class ComparisonRow:
     period: date
     values: list[float | None]
     city_value: float | None
-    suppressed: list[bool] = field(default_factory=list)
+    statuses: list[Status] = field(default_factory=list)
 
     @property
-    def cells(self) -> list[tuple[float | None, bool]]:
-        """(value, hidden) per compared area."""
-        return list(zip(self.values, self.suppressed, strict=True))
+    def cells(self) -> list[tuple[float | None, Status]]:
+        """(value, status) per compared area."""
+        return list(zip(self.values, self.statuses, strict=True))
 
 
 def compare_areas(user, areas: list[Area]) -> list[tuple[str, list[ComparisonRow]]]:
     """Rows of all visible indicators for ``areas`` side by side, grouped by topic."""
-    periods = readlayer.periods_by_indicator(user)
+    reader = readlayer.reader(user)
+    periods = reader.periods_by_indicator()
     by_topic: dict[str, list[ComparisonRow]] = {}
-    for indicator in readlayer.visible_indicators(user).order_by("topic", "sort_order", "name"):
+    for indicator in reader.visible_indicators().order_by("topic", "sort_order", "name"):
         if indicator.id not in periods:
             continue
         period = periods[indicator.id][-1]
-        values, hidden = [], []
+        values, statuses = [], []
         cache: dict[int, readlayer.AreaValues] = {}
         for area in areas:
             if area.level_id not in cache:
-                cache[area.level_id] = readlayer.area_values(user, indicator, area.level, period)
+                cache[area.level_id] = reader.values(indicator, area.level, period)
             result = cache[area.level_id]
             values.append(result.value_of(area.code))
-            position = result.position(area.code)
-            hidden.append(position is not None and result.status[position] == readlayer.SUPPRESSED)
-        city = readlayer.total_value(user, indicator, period)
+            statuses.append(result.status_of(area.code))
+        city = reader.total(indicator, period)
         by_topic.setdefault(indicator.topic, []).append(
-            ComparisonRow(indicator, period, values, city, hidden)
+            ComparisonRow(indicator, period, values, city, statuses)
         )
     return [(label, by_topic[value]) for value, label in Topic.choices if value in by_topic]

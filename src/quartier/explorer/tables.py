@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass
 
 from quartier.core.numbers import round_half_up
 from quartier.explorer.mapdata import MapResult
 from quartier.exports.formulas import neutralise
-from quartier.indicators import readlayer
+from quartier.indicators.comparison import ranks
+from quartier.indicators.status import BY_CODE, Status
 
 SORT_KEYS = ("rang", "schluessel", "name", "wert", "abweichung")
 
@@ -22,7 +22,7 @@ class TableRow:
     code: str
     name: str
     value: float | None
-    status: int
+    status: Status
     rank: int | None
     deviation: float | None
     css_class: int
@@ -30,27 +30,18 @@ class TableRow:
 
 def table_rows(result: MapResult, sort: str = "rang") -> list[TableRow]:
     """Rows of a map result, ranked by value (1 = highest) and sorted by ``sort``."""
-    shown = [
-        (i, float(v))
-        for i, v in enumerate(result.values.tolist())
-        if result.status[i] == readlayer.OK and not math.isnan(v)
-    ]
-    ranks, previous, rank = {}, None, 0
-    for position, (i, value) in enumerate(sorted(shown, key=lambda t: -t[1]), start=1):
-        if value != previous:
-            rank, previous = position, value
-        ranks[i] = rank
+    ranked = ranks(result.values, result.status)
     rows = []
     for i, (code, name) in enumerate(zip(result.codes, result.names, strict=True)):
-        value = float(result.values[i]) if i in ranks else None
+        value = float(result.values[i]) if ranked[i] else None
         deviation = None if value is None or result.city is None else value - result.city
         rows.append(
             TableRow(
                 code,
                 name,
                 value,
-                int(result.status[i]),
-                ranks.get(i),
+                BY_CODE[result.status[i]],
+                int(ranked[i]) or None,
                 deviation,
                 int(result.classification.classes[i]),
             )
@@ -71,9 +62,9 @@ def table_rows(result: MapResult, sort: str = "rang") -> list[TableRow]:
     return rows
 
 
-def _cell(value: float | None, status: int, decimals: int, german: bool, indicator=None) -> str:
-    if status == readlayer.SUPPRESSED:
-        return "."  # as in official statistics: unknown or secret
+def _cell(value: float | None, status: Status, decimals: int, german: bool, indicator=None) -> str:
+    if status == Status.SUPPRESSED:
+        return status.file_mark  # as in official statistics: unknown or secret
     label = indicator.category_label(value) if indicator is not None else None
     if label is not None:
         return label
@@ -109,5 +100,5 @@ def table_csv(result: MapResult, german: bool) -> str:
     writer.writerow(["Stichtag", view.period.isoformat()])
     if ind.source:
         writer.writerow(["Quelle", neutralise(ind.source)])
-    writer.writerow(["Stadtwert", _cell(result.city, 0, ind.decimals, german)])
+    writer.writerow(["Stadtwert", _cell(result.city, Status.OK, ind.decimals, german)])
     return "\ufeff" + out.getvalue()  # BOM: Excel then reads UTF-8 correctly

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_safe
 from quartier.errors import QuartierError
 from quartier.explorer.catalogue import catalogue_overview
 from quartier.indicators import readlayer
-from quartier.spatial.index import area_index
 
 
 @require_safe
@@ -23,14 +22,14 @@ def home(request):
 @require_safe
 def indicator_table(request, key: str):
     """One indicator at one level and period as a table (server-side, no JavaScript)."""
+    reader = readlayer.reader(request.user)
     try:
-        indicator = readlayer.get_indicator(request.user, key)
+        indicator = reader.get_indicator(key)
     except QuartierError as exc:
         raise Http404(exc.message) from exc
-    periods = readlayer.periods_by_indicator(request.user).get(indicator.id, [])
-    index = area_index()
-    levels = index.levels
-    parts = readlayer.sum_parts(request.user, [indicator]).get(indicator.pk, [])
+    periods = reader.periods_by_indicator().get(indicator.id, [])
+    levels = reader.index.levels
+    parts = reader.sum_parts([indicator]).get(indicator.pk, [])
     if not levels or not periods:
         return render(
             request,
@@ -39,7 +38,7 @@ def indicator_table(request, key: str):
         )
     level = _chosen_level(request.GET.get("ebene"), levels)
     period = _chosen_period(request.GET.get("stichtag"), periods)
-    result = readlayer.area_values(request.user, indicator, level, period)
+    result = reader.values(indicator, level, period)
     context = {
         "indicator": indicator,
         "levels": levels,
@@ -48,7 +47,7 @@ def indicator_table(request, key: str):
         "period": period,
         "result": result,
         "rows": list(result.rows()),
-        "total": readlayer.total_value(request.user, indicator, period),
+        "total": reader.total(indicator, period),
         "sum_parts": parts,
     }
     return render(request, "quartier/indicator.html", context)

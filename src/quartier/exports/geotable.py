@@ -4,10 +4,12 @@ Geometry is sent once per area (principle 4), so GeoJSON and GeoPackage use a
 wide table instead of the long one: a column per indicator, suffixed with the
 year when the export holds several periods (``kinderarmut_2024``; the full date
 ``_2024_06_30`` when two periods share a year). Each value column has a
-``<column>_status`` column: empty (null) for a shown value, ``geheim`` for a
-value hidden by disclosure control, ``keine Daten`` for a missing one — the value
-itself is null in both cases. The status words are fixed (not translated) so
-that programs can rely on them.
+``<column>_status`` column with the German word of its
+:class:`~quartier.indicators.status.Status`: empty (null) for a shown value,
+``geheim`` for a value hidden by disclosure control, ``keine Daten`` for a
+missing one — the value itself is null in both cases — and ``vertraulich`` for
+a value the exporting user sees that others see hidden. The status words are
+fixed (not translated) so that programs can rely on them.
 
 A feature is an area *version*: when boundaries changed between the exported
 periods, both versions appear, each with values for the periods it was valid on.
@@ -21,20 +23,9 @@ from datetime import date
 import numpy as np
 import shapely
 
-from quartier.exports.selection import (
-    MISSING,
-    OK,
-    SUPPRESSED,
-    ExportData,
-    LevelValues,
-    Selection,
-    cell,
-    positions,
-)
+from quartier.exports.selection import ExportData, LevelValues, Selection, cell, positions
 from quartier.indicators.models import Indicator
 from quartier.spatial.models import Area, Level
-
-STATUS_WORDS = {OK: None, SUPPRESSED: "geheim", MISSING: "keine Daten"}
 
 
 @dataclass(frozen=True)
@@ -128,7 +119,7 @@ def build_layer(level_values: LevelValues, cols: list[Column]) -> GeoLayer:
         lookup = positions(result) if result is not None else {}
         shown = [cell(col.indicator, result, lookup.get(area_id)) for area_id in area_ids]
         values[col.name] = [value for _status, value in shown]
-        status[col.name] = [STATUS_WORDS[s] for s, _value in shown]
+        status[col.name] = [s.german or None for s, _value in shown]
     geometries = shapely.from_wkb([bytes(row[5]) for row in rows])
     return GeoLayer(
         level=level,

@@ -24,7 +24,8 @@ def disclosure_note(spatial: bool) -> str:
         return _(
             "Geheime Werte (zu kleine Fallzahl, oder aus anderen Werten errechenbar) und "
             "fehlende Werte sind leer (null); die Spalte „<Spalte>_status“ sagt, welches: "
-            "„geheim“ oder „keine Daten“."
+            "„geheim“ oder „keine Daten“. „vertraulich“ steht bei Werten, die andere nur "
+            "geheim sehen."
         )
     return _(
         "„.“ = geheim (Geheimhaltung): zu kleine Fallzahl, oder der Wert ließe sich sonst "

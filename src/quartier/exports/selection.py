@@ -16,6 +16,7 @@ from quartier.core.numbers import round_half_up
 from quartier.errors import NotFound, QuartierError
 from quartier.indicators import readlayer
 from quartier.indicators.models import Indicator
+from quartier.indicators.status import BY_CODE, Status
 from quartier.spatial.index import area_index
 from quartier.spatial.models import Level
 
@@ -23,8 +24,6 @@ from quartier.spatial.models import Level
 MAX_CELLS = 2_000_000
 #: XLSX is written cell by cell (openpyxl, about 40,000 cells a second): a lower limit.
 MAX_CELLS_XLSX = 500_000
-
-OK, MISSING, SUPPRESSED = readlayer.OK, readlayer.MISSING, readlayer.SUPPRESSED
 
 
 @dataclass(frozen=True)
@@ -83,15 +82,16 @@ def select(user, indicator_keys, level_keys, periods) -> Selection:
         )
     if not level_keys:
         raise QuartierError("Bitte mindestens eine Raumebene wählen. / Choose at least one level.")
-    indicators = [readlayer.get_indicator(user, key) for key in keys]
+    reader = readlayer.reader(user)
+    indicators = [reader.get_indicator(key) for key in keys]
     levels = []
-    index = area_index()
+    index = reader.index
     for key in level_keys:
         try:
             levels.append(index.level(key))
         except QuartierError as exc:
             raise NotFound(exc.message) from None
-    with_data = readlayer.periods_by_indicator(user)
+    with_data = reader.periods_by_indicator()
     if not periods:
         chosen = {ind.pk: with_data[ind.pk][-1:] for ind in indicators if with_data.get(ind.pk)}
     else:
@@ -135,14 +135,13 @@ def check_size(selection: Selection, limit: int = MAX_CELLS) -> None:
 
 def read(user, selection: Selection) -> ExportData:
     """Read all values through the read layer (visibility, aggregation, disclosure)."""
+    reader = readlayer.reader(user)
     levels = []
     for level in selection.levels:
         results = {}
         for ind in selection.indicators:
             plist = selection.periods.get(ind.pk, [])
-            for period, result in zip(
-                plist, readlayer.series(user, ind, level, plist), strict=True
-            ):
+            for period, result in zip(plist, reader.series(ind, level, plist), strict=True):
                 results[(ind.pk, period)] = result
         levels.append(LevelValues(level, results))
     signed_in = user is not None and getattr(user, "is_authenticated", False)
@@ -150,13 +149,13 @@ def read(user, selection: Selection) -> ExportData:
         selection,
         levels,
         user.get_username() if signed_in else "",
-        sum_parts=readlayer.sum_parts(user, selection.indicators),
+        sum_parts=reader.sum_parts(selection.indicators),
     )
 
 
 def cell(
     indicator: Indicator, result, position: int | None
-) -> tuple[int, float | int | str | None]:
+) -> tuple[Status, float | int | str | None]:
     """(status, shown value) of one area in a read-layer result.
 
     The value is rounded like every other output (half away from zero, the
@@ -164,18 +163,16 @@ def cell(
     classes and types. Suppressed and missing cells have no value at all.
     """
     if result is None or position is None:
-        return MISSING, None
-    status = int(result.status[position])
-    if status == SUPPRESSED:
-        return SUPPRESSED, None
+        return Status.MISSING, None
+    status = BY_CODE[result.status[position]]
     value = float(result.values[position])
-    if status != OK or math.isnan(value):
-        return MISSING, None
+    if not status.shown or math.isnan(value):
+        return (Status.MISSING if status != Status.SUPPRESSED else status), None
     label = indicator.category_label(value)
     if label is not None:
-        return OK, label
+        return status, label
     rounded = round_half_up(value, indicator.decimals)
-    return OK, int(rounded) if indicator.decimals == 0 else rounded
+    return status, int(rounded) if indicator.decimals == 0 else rounded
 
 
 def positions(result) -> dict[int, int]:

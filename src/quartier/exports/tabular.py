@@ -21,12 +21,10 @@ from django.utils.translation import gettext as _
 
 from quartier.exports import metadata
 from quartier.exports.formulas import neutralise
-from quartier.exports.selection import SUPPRESSED, ExportData, cell, positions
+from quartier.exports.selection import ExportData, cell, positions
 from quartier.indicators.models import Indicator
+from quartier.indicators.status import Status
 from quartier.spatial.models import Level
-
-#: Shown instead of a hidden value, as in official statistics.
-SUPPRESSED_MARK = "."
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,7 @@ class Row:
     code: str
     name: str
     period: date
-    cells: list[tuple[int, float | int | str | None]]
+    cells: list[tuple[Status, float | int | str | None]]
 
 
 def indicator_header(indicator: Indicator) -> str:
@@ -68,10 +66,10 @@ def long_rows(data: ExportData) -> Iterator[Row]:
                 yield Row(level_values.level, base.codes[i], base.names[i], period, cells)
 
 
-def csv_cell(indicator: Indicator, status: int, value, german: bool) -> str:
+def csv_cell(indicator: Indicator, status: Status, value, german: bool) -> str:
     """A value as CSV text: ``.`` for hidden, empty for missing, numbers unquoted as numbers."""
-    if status == SUPPRESSED:
-        return SUPPRESSED_MARK
+    if status == Status.SUPPRESSED:
+        return status.file_mark  # as in official statistics
     if value is None:
         return ""
     if isinstance(value, str):

@@ -20,9 +20,10 @@ from openpyxl.utils import get_column_letter
 
 from quartier.exports import metadata
 from quartier.exports.formulas import neutralise
-from quartier.exports.selection import SUPPRESSED, ExportData
-from quartier.exports.tabular import SUPPRESSED_MARK, Row, headers, long_rows
+from quartier.exports.selection import ExportData
+from quartier.exports.tabular import Row, headers, long_rows
 from quartier.indicators.models import Indicator
+from quartier.indicators.status import Status
 
 _BOLD = Font(bold=True)
 _WARNING = Font(bold=True, color="A30000")
@@ -99,15 +100,15 @@ class _DataSheet:
         )
         self.period = WriteOnlyCell(ws)
         self.period.number_format = "DD.MM.YYYY"
-        self.hidden = _text(ws, SUPPRESSED_MARK, alignment=_RIGHT)
+        self.hidden = _text(ws, Status.SUPPRESSED.file_mark, alignment=_RIGHT)
         self.numbers = []
         for ind in self.indicators:
             template = WriteOnlyCell(ws)
             template.number_format = number_format(ind)
             self.numbers.append(template)
 
-    def _value(self, i: int, status: int, value):
-        if status == SUPPRESSED:
+    def _value(self, i: int, status: Status, value):
+        if status == Status.SUPPRESSED:
             return self.hidden
         if value is None:
             return None

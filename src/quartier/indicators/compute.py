@@ -15,16 +15,19 @@ import numpy as np
 from quartier.core import aggregation
 from quartier.indicators import store
 from quartier.indicators.models import Indicator, Kind
+from quartier.indicators.status import BY_CODE, Status, shown
 from quartier.spatial.index import AreaIndex
 from quartier.spatial.models import Level
-
-# Status of one cell in a result.
-OK, MISSING, SUPPRESSED = 0, 1, 2
 
 
 @dataclass(frozen=True)
 class AreaValues:
-    """Values of one indicator for all areas of one level on one period."""
+    """Values of one indicator for all areas of one level on one period.
+
+    ``status`` holds one :class:`Status` code per area; ``index_version`` names
+    the :class:`AreaIndex` the areas come from (disclosure control checks that
+    its masks describe the same areas).
+    """
 
     indicator: Indicator
     level: Level
@@ -38,10 +41,20 @@ class AreaValues:
     source_level: Level | None = None
     numerator: np.ndarray | None = None
     denominator: np.ndarray | None = None
-    confidential: bool = False
+    index_version: int = 0
 
     def __len__(self) -> int:
         return self.area_ids.size
+
+    @property
+    def shown(self) -> np.ndarray:
+        """Mask of the areas whose value this user sees (OK or CONFIDENTIAL)."""
+        return shown(self.status)
+
+    @property
+    def confidential(self) -> bool:
+        """True if some value shown here is hidden (geheim) for others."""
+        return bool((self.status == Status.CONFIDENTIAL).any())
 
     def position(self, code: str) -> int | None:
         """Index of the area with ``code`` (codes are sorted), or None."""
@@ -51,15 +64,21 @@ class AreaValues:
     def value_of(self, code: str) -> float | None:
         """The shown value of the area with ``code`` (None if missing, suppressed or absent)."""
         i = self.position(code)
-        if i is None or self.status[i] != OK:
+        if i is None or not BY_CODE[self.status[i]].shown:
             return None
         return float(self.values[i])
 
+    def status_of(self, code: str) -> Status:
+        """The status of the area with ``code`` (MISSING if there is no such area)."""
+        i = self.position(code)
+        return Status.MISSING if i is None else BY_CODE[self.status[i]]
+
     def rows(self):
-        """(code, name, value or None, status) per area, in code order."""
+        """(code, name, value or None, :class:`Status`) per area, in code order."""
         for i in range(len(self)):
-            value = None if self.status[i] != OK else float(self.values[i])
-            yield self.codes[i], self.names[i], value, int(self.status[i])
+            status = BY_CODE[self.status[i]]
+            value = float(self.values[i]) if status.shown else None
+            yield self.codes[i], self.names[i], value, status
 
 
 def parts(indicator: Indicator) -> dict[str, Indicator | None]:
@@ -125,9 +144,10 @@ def _result(indicator, level, period, index, target, source, inputs, groups) -> 
         codes=codes,
         names=names,
         values=np.full(n, np.nan),
-        status=np.full(n, MISSING, dtype=np.uint8),
+        status=np.full(n, Status.MISSING, dtype=np.uint8),
         complete=np.zeros(n, dtype=bool),
         source_level=None if same_level else source,
+        index_version=index.version,
     )
     if inputs is None:
         return base
@@ -145,13 +165,13 @@ def _result(indicator, level, period, index, target, source, inputs, groups) -> 
         values, complete = agg.values, agg.complete
     else:
         return base  # non-additive without weight: not aggregated
-    status = np.where(np.isnan(values), MISSING, OK).astype(np.uint8)
+    status = np.where(np.isnan(values), Status.MISSING, Status.OK).astype(np.uint8)
     return replace(base, values=values, status=status, complete=complete)
 
 
 def combine_all(indicator: Indicator, result: AreaValues) -> float | None:
     """One value for all cells of ``result`` together (e.g. districts → city)."""
-    usable = result.status == OK
+    usable = result.shown
     groups = np.zeros(len(result), dtype=np.int64)
     if indicator.is_computed:
         num = np.where(usable, result.numerator, np.nan)

@@ -1,21 +1,24 @@
 """Disclosure control (Geheimhaltung) — the last step of the read layer.
 
-For one indicator and period, all levels are protected together
-(:mod:`quartier.core.disclosure`): primary suppression of small counts, then
-secondary suppression until no hidden cell can be recomputed from a parent and
-its children, at every level up to the whole city. Counts linked by sums
-("Summe aus", :mod:`quartier.indicators.families`) are protected together, so
-that no hidden cell can be recomputed within an area either. Rates are hidden where their
-numerator or denominator is hidden or the denominator is below the indicator's
-minimum; weighted means where their weight is.
+For one indicator and period, all levels are protected together: small counts
+are hidden, and further cells so that every hidden small count keeps a range an
+attacker cannot narrow (:mod:`quartier.indicators.suppression` builds the
+tables, :mod:`quartier.core.protection` chooses the cells). Counts linked by sums
+("Summe aus", :mod:`quartier.indicators.families`) are one table. Rates are
+hidden where their numerator or denominator is (the numerator is hidden where
+the denominator is below the Mindestnenner); weighted means are protected
+through their products.
 
 :func:`protect` applies the result: hidden values become NaN with status
 SUPPRESSED — they never leave the read layer. The owning unit's data stewards
-and administrators get the unprotected values, marked ``confidential``.
+and administrators get the unprotected values, each hidden one marked
+CONFIDENTIAL. Values and masks must come from the same :class:`AreaIndex`;
+any mismatch raises :class:`~quartier.errors.ProtectionError` (fail closed).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import replace
@@ -23,15 +26,16 @@ from datetime import date
 
 import numpy as np
 
-from quartier.access import audit
-from quartier.access.models import AuditEntry
 from quartier.access.rights import may_see_unsuppressed
+from quartier.errors import ProtectionError
 from quartier.indicators import families, suppression
-from quartier.indicators.compute import SUPPRESSED
+from quartier.indicators.compute import AreaValues
 from quartier.indicators.datastate import data_version
 from quartier.indicators.models import Indicator, Kind
-from quartier.spatial.index import AreaIndex, area_index
+from quartier.indicators.status import Status
+from quartier.spatial.index import AreaIndex
 
+log = logging.getLogger(__name__)
 _MAX_CACHED = 4000
 _lock = threading.Lock()
 _cache: OrderedDict[tuple, dict[int, np.ndarray]] = OrderedDict()
@@ -43,24 +47,32 @@ def clear() -> None:
         _cache.clear()
 
 
-def protect(result, user):
-    """``result`` as ``user`` may see it: hidden cells removed, or marked confidential."""
-    masks = hidden_cells(area_index(), result.indicator, result.period)
+def protect(result: AreaValues, index: AreaIndex, user) -> AreaValues:
+    """``result`` as ``user`` may see it: hidden cells removed, or marked CONFIDENTIAL.
+
+    ``index`` must be the index ``result`` was computed with; the masks are
+    computed with it too. Whatever does not fit together raises — values are
+    never passed on unprotected.
+    """
+    if result.index_version != index.version:
+        _fail(result, f"values from index {result.index_version}, masks from {index.version}")
+    masks = hidden_cells(index, result.indicator, result.period)
     mask = masks.get(result.level.id)
-    if mask is None or mask.size != len(result) or not mask.any():
+    if mask is None:
+        # Legitimate only where nothing is shown (e.g. a level finer than any data)
+        # or the indicator has no hidden cell at all.
+        if result.shown.any() and any(m.any() for m in masks.values()):
+            _fail(result, "no mask for a level with shown values")
+        return result
+    if mask.size != len(result):
+        _fail(result, f"mask of {mask.size} cells for {len(result)} areas")
+    if not mask.any():
         return result
     if may_see_unsuppressed(user, result.indicator):
-        audit.record_once(
-            ("confidential", result.indicator.pk, result.level.id, result.period),
-            AuditEntry.Action.CONFIDENTIAL,
-            result.indicator.key,
-            user=user,
-            level=result.level.key,
-            period=result.period.isoformat(),
-        )
-        return replace(result, confidential=True)
+        status = np.where(mask & (result.status == Status.OK), Status.CONFIDENTIAL, result.status)
+        return replace(result, status=status.astype(np.uint8))
     values = np.where(mask, np.nan, result.values)
-    status = np.where(mask, SUPPRESSED, result.status).astype(np.uint8)
+    status = np.where(mask, Status.SUPPRESSED, result.status).astype(np.uint8)
     numerator = None if result.numerator is None else np.where(mask, np.nan, result.numerator)
     denominator = None if result.denominator is None else np.where(mask, np.nan, result.denominator)
     return replace(
@@ -68,10 +80,21 @@ def protect(result, user):
     )
 
 
+def _fail(result: AreaValues, detail: str) -> None:
+    log.error(
+        "disclosure control failed closed for %s/%s/%s: %s",
+        result.indicator.key,
+        result.level.key,
+        result.period,
+        detail,
+    )
+    raise ProtectionError(detail)
+
+
 def hidden_cells(index: AreaIndex, indicator: Indicator, period: date) -> dict[int, np.ndarray]:
     """{level id: hidden mask over the areas valid on ``period``} for ``indicator`` (cached)."""
     # Thresholds and sums are part of the key: changing them in the admin takes effect.
-    version = (period, data_version(), families.relations().version, id(index))
+    version = (period, data_version(), families.relations().version, index.version)
     key = (indicator.pk, *version)
     with _lock:
         if key in _cache:

@@ -31,8 +31,9 @@ import numpy as np
 from quartier.core import audit as lp
 from quartier.core.protection import Table
 from quartier.errors import QuartierError
-from quartier.indicators import families, readlayer
+from quartier.indicators import families, readlayer, status
 from quartier.indicators.models import Indicator, Kind
+from quartier.indicators.status import Status
 from quartier.indicators.suppression import Rows, build_rows, levels_of
 from quartier.spatial.index import area_index
 
@@ -107,8 +108,8 @@ def _published(user, indicator, rows: Rows, period: date) -> tuple[np.ndarray, n
     for level in rows.levels:
         result = readlayer.area_values(user, indicator, level, period)
         part = rows.slice(level.id)
-        shown[part] = np.where(result.status == readlayer.OK, result.values, np.nan)
-        present[part] = result.status != readlayer.MISSING
+        shown[part] = np.where(status.shown(result.status), result.values, np.nan)
+        present[part] = result.status != Status.MISSING
     for row, members in rows.tops:  # a total of several top areas is not published as such
         present[row] = present[members].any()
     return shown, present

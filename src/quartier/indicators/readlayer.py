@@ -1,10 +1,18 @@
 """The one read layer: every output gets indicator values from here.
 
-Order of work, always: **visibility** (may this user see the indicator at all?),
-then **aggregation** (:mod:`quartier.indicators.compute`: values for the
-requested level, summed/recomputed from finer levels when not stored there),
-then **disclosure control** (:mod:`quartier.indicators.disclosure`). Nothing
-else reads the Value table for output.
+A :class:`Reader` is made once per request (or command-line run, or background
+job) and holds the user, **one pinned area index** (taken when the reader is
+made), the indicators the user may see and the audit de-duplication. It offers
+values (one or several periods), totals for the whole territory, change between
+two periods and rank. Order of work, always: **visibility** (may this user see
+the indicator at all?), then **aggregation** (:mod:`quartier.indicators.compute`:
+values for the requested level, summed/recomputed from finer levels when not
+stored there), then **disclosure control** (:mod:`quartier.indicators.disclosure`)
+with the same index. Nothing else reads the Value table for output.
+
+:func:`reader` finds the reader of a user: it is kept on the user object, which
+Django makes per request (a command-line run keeps its own). The module-level
+functions (:func:`area_values`, :func:`series`, …) are shorthands for it.
 """
 
 from __future__ import annotations
@@ -12,130 +20,242 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+import numpy as np
 from django.db.models import F, QuerySet
 
+from quartier.access import audit
 from quartier.access.rights import visible_ids
 from quartier.errors import NotFound
-from quartier.indicators import disclosure, store
-from quartier.indicators.compute import (  # noqa: F401  (re-exported for callers)
-    MISSING,
-    OK,
-    SUPPRESSED,
-    AreaValues,
-    combine_all,
-    compute,
-    stored_ids,
-)
+from quartier.indicators import comparison, disclosure, store
+from quartier.indicators.compute import AreaValues, combine_all, compute, stored_ids
 from quartier.indicators.datastate import cached_by_data_version
 from quartier.indicators.models import Indicator, Value
-from quartier.spatial.index import area_index
+from quartier.spatial.index import AreaIndex, area_index
 from quartier.spatial.models import Level
 
 
+class Reader:
+    """The read layer for one user over one request: values always with one area index."""
+
+    def __init__(self, user, index: AreaIndex | None = None) -> None:
+        self.user = user
+        self.index = index if index is not None else area_index()
+        self._visible: list[Indicator] | None = None
+        self._audited: set[tuple] = set()
+
+    # -- visibility ------------------------------------------------------------------
+
+    def visible_indicators(self) -> QuerySet[Indicator]:
+        """All indicators the user may see (the catalogue, search, landing page)."""
+        ids = [i.pk for i in self.visible()]
+        return Indicator.objects.filter(id__in=ids).select_related(
+            "numerator", "denominator", "weight", "owner"
+        )
+
+    def visible(self) -> list[Indicator]:
+        """The visible indicators as a list (asked once per reader)."""
+        if self._visible is None:
+            ids = sorted(visible_ids(self.user))
+            self._visible = list(
+                Indicator.objects.filter(id__in=ids).select_related(
+                    "numerator", "denominator", "weight", "owner"
+                )
+            )
+        return self._visible
+
+    def get_indicator(self, key: str) -> Indicator:
+        """The indicator ``key`` if the user may see it.
+
+        Unknown and invisible indicators raise the same error, so that the name of a
+        restricted indicator is never confirmed to someone who may not see it.
+        """
+        indicator = next((i for i in self.visible() if i.key == key), None)
+        if indicator is None:
+            raise NotFound(f"Indikator „{key}“ nicht gefunden. / Indicator not found.")
+        return indicator
+
+    def sum_parts(self, indicators) -> dict[int, list[Indicator]]:
+        """{indicator id: its parts ("Summe aus") the user may see, by name}.
+
+        A part the user may not see is left out: its name stays unknown.
+        """
+        ids = [i.pk for i in indicators]
+        out: dict[int, list[Indicator]] = defaultdict(list)
+        parts = self.visible_indicators().filter(sums__in=ids).annotate(total_id=F("sums"))
+        for part in parts.order_by("name"):
+            out[part.total_id].append(part)
+        return dict(out)
+
+    def periods_by_indicator(self) -> dict[int, list[date]]:
+        """Periods with data for each visible indicator (rates: both parts present)."""
+        stored_periods = _stored_periods()
+        result = {}
+        for ind in self.visible():
+            if ind.is_computed:
+                periods = set(stored_periods.get(ind.numerator_id, ())) & set(
+                    stored_periods.get(ind.denominator_id, ())
+                )
+            else:
+                periods = set(stored_periods.get(ind.id, ()))
+            if periods:
+                result[ind.id] = sorted(periods)
+        return result
+
+    def _ensure_visible(self, indicator: Indicator) -> None:
+        if all(indicator.pk != i.pk for i in self.visible()):
+            raise NotFound(f"Indikator „{indicator.key}“ nicht gefunden. / Indicator not found.")
+
+    # -- areas -----------------------------------------------------------------------
+
+    def level(self, key: str) -> Level:
+        """The level ``key`` of the pinned index (a QuartierError with 404 if unknown)."""
+        return self.index.level(key)
+
+    def root_level(self) -> Level | None:
+        """The coarsest level (the whole territory, usually "Stadt")."""
+        roots = [level for level in self.index.levels if level.parent_id is None]
+        return roots[0] if roots else None
+
+    # -- values ----------------------------------------------------------------------
+
+    def values(self, indicator: Indicator, level: Level, period: date) -> AreaValues:
+        """Values of a visible ``indicator`` at ``level`` on ``period``."""
+        return self.series(indicator, level, [period])[0]
+
+    def series(self, indicator: Indicator, level: Level, periods: list[date]) -> list[AreaValues]:
+        """Values at ``level`` for several periods.
+
+        The one place where values are computed and protected — both with the
+        pinned index, so that values and protection masks cover the same areas.
+        """
+        self._ensure_visible(indicator)
+        index = self.index
+        # One query for all periods: the values and what their protection reads.
+        wanted = set(stored_ids(indicator)) | disclosure.inputs(indicator)
+        store.stored(index, sorted(wanted), list(periods))
+        results = []
+        for period in periods:
+            result = disclosure.protect(compute(index, indicator, level, period), index, self.user)
+            if result.confidential:
+                self._record_confidential(result)
+            results.append(result)
+        return results
+
+    def total(self, indicator: Indicator, period: date) -> float | None:
+        """The value for the whole territory (the city)."""
+        return self.totals(indicator, [period])[0]
+
+    def totals(self, indicator: Indicator, periods: list[date]) -> list[float | None]:
+        """The whole territory's value for each period.
+
+        Uses the root level of the hierarchy; when the root has several areas their
+        values are combined by the same rules as any aggregation.
+        """
+        root = self.root_level()
+        if root is None:
+            return [None] * len(periods)
+        out = []
+        for result in self.series(indicator, root, periods):
+            if len(result) == 1:
+                out.append(float(result.values[0]) if result.shown[0] else None)
+            else:
+                out.append(combine_all(indicator, result))
+        return out
+
+    def change(self, indicator: Indicator, level: Level, period: date, since: date) -> AreaValues:
+        """Change from ``since`` to ``period`` per area (rules: :mod:`~.comparison`)."""
+        current, before = self.series(indicator, level, [period, since])
+        return comparison.change(current, before)
+
+    def total_change(self, indicator: Indicator, period: date, since: date) -> float | None:
+        """Change of the whole territory's value (None if either value is not shown)."""
+        now, before = self.totals(indicator, [period, since])
+        return None if now is None or before is None else now - before
+
+    @staticmethod
+    def ranks(result: AreaValues) -> np.ndarray:
+        """Rank per area (1 = highest shown value, 0 = not ranked); see :mod:`~.comparison`."""
+        return comparison.ranks(result.values, result.status)
+
+    # -- audit -----------------------------------------------------------------------
+
+    def record_once(self, key: tuple, action: str, target: str = "", **details) -> None:
+        """Append an audit entry, at most once per reader for ``key``."""
+        if key in self._audited:
+            return
+        self._audited.add(key)
+        audit.record(action, target, user=self.user, **details)
+
+    def _record_confidential(self, result: AreaValues) -> None:
+        from quartier.access.models import AuditEntry
+
+        self.record_once(
+            ("confidential", result.indicator.pk, result.level.id, result.period),
+            AuditEntry.Action.CONFIDENTIAL,
+            result.indicator.key,
+            level=result.level.key,
+            period=result.period.isoformat(),
+        )
+
+
+def reader(user) -> Reader:
+    """The reader of ``user`` for this request: made on first use, kept on the user object."""
+    if user is None:
+        return Reader(None)
+    found = getattr(user, "_quartier_reader", None)
+    if found is None:
+        found = Reader(user)
+        user._quartier_reader = found  # the user object lives for one request (or CLI run)
+    return found
+
+
+def forget(user) -> None:
+    """Drop the reader kept on ``user`` (a long-lived user object that should see new areas)."""
+    if user is not None and hasattr(user, "_quartier_reader"):
+        del user._quartier_reader
+
+
+# Shorthands: the reader of ``user`` does the work.
+
+
 def visible_indicators(user) -> QuerySet[Indicator]:
-    """All indicators ``user`` may see (the catalogue, search, landing page)."""
-    ids = getattr(user, "_quartier_visible_ids", None)
-    if ids is None:
-        ids = sorted(visible_ids(user))
-        if user is not None:
-            user._quartier_visible_ids = ids  # the user object lives for one request
-    return Indicator.objects.filter(id__in=ids).select_related(
-        "numerator", "denominator", "weight", "owner"
-    )
-
-
-def _visible_list(user) -> list[Indicator]:
-    """Visible indicators, remembered on the user object (which lives for one request)."""
-    cached = getattr(user, "_quartier_visible", None)
-    if cached is None:
-        cached = list(visible_indicators(user))
-        if user is not None:
-            user._quartier_visible = cached
-    return cached
-
-
-def sum_parts(user, indicators) -> dict[int, list[Indicator]]:
-    """{indicator id: its parts ("Summe aus") that ``user`` may see, by name}.
-
-    A part the user may not see is left out: its name stays unknown.
-    """
-    ids = [i.pk for i in indicators]
-    visible = visible_indicators(user)
-    out: dict[int, list[Indicator]] = defaultdict(list)
-    for part in visible.filter(sums__in=ids).annotate(total_id=F("sums")).order_by("name"):
-        out[part.total_id].append(part)
-    return dict(out)
+    """All indicators ``user`` may see (see :meth:`Reader.visible_indicators`)."""
+    return reader(user).visible_indicators()
 
 
 def get_indicator(user, key: str) -> Indicator:
-    """The indicator ``key`` if ``user`` may see it.
+    """The indicator ``key`` if ``user`` may see it (see :meth:`Reader.get_indicator`)."""
+    return reader(user).get_indicator(key)
 
-    Unknown and invisible indicators raise the same error, so that the name of a
-    restricted indicator is never confirmed to someone who may not see it.
-    """
-    indicator = next((i for i in _visible_list(user) if i.key == key), None)
-    if indicator is None:
-        raise NotFound(f"Indikator „{key}“ nicht gefunden. / Indicator not found.")
-    return indicator
+
+def sum_parts(user, indicators) -> dict[int, list[Indicator]]:
+    """The visible parts of sums (see :meth:`Reader.sum_parts`)."""
+    return reader(user).sum_parts(indicators)
+
+
+def periods_by_indicator(user) -> dict[int, list[date]]:
+    """Periods with data per visible indicator (see :meth:`Reader.periods_by_indicator`)."""
+    return reader(user).periods_by_indicator()
 
 
 def area_values(user, indicator: Indicator, level: Level, period: date) -> AreaValues:
     """Values of a visible ``indicator`` at ``level`` on ``period`` for ``user``."""
-    return series(user, indicator, level, [period])[0]
+    return reader(user).values(indicator, level, period)
 
 
 def series(user, indicator: Indicator, level: Level, periods: list[date]) -> list[AreaValues]:
-    """Values at ``level`` for several periods (one visibility check, one fetch)."""
-    _ensure_visible(user, indicator)
-    index = area_index()
-    # One query for all periods: the values and what their protection reads.
-    store.stored(index, sorted(set(stored_ids(indicator)) | disclosure.inputs(indicator)), periods)
-    return [disclosure.protect(compute(index, indicator, level, p), user) for p in periods]
-
-
-def root_level() -> Level | None:
-    """The coarsest level (the whole territory, usually "Stadt")."""
-    roots = [level for level in area_index().levels if level.parent_id is None]
-    return roots[0] if roots else None
+    """Values at ``level`` for several periods (see :meth:`Reader.series`)."""
+    return reader(user).series(indicator, level, periods)
 
 
 def total_value(user, indicator: Indicator, period: date) -> float | None:
     """The value for the whole territory (the city)."""
-    return total_series(user, indicator, [period])[0]
+    return reader(user).total(indicator, period)
 
 
 def total_series(user, indicator: Indicator, periods: list[date]) -> list[float | None]:
-    """The whole territory's value for each period.
-
-    Uses the root level of the hierarchy; when the root has several areas their
-    values are combined by the same rules as any aggregation.
-    """
-    root = root_level()
-    if root is None:
-        return [None] * len(periods)
-    out = []
-    for result in series(user, indicator, root, periods):
-        if len(result) == 1:
-            out.append(None if result.status[0] != OK else float(result.values[0]))
-        else:
-            out.append(combine_all(indicator, result))
-    return out
-
-
-def periods_by_indicator(user) -> dict[int, list[date]]:
-    """Periods with data for each indicator ``user`` may see (rates: both parts present)."""
-    stored_periods = _stored_periods()
-    result = {}
-    for ind in _visible_list(user):
-        if ind.is_computed:
-            periods = set(stored_periods.get(ind.numerator_id, ())) & set(
-                stored_periods.get(ind.denominator_id, ())
-            )
-        else:
-            periods = set(stored_periods.get(ind.id, ()))
-        if periods:
-            result[ind.id] = sorted(periods)
-    return result
+    """The whole territory's value for each period."""
+    return reader(user).totals(indicator, periods)
 
 
 @cached_by_data_version
@@ -144,8 +264,3 @@ def _stored_periods() -> dict[int, list[date]]:
     for ind_id, period in Value.objects.values_list("indicator_id", "period").distinct().order_by():
         by_indicator[ind_id].append(period)
     return dict(by_indicator)
-
-
-def _ensure_visible(user, indicator: Indicator) -> None:
-    if all(indicator.pk != i.pk for i in _visible_list(user)):
-        raise NotFound(f"Indikator „{indicator.key}“ nicht gefunden. / Indicator not found.")

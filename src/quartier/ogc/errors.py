@@ -18,5 +18,6 @@ def exception_document(exc: QuartierError) -> dict:
         400: "InvalidParameterValue",
         404: "NotFound",
         406: "NotAcceptable",
+        503: "ServiceUnavailable",
     }.get(exc.status, "ServerError")
     return {"code": code, "description": exc.message}

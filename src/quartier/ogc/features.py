@@ -2,7 +2,9 @@
 
 A feature is an area version valid on the chosen Stichtag; its properties are
 the values of the selected indicators from the read layer, rounded like every
-other output. Suppressed values are NaN here and become ``null`` on output.
+other output, with their :class:`~quartier.indicators.status.Status`. Values
+not shown are NaN here and become ``null`` on output. Shapes and values come
+from the read layer's one pinned area index.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from typing import NamedTuple
 import numpy as np
 
 from quartier.core.numbers import round_half_up_array
-from quartier.errors import NotFound
+from quartier.errors import NotFound, ProtectionError
 from quartier.indicators import readlayer
 from quartier.indicators.models import Indicator
+from quartier.indicators.status import Status, shown
 from quartier.ogc import selection
 from quartier.ogc.geometry import LevelShapes, level_shapes
 from quartier.ogc.params import ItemsQuery
@@ -25,11 +28,16 @@ from quartier.spatial.models import Level
 
 
 class Column(NamedTuple):
-    """One indicator's values for the features of a page (NaN = null)."""
+    """One indicator's values for the features of a page (NaN = null), with their status."""
 
     indicator: Indicator
     values: np.ndarray
-    suppressed: np.ndarray
+    status: np.ndarray
+
+    @property
+    def suppressed(self) -> np.ndarray:
+        """Mask of the features whose value is hidden (geheim)."""
+        return self.status == Status.SUPPRESSED
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,7 @@ def items_page(user, level: Level, query: ItemsQuery) -> Page:
     """The page of features ``query`` asks for (bbox, datetime, offset/limit, properties)."""
     indicators = selection.selected_indicators(user, query.properties)
     period, matches = _period(user, indicators, query)
-    shapes = level_shapes(level)
+    shapes = level_shapes(level, readlayer.reader(user).index)
     valid = shapes.index.valid_positions(level, period)
     rows = np.arange(valid.size) if matches else np.zeros(0, dtype=np.int64)
     if query.bbox is not None and rows.size:
@@ -81,7 +89,7 @@ def single_item(user, level: Level, code: str, query: ItemsQuery) -> Page:
     """One feature: the version of area ``code`` valid on the chosen Stichtag."""
     indicators = selection.selected_indicators(user, query.properties)
     period, matches = _period(user, indicators, query)
-    shapes = level_shapes(level)
+    shapes = level_shapes(level, readlayer.reader(user).index)
     valid = shapes.index.valid_positions(level, period)
     codes, _names = shapes.index.valid_labels(level, period)
     row = bisect_left(codes, code)  # codes of valid areas are sorted
@@ -129,18 +137,12 @@ def _column(user, indicator, level, period, shapes, valid, rows) -> tuple[Column
     """Values of ``indicator`` for ``rows`` of the areas valid on ``period``."""
     if period is None or rows.size == 0:
         empty = np.full(rows.size, np.nan)
-        return Column(indicator, empty, np.zeros(rows.size, dtype=bool)), False
+        return Column(indicator, empty, np.full(rows.size, Status.MISSING, np.uint8)), False
     result = readlayer.area_values(user, indicator, level, period)
-    ids = shapes.index.areas(level).ids[valid]
-    if np.array_equal(result.area_ids, ids):
-        picked = rows
-    else:
-        # The area index was reloaded between our read and the read layer's: align by id.
-        where = {int(area_id): i for i, area_id in enumerate(result.area_ids.tolist())}
-        picked = np.array([where.get(int(ids[r]), -1) for r in rows.tolist()], dtype=np.int64)
-    ok = picked >= 0
-    safe = np.where(ok, picked, 0)
-    shown = ok & (result.status[safe] == readlayer.OK)
-    values = np.where(shown, round_half_up_array(result.values[safe], indicator.decimals), np.nan)
-    suppressed = ok & (result.status[safe] == readlayer.SUPPRESSED)
-    return Column(indicator, values, suppressed), result.confidential
+    if not np.array_equal(result.area_ids, shapes.index.areas(level).ids[valid]):
+        raise ProtectionError("shapes and values from different area indexes")
+    status = result.status[rows]
+    values = np.where(
+        shown(status), round_half_up_array(result.values[rows], indicator.decimals), np.nan
+    )
+    return Column(indicator, values, status), result.confidential

@@ -91,9 +91,12 @@ _lock = threading.Lock()
 _cache: dict[int, LevelShapes] = {}
 
 
-def level_shapes(level: Level) -> LevelShapes:
-    """The geometry of every version of every area of ``level`` (cached with the area index)."""
-    index = area_index()
+def level_shapes(level: Level, index: AreaIndex | None = None) -> LevelShapes:
+    """The geometry of every version of every area of ``level`` (cached with the area index).
+
+    ``index`` is the read layer's pinned index when values go with the shapes.
+    """
+    index = index if index is not None else area_index()
     with _lock:
         cached = _cache.get(level.id)
     if cached is not None and cached.index is index:

@@ -112,6 +112,13 @@ def _errors() -> dict:
     return {
         "400": {"description": _("Ungültiger Parameter"), "content": content},
         "404": {"description": _("Nicht gefunden"), "content": content},
+        # Disclosure control fails closed: no values rather than unprotected ones.
+        "503": {
+            "description": _(
+                "Geheimhaltung gerade nicht sicher anwendbar – bitte erneut versuchen"
+            ),
+            "content": content,
+        },
     }
 
 

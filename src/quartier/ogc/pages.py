@@ -6,6 +6,7 @@ import math
 
 from django.utils.translation import gettext as _
 
+from quartier.indicators.status import Status
 from quartier.ogc.features import Page
 from quartier.ogc.links import GEOJSON, JSON, link, params_with, self_links, url
 
@@ -55,7 +56,7 @@ def _cells(page: Page, i: int) -> list[dict]:
                 "name": column.indicator.name,
                 "unit": column.indicator.unit,
                 "value": None if math.isnan(value) else value,
-                "suppressed": bool(column.suppressed[i]),
+                "status": Status(column.status[i]),
                 "decimals": column.indicator.decimals,
             }
         )

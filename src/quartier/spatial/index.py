@@ -8,6 +8,7 @@ request.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from dataclasses import dataclass
@@ -21,6 +22,9 @@ from quartier.errors import QuartierError
 from quartier.spatial.models import Area, Level
 
 _NO_DATE = np.datetime64("NaT", "D")
+# Every index gets a number never used before in this process: caches of results
+# computed with an index are keyed by it (an object's id() is reused after it is freed).
+_versions = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -46,9 +50,15 @@ class LevelAreas:
 
 
 class AreaIndex:
-    """Levels and their areas, with parent maps between any two levels."""
+    """Levels and their areas, with parent maps between any two levels.
+
+    ``version`` identifies this index in the process; results computed with it
+    carry it, so that values and their protection masks can be checked to
+    describe the same areas.
+    """
 
     def __init__(self, levels: list[Level], by_level: dict[int, LevelAreas]):
+        self.version = next(_versions)
         self.levels = levels
         self._by_id = {level.id: level for level in levels}
         self._by_key = {level.key: level for level in levels}

@@ -6,6 +6,8 @@ import math
 
 from django import template
 from django.utils import formats
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from quartier.core.numbers import round_half_up
 
@@ -52,3 +54,25 @@ def shown(value, indicator, decimals=None):
         if label is not None:
             return label
     return number(value, indicator.decimals if decimals is None else decimals)
+
+
+@register.simple_tag
+def cell(value, status, indicator, decimals=None):
+    """A value in a table: "•" when hidden (geheim), marked "V" when confidential (vertraulich).
+
+    ``status`` is a :class:`~quartier.indicators.status.Status`; the marks come from it,
+    so every page shows the same ones.
+    """
+    from quartier.indicators.status import Status
+
+    status = Status(status)
+    if status == Status.SUPPRESSED:
+        title = gettext("geheim: zu kleine Fallzahl (Geheimhaltung)")
+        return format_html('<abbr title="{}">{}</abbr>', title, status.mark)
+    text = shown(value, indicator, decimals)
+    if status == Status.CONFIDENTIAL:
+        title = gettext("vertraulich: nicht für alle sichtbar")
+        return format_html(
+            '{} <span class="confidential-mark" title="{}">{}</span>', text, title, status.mark
+        )
+    return text

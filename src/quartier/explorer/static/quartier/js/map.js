@@ -210,19 +210,26 @@ function mapTitle() {
   return interpolate(gettext("%(name)s nach %(level)s, %(date)s"), { name: ind.name, level, date: formatDate(values.period) });
 }
 
+// The status of area i: the payload's "status" holds one code per area ("" when all are
+// shown), and "statuses" what each code means (API word, label, mark, colour).
+function statusOf(i) {
+  return values.statuses[values.status ? values.status[i] : "0"];
+}
+
 function tooltipFor(i) {
   const name = geometry.names[i];
   const code = geometry.codes[i];
   if (!values) return `${name} (${code})`;
   const { decimals, unit } = values.indicator;
   const signed = Boolean(values.compare);
-  const status = values.status ? values.status[i] : "0";
+  const status = statusOf(i);
   let shown;
-  if (status === "2") shown = `• ${gettext("geheim (zu kleine Fallzahl)")}`;
+  if (status.word === "suppressed") shown = `${status.mark} ${gettext("geheim (zu kleine Fallzahl)")}`;
   else if (values.values[i] === null) shown = gettext("keine Daten");
   else if (values.indicator.categorical && values.classes[i] !== "-") {
     shown = values.legend[Number(values.classes[i])].label;
   } else shown = withUnit(formatNumber(values.values[i], decimals, signed), unit);
+  if (status.word === "confidential") shown = `${shown} (${status.mark}: ${status.label})`;
   const city = values.city === null ? "–" : withUnit(formatNumber(values.city, decimals, signed), unit);
   const div = document.createElement("div");
   const strong = document.createElement("strong");
@@ -271,9 +278,9 @@ function applyValues() {
   colours = new Array(layers.length);
   const classes = values.classes;
   for (let i = 0; i < layers.length; i += 1) {
-    const status = values.status ? values.status[i] : "0";
+    const status = statusOf(i);
     let colour;
-    if (status === "2") colour = values.suppressed.colour;
+    if (status.word === "suppressed") colour = status.colour;
     else if (classes[i] === "-") colour = values.missing.colour;
     else colour = values.legend[Number(classes[i])].colour;
     colours[i] = colour;
