@@ -44,7 +44,7 @@ def test_two_small_blocks_do_not_hide_each_other():
     hidden, moves = protect(table, values[:, None], (values == 1)[:, None], reach=2)
     assert hidden[1:3, 0].all() and hidden[:, 0].sum() == 3  # one complement with room
     assert attack(table, values[:, None], hidden, 3) == []
-    assert moves.rows.shape[0] == 2
+    assert moves.targets.size == 2
 
 
 def test_small_siblings_share_a_move():
@@ -64,7 +64,7 @@ def test_a_move_is_checked_against_the_equations_and_fails_closed():
     values = np.array([[10.0], [1.0], [9.0]])
     table = Table(np.array([-1, 0, 0]), 1)
     hidden, moves = protect(table, values, np.array([[False], [True], [False]]), reach=2)
-    moves.direction[0, 1] = 0.0  # the sibling no longer compensates
+    moves.entry_weight[moves.entry_weight < 0] = 0.0  # the sibling no longer compensates
     with pytest.raises(ProtectionError):
         verify(table, values, hidden, moves, 2, 1.0)
 

@@ -161,8 +161,9 @@ class _Hierarchy:
         return np.array(costs), np.array(rows)
 
 
-# A move is taken by one sibling, or split evenly between two (each with half the room).
-SHARES = (1.0, 0.5)
+# A move is taken by one row, or split evenly between two (each with half the room) — by
+# siblings, and by children all the way down (a quarter at most: finer splits add little).
+SHARES = (1.0, 0.5, 0.25)
 
 
 @dataclass
@@ -206,18 +207,36 @@ class _State:
         new = np.where(self.hidden, 0.0, self.cost) @ self.support
         return {key: np.where(bad + closed > 0, INF, new) for key, bad in self.blocked.items()}
 
-    def chains(self, row_cost: np.ndarray):
-        """Cheapest move of each row passed down to the finest level: (cost, chosen child)."""
+    def chains(self, row_costs: dict) -> dict:
+        """Cheapest move of each row passed down to the finest level, per (sign, share).
+
+        Returns {(sign, share): (cost, child, second child)}: a row with children
+        passes its move to one child, or splits it between two (half each).
+        """
         h = self.hierarchy
-        chain = row_cost.copy()
-        child_of = np.full(chain.shape, -1, dtype=np.int64)
+        out = {}
+        for key, cost in row_costs.items():
+            out[key] = (
+                cost.copy(),
+                np.full(cost.shape, -1, np.int64),
+                np.full(cost.shape, -1, np.int64),
+            )
         for groups in h.by_depth:
-            (low,), (arg,) = h.smallest(chain, 1, groups)
             tops = h.tops[groups]
             needs = self.has_kids[tops]
-            chain[tops] = np.where(needs, chain[tops] + low, chain[tops])
-            child_of[tops] = np.where(needs, arg, -1)
-        return chain, child_of
+            for sign, share in row_costs:
+                (best,), (first,) = h.smallest(out[sign, share][0], 1, groups)
+                second = np.full(first.shape, -1, dtype=np.int64)
+                if (sign, share / 2) in out:
+                    (c1, c2), (r1, r2) = h.smallest(out[sign, share / 2][0], 2, groups)
+                    split = c1 + c2 < best
+                    best = np.where(split, c1 + c2, best)
+                    first, second = np.where(split, r1, first), np.where(split, r2, -1)
+                cost, child, child2 = out[sign, share]
+                cost[tops] = np.where(needs, cost[tops] + best, cost[tops])
+                child[tops] = np.where(needs, first, -1)
+                child2[tops] = np.where(needs, second, -1)
+        return out
 
     def siblings(self, chains: dict) -> dict:
         """Per row, pattern and sign: the cheapest siblings to take a move (cost, row, row).
@@ -255,20 +274,25 @@ class _State:
 
 @dataclass
 class Moves:
-    """One move per target: pattern, sign, and rows moving with it (+1) or against it (−share)."""
+    """One move per target: its pattern and sign, and the rows that move, with a weight each.
+
+    Entry ``e`` moves row ``entry_row[e]`` of target ``entry_target[e]`` by
+    ``entry_weight[e]`` × sign × pattern: +1 with the target, −1, −½ … against it.
+    """
 
     targets: np.ndarray  # flat cells
     pattern: np.ndarray
     sign: np.ndarray
-    rows: np.ndarray  # (targets, slots), -1 = unused
-    direction: np.ndarray  # (targets, slots): +1 with the target, −1 or −½ against it
     cost: np.ndarray
+    entry_target: np.ndarray
+    entry_row: np.ndarray
+    entry_weight: np.ndarray
 
 
 def _choose(s: _State, rows: np.ndarray, cols: np.ndarray) -> Moves:
     """The cheapest move of each target, over patterns, signs, heights and siblings."""
     row_cost = s.row_costs()
-    chains = {key: s.chains(cost) for key, cost in row_cost.items()}
+    chains = s.chains(row_cost)
     siblings = s.siblings(chains)
     best = np.full(rows.size, INF)
     choice = np.full((rows.size, 6), -1, dtype=np.int64)  # pattern, sign, height, top, 2 sibs
@@ -320,55 +344,72 @@ def _choose_column(s: _State, rows, ks, signs, row_cost, chains, siblings):
     return best, choice
 
 
-def _walk_down(child_of: dict, start: np.ndarray, sign: np.ndarray, k, share: np.ndarray) -> list:
-    """Rows of the chains below ``start`` (one array per step, -1 where a chain ended)."""
-    steps, at = [], start.copy()
-    while True:
-        nxt = np.full(at.size, -1, dtype=np.int64)
-        for key, table in child_of.items():
-            pick = (sign == key[0]) & (share == key[1]) & (at >= 0)
-            nxt[pick] = table[at[pick], k[pick]]
-        if (nxt < 0).all():
-            return steps
-        steps.append(nxt)
-        at = nxt
+def _expand(chains: dict, target, row, sign, share, weight, k) -> tuple:
+    """The rows below the given ones that carry their moves down (entries, as arrays)."""
+    out = [[], [], []]
+    while row.size:
+        nxt = [[] for _ in range(6)]
+        for (sgn, shr), (_cost, child, child2) in chains.items():
+            pick = (sign == sgn) & (share == shr)
+            if not pick.any():
+                continue
+            first, second = child[row[pick], k[target[pick]]], child2[row[pick], k[target[pick]]]
+            one, two = (first >= 0) & (second < 0), second >= 0
+            for rows, part, halve in ((first, one, False), (first, two, True), (second, two, True)):
+                nxt[0].append(target[pick][part])
+                nxt[1].append(rows[part])
+                nxt[2].append(sign[pick][part])
+                nxt[3].append(share[pick][part] / (2 if halve else 1))
+                nxt[4].append(weight[pick][part] / (2 if halve else 1))
+        target, row, sign, share, weight = (
+            np.concatenate(a) if a else np.empty(0) for a in nxt[:5]
+        )
+        row = row.astype(np.int64)
+        target = target.astype(np.int64)
+        out[0].append(target)
+        out[1].append(row)
+        out[2].append(weight)
+    return tuple(np.concatenate(a) if a else np.empty(0) for a in out)
 
 
 def _moves(s: _State, rows, cols, best, choice, chains) -> Moves:
-    """Materialise the chosen moves as rows with a direction each."""
+    """Materialise the chosen moves: the rows of each, with their weights."""
     parent = s.table.parent
     k, sign, height, _top, sib1, sib2 = choice.T
     k = np.maximum(k, 0)
-    found = np.isfinite(best)
-    child_of = {key: chain[1] for key, chain in chains.items()}
-    full = np.ones(rows.size)
-    up = [np.where(found, rows, -1)]
-    up += _walk_down(child_of, up[0], sign, k, full)
-    at = up[0].copy()
-    for h in range(1, int(height.max(initial=0)) + 1):
-        at = np.where(found & (height >= h), parent[np.maximum(at, 0)], -1)
-        up.append(at.copy())
+    n = rows.size
+    idx = np.arange(n)
     share = np.where(sib2 >= 0, 0.5, 1.0)
-    down = []
-    for sib in (sib1, sib2):
-        start = np.where(found, sib, -1)
-        down += [start, *_walk_down(child_of, start, -sign, k, share)]
-    slots = np.array(up + down).T
-    weight = (
-        np.r_[np.ones(len(up)), np.zeros(len(down))][None, :]
-        - np.r_[np.zeros(len(up)), np.ones(len(down))][None, :] * share[:, None]
-    )
-    direction = np.where(slots >= 0, weight, 0.0)
-    return Moves(s.table.cell(rows, cols), k, sign, slots, direction, best)
+    entries = [(idx, rows, np.ones(n))]  # the target's row
+    at = rows.copy()
+    for h in range(1, int(height.max(initial=0)) + 1):  # ancestors moving along
+        climbing = height >= h
+        at = np.where(climbing, parent[np.maximum(at, 0)], at)
+        entries.append((idx[climbing], at[climbing], np.ones(int(climbing.sum()))))
+    for sib in (sib1, sib2):  # siblings taking the move
+        has = sib >= 0
+        entries.append((idx[has], sib[has], -share[has]))
+    starts = [
+        (idx, rows, sign, np.ones(n), np.ones(n)),
+        *[
+            (idx[sib >= 0], sib[sib >= 0], -sign[sib >= 0], share[sib >= 0], -share[sib >= 0])
+            for sib in (sib1, sib2)
+        ],
+    ]
+    for target, row, sgn, shr, weight in starts:
+        entries.append(_expand(chains, target, row, sgn, shr, weight, k))
+    target = np.concatenate([e[0] for e in entries]).astype(np.int64)
+    row = np.concatenate([e[1] for e in entries]).astype(np.int64)
+    weight = np.concatenate([e[2] for e in entries]).astype(np.float64)
+    return Moves(s.table.cell(rows, cols), k, sign, best, target, row, weight)
 
 
-def _cells(table: Table, q: np.ndarray, moves: Moves, which: np.ndarray):
-    """(target index, flat cell, displacement) of every moved cell of the ``which`` targets."""
-    pattern = q[moves.pattern[which]] * moves.sign[which][:, None]  # (t, columns)
-    rows, direction = moves.rows[which], moves.direction[which]  # (t, slots)
-    d = direction[:, :, None] * pattern[:, None, :]  # (t, slots, columns)
-    t, slot, col = np.nonzero(d)
-    return np.flatnonzero(which)[t], table.cell(rows[t, slot], col), d[t, slot, col]
+def _cells(table: Table, q: np.ndarray, moves: Moves):
+    """(target index, flat cell, displacement) of every moved cell."""
+    t = moves.entry_target
+    d = q[moves.pattern[t]] * (moves.sign[t] * moves.entry_weight)[:, None]  # (entries, columns)
+    e, col = np.nonzero(d)
+    return t[e], table.cell(moves.entry_row[e], col), d[e, col]
 
 
 def protect(
@@ -423,8 +464,7 @@ def protect(
 def displacement(table: Table, moves: Moves, q: np.ndarray | None = None) -> sp.csr_matrix:
     """The moves as a sparse matrix (targets × flat cells), before scaling by the reach."""
     q = patterns(table.columns, table.sums) if q is None else q
-    which = np.ones(moves.targets.size, dtype=bool)
-    t, cells, d = _cells(table, q, moves, which)
+    t, cells, d = _cells(table, q, moves)
     return sp.csr_matrix(
         (d.astype(np.float64), (t, cells)), shape=(moves.targets.size, table.rows * table.columns)
     )
