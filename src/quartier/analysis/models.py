@@ -29,6 +29,30 @@ class Analysis(models.Model):
     outputs = models.ManyToManyField(
         "indicators.Indicator", blank=True, related_name="+", verbose_name=_("erzeugte Indikatoren")
     )
+    inputs = models.ManyToManyField(
+        "indicators.Indicator",
+        blank=True,
+        related_name="analyses_using",
+        verbose_name=_("Eingangsindikatoren"),
+    )
+    confidential = models.BooleanField(
+        _("vertraulich"),
+        default=False,
+        help_text=_(
+            "Aus ungeschützten Werten berechnet: nur für Personen sichtbar, die alle "
+            "ungeschützt gelesenen Eingangswerte ungeschützt sehen dürfen."
+        ),
+    )
+    confidential_sources = models.ManyToManyField(
+        "indicators.Indicator",
+        blank=True,
+        related_name="+",
+        verbose_name=_("ungeschützt gelesen"),
+        help_text=_(
+            "Indikatoren, deren ungeschützte Werte in das Ergebnis eingegangen sind (auch über "
+            "vertrauliche Ergebnisse anderer Analysen)."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
