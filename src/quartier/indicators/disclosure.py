@@ -48,9 +48,10 @@ def protect(result, user):
     """``result`` as ``user`` may see it: hidden cells removed, or marked confidential."""
     masks = hidden_cells(area_index(), result.indicator, result.period)
     mask = masks.get(result.level.id)
-    if mask is None or mask.size != len(result) or not mask.any():
+    derived = result.indicator.confidential  # an analysis result from unprotected values
+    if not derived and (mask is None or mask.size != len(result) or not mask.any()):
         return result
-    if may_see_unsuppressed(user, result.indicator):
+    if derived or may_see_unsuppressed(user, result.indicator):
         audit.record_once(
             ("confidential", result.indicator.pk, result.level.id, result.period),
             AuditEntry.Action.CONFIDENTIAL,
