@@ -152,6 +152,18 @@ def _confidential_blocked(user, confidential: set[int]) -> set[int]:
     return blocked | (set(confidential) - written)
 
 
+# The fields visible_ids reads per indicator; the last three are its parts (rates, weights).
+_ROW_FIELDS = (
+    "id",
+    "visibility",
+    "owner_id",
+    "confidential",
+    "numerator_id",
+    "denominator_id",
+    "weight_id",
+)
+
+
 def visible_ids(user) -> set[int]:
     """Ids of the indicators ``user`` may see: the rules of :func:`filter_visible`.
 
@@ -161,17 +173,7 @@ def visible_ids(user) -> set[int]:
     """
     from quartier.indicators.models import Indicator, Visibility
 
-    rows = list(
-        Indicator.objects.order_by().values_list(
-            "id",
-            "visibility",
-            "owner_id",
-            "confidential",
-            "numerator_id",
-            "denominator_id",
-            "weight_id",
-        )
-    )
+    rows = list(Indicator.objects.order_by().values_list(*_ROW_FIELDS))
     if is_admin(user):
         return {row[0] for row in rows}
     confidential = {row[0] for row in rows if row[3]}

@@ -6,7 +6,7 @@ import numpy as np
 
 from quartier.analysis.describe import describe_rule
 from quartier.analysis.models import Analysis
-from quartier.analysis.reading import Reader, secret_summary
+from quartier.analysis.reading import Reader, Series, secret_summary
 from quartier.analysis.results import Output, categories, save_analysis, store_outputs
 from quartier.errors import QuartierError
 
@@ -26,13 +26,31 @@ def run_segregation(
     Each period states how many areas took part and how many were left out because
     the group's or the total's value is secret (``secret``).
     """
-    from quartier.core.segregation import segregation_indices
-
     reader = Reader(user, unprotected)
     group = reader.series(group_key, level_key)
     total = reader.series(total_key, level_key)
     level = _level(level_key)
     mask = _within(level, parent_code, group.periods[-1] if group.periods else None)
+    rows, secret = _segregation_rows({group_key: group, total_key: total}, mask)
+    definition = {
+        "name": name,
+        "kind": "segregation",
+        "group": group_key,
+        "total": total_key,
+        "within": parent_code,
+    }
+    # The summary is the latest period's; the series holds every period's count.
+    result = {"series": rows}
+    return save_analysis(
+        reader, Analysis.Kind.SEGREGATION, name, level, None, definition, result, [], secret
+    )
+
+
+def _segregation_rows(series: dict[str, Series], mask) -> tuple[list[dict], dict]:
+    """One row per period both have (group first), and the latest period's secret summary."""
+    from quartier.core.segregation import segregation_indices
+
+    (group_key, group), (total_key, total) = series.items()
     rows, secret = [], {}
     for i, period in enumerate(group.periods):
         if period not in total.periods:
@@ -57,25 +75,7 @@ def run_segregation(
         )
     if not rows:
         raise QuartierError("Für Gruppe und Gesamtheit gibt es keine gemeinsamen Stichtage.")
-    definition = {
-        "name": name,
-        "kind": "segregation",
-        "group": group_key,
-        "total": total_key,
-        "within": parent_code,
-    }
-    # The summary is the latest period's; the series holds every period's count.
-    return save_analysis(
-        reader,
-        Analysis.Kind.SEGREGATION,
-        name,
-        level,
-        None,
-        definition,
-        {"series": rows},
-        [],
-        secret,
-    )
+    return rows, secret
 
 
 def _level(key):
@@ -114,23 +114,7 @@ def run_need(
     conditions = tuple(Condition(**c) for c in rule_json["conditions"])
     rule = Rule(conditions, rule_json.get("combine", "all"))
     reader = Reader(user, unprotected)
-    read = {}
-    for condition in conditions:
-        if condition.indicator not in read:
-            read[condition.indicator] = reader.series(condition.indicator, level_key)
-            if not read[condition.indicator].periods:
-                raise QuartierError(
-                    f"Für „{condition.indicator}“ gibt es auf dieser Ebene keine Werte."
-                )
-    period = min(r.periods[-1] for r in read.values())
-    series, city, hidden = {}, {}, {}
-    for key, r in read.items():  # evaluate every indicator up to the same (latest common) period
-        upto = r.periods.index(period) + 1 if period in r.periods else len(r.periods)
-        series[key], city[key], hidden[key] = (
-            r.values[:upto],
-            np.array(r.city[:upto]),
-            r.secret[:upto],
-        )
+    series, city, hidden, period = _need_series(reader, conditions, level_key)
     flags = evaluate(rule, series, city)
     inputs = reader.load(list(series), level_key, period)
     definition = {
@@ -167,6 +151,25 @@ def run_need(
         outputs,
         _need_secret(conditions, hidden, flags),
     )
+
+
+def _need_series(reader: Reader, conditions, level_key: str):
+    """(values, city values, secret cells) per indicator up to the latest common period."""
+    read = {}
+    for condition in conditions:
+        if condition.indicator not in read:
+            read[condition.indicator] = reader.series(condition.indicator, level_key)
+            if not read[condition.indicator].periods:
+                raise QuartierError(
+                    f"Für „{condition.indicator}“ gibt es auf dieser Ebene keine Werte."
+                )
+    period = min(r.periods[-1] for r in read.values())
+    series, city, hidden = {}, {}, {}
+    for key, r in read.items():  # evaluate every indicator up to the same (latest common) period
+        upto = r.periods.index(period) + 1 if period in r.periods else len(r.periods)
+        series[key], city[key] = r.values[:upto], np.array(r.city[:upto])
+        hidden[key] = r.secret[:upto]
+    return series, city, hidden, period
 
 
 def _need_secret(conditions, hidden: dict[str, np.ndarray], flags: np.ndarray) -> dict:
