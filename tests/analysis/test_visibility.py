@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from quartier.access.models import AuditEntry
 from quartier.analysis.models import Analysis
 from quartier.indicators import readlayer
 from quartier.indicators.models import Indicator
@@ -100,6 +101,8 @@ def test_steward_index_of_hidden_block_values_reaches_nobody_else(client, users,
     assert api_values(client, score)[1] is True  # marked vertraulich
     page = client.get(f"/analysen/{secret.pk}/").content.decode()
     assert 'id="vertraulich"' in page
+    viewed = AuditEntry.objects.filter(action=AuditEntry.Action.CONFIDENTIAL, username="statistik")
+    assert viewed.filter(target=f"Analyse {secret.pk}: Kleinkinder").exists()
     secret.refresh_from_db()
     indicator = Indicator.objects.get(key=score)
     assert secret.confidential and indicator.confidential and indicator.visibility == "restricted"

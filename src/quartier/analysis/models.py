@@ -65,3 +65,18 @@ class Analysis(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def record_view(self, user) -> None:
+        """Audit a view of a confidential analysis: its result holds unprotected values."""
+        if not self.confidential:
+            return
+        from quartier.access import audit
+        from quartier.access.models import AuditEntry
+
+        audit.record_once(
+            ("confidential-analysis", self.pk),
+            AuditEntry.Action.CONFIDENTIAL,
+            f"Analyse {self.pk}: {self.name}",
+            user=user,
+            kind=self.kind,
+        )

@@ -193,6 +193,7 @@ def _visible_analysis(request, pk: int) -> tuple[Analysis, list]:
     analysis = Analysis.objects.select_related("level").filter(pk=pk).first()
     if analysis is None or not analysis_visible(request.user, analysis):
         raise NotFound("Analyse nicht gefunden. / Analysis not found.")
+    analysis.record_view(request.user)
     return analysis, list(analysis.outputs.all())
 
 

@@ -80,4 +80,5 @@ class AnalysisDetailView(ReadOnlyView):
         found = _visible(request.user, among=[pk])
         if not found:
             raise NotFound("Analyse nicht gefunden. / Analysis not found.")
+        found[0].record_view(request.user)
         return Response(analysis_dict(found[0], True))
