@@ -24,6 +24,7 @@ def add_parsers(sub) -> None:
         metavar="N",
         help="Dynamik als Veränderung von S1, S3, S4 über N Jahre berechnen (statt D1, D3, D4)",
     )
+    _values_option(mss)
     mss.set_defaults(func=cmd_mss)
 
     index = kinds.add_parser("index", help="Zusammengesetzter Index aus einer Definition (JSON)")
@@ -33,12 +34,27 @@ def add_parsers(sub) -> None:
     index.add_argument("--level", help="Raumebene (Standard: aus der Definition)")
     index.add_argument("--period", type=date.fromisoformat, help="Stichtag JJJJ-MM-TT")
     index.add_argument("--name", help="Name der Analyse (Standard: aus der Definition)")
+    _values_option(index)
     index.set_defaults(func=cmd_index)
 
-    rerun = kinds.add_parser("rerun", help="Gespeicherte Analyse für einen Stichtag neu berechnen")
+    rerun = kinds.add_parser(
+        "rerun",
+        help="Gespeicherte Analyse für einen Stichtag neu berechnen "
+        "(mit denselben geschützten oder ungeschützten Werten wie zuvor)",
+    )
     rerun.add_argument("analysis", type=int, help="Nummer der Analyse")
     rerun.add_argument("--period", type=date.fromisoformat, help="Stichtag JJJJ-MM-TT")
     rerun.set_defaults(func=cmd_rerun)
+
+
+def _values_option(parser) -> None:
+    parser.add_argument(
+        "--unprotected",
+        action="store_true",
+        help="mit ungeschützten Werten rechnen: das Ergebnis bleibt vertraulich (nur für "
+        "Administration und die Datenverantwortlichen der Eingangswerte). Standard: geschützte "
+        "Werte, das Ergebnis kann veröffentlicht werden",
+    )
 
 
 def cmd_mss(args) -> int:
@@ -51,7 +67,8 @@ def cmd_mss(args) -> int:
     keys = {f: getattr(args, f) or "" for f in ("s1", "s3", "s4", "d1", "d3", "d4")}
     if args.change_years:
         keys["d_years"] = args.change_years
-    _report(run_mss(command_line_user(), args.name, args.level, args.period, keys))
+    user = command_line_user()
+    _report(run_mss(user, args.name, args.level, args.period, keys, unprotected=args.unprotected))
     return 0
 
 
@@ -78,7 +95,8 @@ def cmd_index(args) -> int:
     setup()
     from quartier.analysis.runs import run_index
 
-    _report(run_index(command_line_user(), name, level, args.period, spec))
+    user = command_line_user()
+    _report(run_index(user, name, level, args.period, spec, unprotected=args.unprotected))
     return 0
 
 
@@ -106,6 +124,11 @@ def _report(analysis) -> None:
         f"Analyse {analysis.pk} „{analysis.name}“"
         + (": " + ", ".join(f"{code}: {n}" for code, n in counts.items()) if counts else "")
     )
+    if analysis.confidential:
+        print("Vertraulich: aus ungeschützten Werten berechnet (nicht veröffentlichbar).")
+    else:
+        secret = (analysis.result.get("secret") or {}).get("areas", 0)
+        print(f"Geschützte Werte: {secret} Gebiete ohne Ergebnis, weil Werte geheim sind.")
     outputs = [i.key for i in analysis.outputs.all()]
     if outputs:
         print("Erzeugte Indikatoren: " + ", ".join(outputs))

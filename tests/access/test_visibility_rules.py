@@ -41,3 +41,57 @@ def test_both_forms_agree_on_random_rights(users, seed):
     for role, user in users.items():
         user = type(user).objects.get(pk=user.pk) if user.is_authenticated else user
         assert visible_ids(user) == sql_ids(user), (seed, role)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_both_forms_agree_on_confidential_analysis_results(users, seed):
+    """Results from unprotected values: both forms block the same ones for every user."""
+    from quartier.access.models import Role, User
+    from quartier.analysis.models import Analysis
+    from quartier.spatial.models import Level
+
+    rng = random.Random(seed)
+    units = list(Unit.objects.all())
+    counts = list(Indicator.objects.filter(kind="count"))
+    for indicator in rng.sample(counts, 12):
+        indicator.owner = rng.choice([None, *units])
+        indicator.save(update_fields=["owner"])
+    level = Level.objects.get(key="stadtteil")
+    for i in range(8):
+        confidential = rng.random() < 0.8
+        result = Indicator.objects.create(
+            key=f"ergebnis_{i}",
+            name=f"Ergebnis {i}",
+            kind="other",
+            topic="soziales",
+            visibility="restricted" if confidential else rng.choice(Visibility.values),
+            owner=rng.choice(units),
+            confidential=confidential,
+        )
+        inputs = rng.sample(counts, 3)
+        result.derived_from.set(inputs)
+        result.shared_with.set(rng.sample(units, rng.randint(0, 2)))
+        # some results come from several runs, some from a run without recorded sources
+        for run in range(rng.randint(1, 2)):
+            analysis = Analysis.objects.create(
+                kind="index", name=f"A{i}.{run}", level=level, confidential=rng.random() < 0.8
+            )
+            analysis.outputs.add(result)
+            analysis.inputs.set(inputs)
+            if analysis.confidential and rng.random() < 0.85:
+                analysis.confidential_sources.set(rng.sample(inputs, rng.randint(1, 3)))
+    stewards = []
+    for i in range(4):
+        steward = User.objects.create_user(f"dv{i}", password="x" * 12, role=Role.DATA_STEWARD)
+        steward.units.set(rng.sample(units, rng.randint(1, len(units))))
+        stewards.append(steward)
+    results = set(
+        Indicator.objects.filter(key__startswith="ergebnis_").values_list("id", flat=True)
+    )
+    for role, user in [*users.items(), *((s.username, s) for s in stewards)]:
+        user = type(user).objects.get(pk=user.pk) if user.is_authenticated else user
+        ids = visible_ids(user)
+        assert ids == sql_ids(user), (seed, role)
+    confidential = set(Indicator.objects.filter(confidential=True).values_list("id", flat=True))
+    assert confidential <= results and not confidential & visible_ids(users["analyst"])
+    assert confidential <= visible_ids(users["admin"])

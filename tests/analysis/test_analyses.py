@@ -120,7 +120,10 @@ def test_status_dynamics_matrix_page(admin_client, users):
     analysis = run_mss(users["admin"], "Muster-MSS", "sozialraum", P, keys)
     html = admin_client.get(f"/analysen/{analysis.pk}/").content.decode()
     cells = re.findall(r'<td data-code="([^"]+)"><strong>[^:]+: (\d+)</strong>', html)
-    assert len(cells) == 12 and sum(int(n) for _c, n in cells) == 225
+    # On protected values (the default) the areas with a secret input are left out, and said so.
+    secret = analysis.result["secret"]["areas"]
+    assert len(cells) == 12 and sum(int(n) for _c, n in cells) + secret == 225 and secret > 0
+    assert f"{secret} Gebiete ohne Ergebnis, weil Werte geheim sind" in html
     assert "indikator=mss_muster_mss_gesamt" in html and "gebiet=" in html
 
 
@@ -164,6 +167,7 @@ def test_typology_matches_sklearn(admin_client, users):
             "indikatoren": keys,
             "methode": "kmeans",
             "k": "4",
+            "werte": "ungeschuetzt",  # the reference uses every value, as the admin sees it
         },
     )
     matrix = np.column_stack([z(shown(users["admin"], k, "sozialraum")[1]) for k in keys])
@@ -190,6 +194,7 @@ def test_lisa_matches_esda_with_libpysal_queen(admin_client, users):
             "indikator": "kinderarmut",
             "permutationen": "99",
             "signifikanz": "0.05",
+            "werte": "ungeschuetzt",  # the reference uses every value, as the admin sees it
         },
     )
     level = Level.objects.get(key="sozialraum")
@@ -219,6 +224,7 @@ def test_segregation_series_matches_the_segregation_package(admin_client, users)
             "ebene": "sozialraum",
             "gruppe": "sgb2_u15",
             "gesamt": "ew_u15",
+            "werte": "ungeschuetzt",  # the reference uses every value, as the admin sees it
         },
     )
     series = analysis.result["series"]
@@ -346,6 +352,7 @@ def test_index_builder_own_class_rules_labels_and_exclusions(admin_client, users
         "ausschluss_indikator": "ew_gesamt",
         "ausschluss_minimum": f"{minimum:.3f}",
         "ausschluss_gebiete": f"{codes[0]}, {codes[1]}",
+        "werte": "ungeschuetzt",  # the reference uses every value, as the admin sees it
     }
     analysis = run(admin_client, "index", data)
 
@@ -413,10 +420,10 @@ def test_index_form_rejects_bad_class_rules_and_unknown_areas(admin_client):
 
 
 def test_mss_dynamics_as_change_of_the_status_indicators(users):
-    from quartier.analysis.results import years_before
+    from quartier.analysis.reading import years_before
 
     keys = {"s1": "arbeitslosenquote", "s3": "sgb2_quote", "s4": "kinderarmut", "d_years": 2}
-    analysis = run_mss(users["admin"], "MSS Veränderung", "sozialraum", P, keys)
+    analysis = run_mss(users["admin"], "MSS Veränderung", "sozialraum", P, keys, unprotected=True)
     before = years_before(P, 2)
     now = [shown(users["admin"], keys[s], "sozialraum")[1] for s in ("s1", "s3", "s4")]
     then = [shown(users["admin"], keys[s], "sozialraum", before)[1] for s in ("s1", "s3", "s4")]
@@ -429,7 +436,9 @@ def test_mss_dynamics_as_change_of_the_status_indicators(users):
     assert "über 2 Jahre" in analysis.definition["description"]
     assert sum(analysis.result["counts"].values()) == 225
     with pytest.raises(QuartierError, match="fehlen Werte"):
-        run_mss(users["admin"], "Zu weit", "sozialraum", P, {**keys, "d_years": 30})
+        run_mss(
+            users["admin"], "Zu weit", "sozialraum", P, {**keys, "d_years": 30}, unprotected=True
+        )
 
 
 def test_rerun_for_another_period_definition_download_and_name_clashes(client, users):

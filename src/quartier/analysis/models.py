@@ -29,6 +29,30 @@ class Analysis(models.Model):
     outputs = models.ManyToManyField(
         "indicators.Indicator", blank=True, related_name="+", verbose_name=_("erzeugte Indikatoren")
     )
+    inputs = models.ManyToManyField(
+        "indicators.Indicator",
+        blank=True,
+        related_name="analyses_using",
+        verbose_name=_("Eingangsindikatoren"),
+    )
+    confidential = models.BooleanField(
+        _("vertraulich"),
+        default=False,
+        help_text=_(
+            "Aus ungeschützten Werten berechnet: nur für Personen sichtbar, die alle "
+            "ungeschützt gelesenen Eingangswerte ungeschützt sehen dürfen."
+        ),
+    )
+    confidential_sources = models.ManyToManyField(
+        "indicators.Indicator",
+        blank=True,
+        related_name="+",
+        verbose_name=_("ungeschützt gelesen"),
+        help_text=_(
+            "Indikatoren, deren ungeschützte Werte in das Ergebnis eingegangen sind (auch über "
+            "vertrauliche Ergebnisse anderer Analysen)."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -41,3 +65,18 @@ class Analysis(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def record_view(self, user) -> None:
+        """Audit a view of a confidential analysis: its result holds unprotected values."""
+        if not self.confidential:
+            return
+        from quartier.access import audit
+        from quartier.access.models import AuditEntry
+
+        audit.record_once(
+            ("confidential-analysis", self.pk),
+            AuditEntry.Action.CONFIDENTIAL,
+            f"Analyse {self.pk}: {self.name}",
+            user=user,
+            kind=self.kind,
+        )

@@ -1,109 +1,49 @@
-"""Inputs from the read layer, and results stored as derived indicators.
+"""Results stored as derived indicators, and the stored analysis run.
 
-Analyses read their inputs through the read layer as the requesting user — so
-visibility and disclosure control apply (hidden values are simply missing).
-Results become indicators like any other (values in an import batch), which
-appear on the map, in profiles and in tables; they carry their definition and
-inherit the strictest visibility of their inputs.
+Inputs are read by :mod:`quartier.analysis.reading` (protected or unprotected
+values). Results become indicators like any other (values in an import batch),
+which appear on the map, in profiles and in tables; they carry their definition
+and inherit the strictest visibility of their inputs. A result computed from
+unprotected values is *vertraulich*: restricted, and visible only to those who
+may see its unprotected inputs unprotected (:mod:`quartier.access.rights`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 from django.db import transaction
 from django.utils.text import slugify
 
 from quartier.analysis.models import Analysis
+from quartier.analysis.reading import Inputs, Reader
 from quartier.errors import QuartierError
-from quartier.indicators import readlayer
 from quartier.indicators.batches import create_batch, write_values
 from quartier.indicators.models import Indicator, Kind, Topic, Value, Visibility
-from quartier.spatial.models import Level
 
 _STRICTNESS = [Visibility.PUBLIC, Visibility.INTERNAL, Visibility.RESTRICTED]
 
 
-@dataclass
-class Inputs:
-    """Input values aligned to the areas of one level and period."""
+def _visibility(reader: Reader) -> tuple[str, object]:
+    """The visibility and the owner of the result.
 
-    level: Level
-    period: date
-    area_ids: np.ndarray
-    codes: list[str]
-    names: list[str]
-    values: dict[str, np.ndarray]
-    indicators: dict[str, Indicator]
-
-
-def load_inputs(user, keys: list[str], level_key: str, period: date) -> Inputs:
-    """Values of ``keys`` at a level and period, as ``user`` may see them (hidden = NaN)."""
-    if not keys:
-        raise QuartierError("Bitte mindestens einen Indikator wählen.")
-    reader = readlayer.reader(user)
-    level = reader.level(level_key)
-    indicators, values, base = {}, {}, None
-    for key in keys:
-        indicator = reader.get_indicator(key)
-        result = reader.values(indicator, level, period)
-        shown = np.where(result.shown, result.values, np.nan)
-        if base is None:
-            base = result
-        values[key], indicators[key] = shown, indicator
-    return Inputs(level, period, base.area_ids, base.codes, base.names, values, indicators)
-
-
-def years_before(period: date, years: int) -> date:
-    """The same day ``years`` earlier (28 February for a 29 February)."""
-    try:
-        return period.replace(year=period.year - years)
-    except ValueError:
-        return period.replace(year=period.year - years, day=28)
-
-
-def load_changes(user, keys: list[str], inputs: Inputs, years: int) -> dict[str, np.ndarray]:
-    """Change of each indicator over ``years`` up to ``inputs.period`` (e.g. percentage points).
-
-    By the read layer's one rule for changes (:mod:`quartier.indicators.comparison`,
-    as on the map): an area whose boundary changed in between has no change, since
-    its values describe different territories.
+    A confidential result is restricted to the unit of an input read unprotected; the
+    rights let only those see it who may see all such inputs unprotected. Any other
+    result gets the strictest visibility among its inputs.
     """
-    reader = readlayer.reader(user)
-    earlier = years_before(inputs.period, years)
-    changes = {}
-    for key in keys:
-        change = reader.change(inputs.indicators[key], inputs.level, inputs.period, earlier)
-        changes[key] = np.where(change.shown, change.values, np.nan)
-        if not np.isfinite(changes[key]).any():
-            raise QuartierError(
-                f"Für „{inputs.indicators[key].name}“ fehlen Werte zum "
-                f"{earlier:%d.%m.%Y}; die Veränderung über {years} Jahre ist nicht berechenbar."
-            )
-    return changes
-
-
-def series_inputs(user, key: str, level_key: str) -> tuple[list[date], np.ndarray, list[float]]:
-    """All periods of one indicator at a level: (periods, values[periods, areas], city values)."""
-    reader = readlayer.reader(user)
-    indicator = reader.get_indicator(key)
-    periods = reader.periods_by_indicator().get(indicator.pk, [])
-    level = reader.level(level_key)
-    results = reader.series(indicator, level, periods)
-    matrix = np.vstack([np.where(r.shown, r.values, np.nan) for r in results])
-    city = reader.totals(indicator, periods)
-    return periods, matrix, [np.nan if c is None else c for c in city]
-
-
-def _visibility(inputs: list[Indicator], user) -> tuple[str, object]:
-    """The strictest visibility among the inputs, and the owner for the result."""
+    inputs = list(reader.indicators.values())
+    if reader.confidential:
+        owners = sorted(reader.sources.values(), key=lambda i: i.key) or [
+            i for i in inputs if i.confidential
+        ]
+        return Visibility.RESTRICTED, owners[0].owner if owners else None
     # Results are at least internal: publishing them is a decision of the data stewards.
     strictest = max([Visibility.INTERNAL, *(i.visibility for i in inputs)], key=_STRICTNESS.index)
     restricted = [i for i in inputs if i.visibility == Visibility.RESTRICTED]
     if restricted:
         return strictest, restricted[0].owner
+    user = reader.user
     owner = user.units.order_by("name").first() if user.is_authenticated else None
     return strictest, owner
 
@@ -121,11 +61,15 @@ class Output:
     polarity: str = "neutral"
 
 
-def _check_may_write(user, key: str, definition: dict) -> None:
-    """Refuse to overwrite an imported indicator or another person's analysis result."""
-    from quartier.access.rights import is_admin
-    from quartier.analysis.models import Analysis
+def _check_may_write(reader: Reader, key: str, definition: dict) -> None:
+    """Refuse to overwrite an imported indicator or another person's analysis result.
 
+    Protected and unprotected results never share a derived indicator: one that may
+    be published must not receive confidential values, nor the other way round.
+    """
+    from quartier.access.rights import is_admin
+
+    user = reader.user
     existing = Indicator.objects.filter(key=key).first()
     if existing is None:
         return
@@ -140,10 +84,20 @@ def _check_may_write(user, key: str, definition: dict) -> None:
             f"Einen Indikator „{key}“ gibt es schon; "
             "bitte einen anderen Namen für die Analyse wählen."
         )
+    if existing.confidential and not reader.confidential:
+        raise QuartierError(
+            f"„{existing.name}“ wurde aus ungeschützten Werten berechnet und bleibt vertraulich; "
+            "für ein Ergebnis aus geschützten Werten bitte einen anderen Namen wählen."
+        )
+    if reader.confidential and not existing.confidential:
+        raise QuartierError(
+            f"„{existing.name}“ wurde aus geschützten Werten berechnet und kann veröffentlicht "
+            "sein; für ein Ergebnis aus ungeschützten Werten bitte einen anderen Namen wählen."
+        )
 
 
 def store_outputs(
-    user,
+    reader: Reader,
     analysis_key: str,
     inputs: Inputs,
     outputs: list[Output],
@@ -151,17 +105,17 @@ def store_outputs(
     topic: str = Topic.SOCIAL,
 ) -> list[Indicator]:
     """Create or update the derived indicators and write their values as one batch."""
-    visibility, owner = _visibility(list(inputs.indicators.values()), user)
+    visibility, owner = _visibility(reader)
     stored, rows = [], []
     with transaction.atomic():
         batch = create_batch(
             f"Analyse: {definition.get('name', analysis_key)}",
-            user=user,
+            user=reader.user,
             description="Ergebnis einer Analyse",
         )
         for out in outputs:
             key = f"{slugify(analysis_key).replace('-', '_')[:40]}_{out.suffix}"
-            _check_may_write(user, key, definition)
+            _check_may_write(reader, key, definition)
             indicator, _created = Indicator.objects.update_or_create(
                 key=key,
                 defaults={
@@ -173,12 +127,13 @@ def store_outputs(
                     "categories": out.categories or [],
                     "definition": definition,
                     "visibility": visibility,
+                    "confidential": reader.confidential,
                     "owner": owner,
                     "polarity": out.polarity,
                     "description": definition.get("description", ""),
                 },
             )
-            indicator.derived_from.set(inputs.indicators.values())
+            indicator.derived_from.set(reader.indicators.values())
             written = {int(a) for a, v in zip(inputs.area_ids, out.values, strict=True) if v == v}
             # A re-run replaces the period's result: areas that no longer take part lose
             # their old value instead of keeping a stale one.
@@ -203,16 +158,30 @@ def categories(labels: list[str], colours: list[str] | None = None) -> list[dict
     ]
 
 
-def save_analysis(user, kind, name, level, period, definition, result, outputs) -> Analysis:
-    """Store one run of an analysis with the derived indicators it produced."""
-    analysis = Analysis.objects.create(
-        kind=kind,
-        name=name,
-        level=level,
-        period=period,
-        definition=definition,
-        result=result,
-        created_by=user if user.is_authenticated else None,
-    )
-    analysis.outputs.set(outputs)
+def save_analysis(
+    reader: Reader, kind, name, level, period, definition, result, outputs, secret: dict
+) -> Analysis:
+    """Store one run of an analysis: its inputs, whether it read unprotected values, outputs.
+
+    ``secret`` says how many areas were left out because values are secret
+    (:func:`quartier.analysis.reading.secret_summary`); it is kept in the result.
+    """
+    result = {**result, "secret": secret}
+    if reader.read_unprotected:
+        result["unprotected_inputs"] = sorted(reader.read_unprotected)
+    user = reader.user
+    with transaction.atomic():
+        analysis = Analysis.objects.create(
+            kind=kind,
+            name=name,
+            level=level,
+            period=period,
+            definition=definition,
+            result=result,
+            confidential=reader.confidential,
+            created_by=user if user.is_authenticated else None,
+        )
+        analysis.outputs.set(outputs)
+        analysis.inputs.set(reader.indicators.values())
+        analysis.confidential_sources.set(reader.sources.values())
     return analysis

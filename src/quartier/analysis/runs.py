@@ -9,14 +9,8 @@ import numpy as np
 
 from quartier.analysis.describe import describe_index
 from quartier.analysis.models import Analysis
-from quartier.analysis.results import (
-    Output,
-    categories,
-    load_changes,
-    load_inputs,
-    save_analysis,
-    store_outputs,
-)
+from quartier.analysis.reading import Reader, secret_summary
+from quartier.analysis.results import Output, categories, save_analysis, store_outputs
 from quartier.analysis.runs_series import run_need, run_segregation
 from quartier.errors import QuartierError
 
@@ -29,8 +23,14 @@ QUADRANTS = [
 ]
 
 
-def run_index(user, name: str, level_key: str, period: date, spec_json: dict) -> Analysis:
-    """A composite index (score and classes) from a stored definition."""
+def run_index(
+    user, name: str, level_key: str, period: date, spec_json: dict, *, unprotected: bool = False
+) -> Analysis:
+    """A composite index (score and classes) from a stored definition.
+
+    ``unprotected``: read values before disclosure control where ``user`` may (the
+    result stays confidential); by default on protected values (see :mod:`.reading`).
+    """
     from quartier.core.indices import Component, IndexSpec, compute_index
 
     allowed = {f.name for f in fields(IndexSpec)} | {"exclude"}
@@ -57,8 +57,9 @@ def run_index(user, name: str, level_key: str, period: date, spec_json: dict) ->
             "components": components,
         }
     )
-    inputs = load_inputs(user, [c.key for c in components], level_key, period)
-    exclude = _exclusions(user, spec_json.get("exclude") or {}, inputs)
+    reader = Reader(user, unprotected)
+    inputs = reader.load([c.key for c in components], level_key, period)
+    exclude = _exclusions(reader, spec_json.get("exclude") or {}, inputs)
     result = compute_index(inputs.values, spec, exclude=exclude)
     labels = list(result.labels) or [f"Klasse {i}" for i in range(1, int(result.classes.max()) + 1)]
     definition = {
@@ -68,7 +69,7 @@ def run_index(user, name: str, level_key: str, period: date, spec_json: dict) ->
         "description": describe_index(spec, spec_json.get("exclude") or {}, inputs.indicators),
     }
     outputs = store_outputs(
-        user,
+        reader,
         f"index_{name}",
         inputs,
         [
@@ -86,7 +87,7 @@ def run_index(user, name: str, level_key: str, period: date, spec_json: dict) ->
     )
     counts = {label: int((result.classes == i + 1).sum()) for i, label in enumerate(labels)}
     return save_analysis(
-        user,
+        reader,
         Analysis.Kind.INDEX,
         name,
         inputs.level,
@@ -94,18 +95,21 @@ def run_index(user, name: str, level_key: str, period: date, spec_json: dict) ->
         definition,
         {"counts": counts, "included": int(result.included.sum())},
         outputs,
+        secret_summary(inputs.secret),
     )
 
 
-def _exclusions(user, rule: dict, inputs) -> np.ndarray | None:
+def _exclusions(reader: Reader, rule: dict, inputs) -> np.ndarray | None:
     """Areas left out: fewer than N of an indicator (e.g. residents), or listed codes."""
     exclude = np.zeros(len(inputs.codes), dtype=bool)
     if rule.get("indicator") and rule.get("minimum") is not None:
-        base = load_inputs(user, [rule["indicator"]], inputs.level.key, inputs.period)
-        values = base.values[rule["indicator"]]
+        key = rule["indicator"]
+        base = reader.load([key], inputs.level.key, inputs.period)
+        values = base.values[key]
         # The result reveals which areas fall below the minimum: it counts as an input
-        # (visibility, "berechnet aus").
-        inputs.indicators.setdefault(rule["indicator"], base.indicators[rule["indicator"]])
+        # (visibility, "berechnet aus"); an area whose count is secret is left out.
+        inputs.indicators.setdefault(key, base.indicators[key])
+        inputs.secret[key] = inputs.secret.get(key, base.secret[key]) | base.secret[key]
         exclude |= np.isnan(values) | (values < float(rule["minimum"]))
     position = {code: i for i, code in enumerate(inputs.codes)}
     unknown = [code for code in rule.get("codes", []) if code not in position]
@@ -118,7 +122,9 @@ def _exclusions(user, rule: dict, inputs) -> np.ndarray | None:
     return exclude if exclude.any() else None
 
 
-def run_mss(user, name: str, level_key: str, period: date, keys: dict[str, str]) -> Analysis:
+def run_mss(
+    user, name: str, level_key: str, period: date, keys: dict, *, unprotected: bool = False
+) -> Analysis:
     """Berlin's MSS preset: Status-Index (S1,S3,S4), Dynamik-Index (D1,D3,D4), 12 groups."""
     from quartier.core import mss
 
@@ -133,10 +139,11 @@ def run_mss(user, name: str, level_key: str, period: date, keys: dict[str, str])
     if missing:
         raise QuartierError(f"Für das MSS-Verfahren fehlen die Indikatoren {', '.join(missing)}.")
     keys = {k: keys[k] for k in order} | ({"d_years": years} if years else {})
-    inputs = load_inputs(user, [keys[k] for k in order], level_key, period)
+    reader = Reader(user, unprotected)
+    inputs = reader.load([keys[k] for k in order], level_key, period)
     status = mss.status_index(*(inputs.values[keys[k]] for k in status_fields))
     if years:
-        changes = load_changes(user, [keys[k] for k in status_fields], inputs, years)
+        changes = reader.changes([keys[k] for k in status_fields], inputs, years)
         dynamic = mss.dynamic_index(*(changes[keys[k]] for k in status_fields))
     else:
         dynamic = mss.dynamic_index(*(inputs.values[keys[k]] for k in dynamic_fields))
@@ -155,7 +162,7 @@ def run_mss(user, name: str, level_key: str, period: date, keys: dict[str, str])
         ),
     }
     outputs = store_outputs(
-        user,
+        reader,
         f"mss_{name}",
         inputs,
         [
@@ -193,7 +200,7 @@ def run_mss(user, name: str, level_key: str, period: date, keys: dict[str, str])
         if code:
             cells[code].append([area_code, area_name])
     return save_analysis(
-        user,
+        reader,
         Analysis.Kind.MSS,
         name,
         inputs.level,
@@ -201,16 +208,26 @@ def run_mss(user, name: str, level_key: str, period: date, keys: dict[str, str])
         definition,
         {"cells": cells, "counts": mss.matrix(status.classes, dynamic.classes)},
         outputs,
+        secret_summary(inputs.secret),
     )
 
 
 def run_typology(
-    user, name: str, level_key: str, period: date, keys: list[str], method: str, k: int
+    user,
+    name: str,
+    level_key: str,
+    period: date,
+    keys: list[str],
+    method: str,
+    k: int,
+    *,
+    unprotected: bool = False,
 ) -> Analysis:
     """Types of areas by k-means or Ward clustering on standardised indicators."""
     from quartier.core.typology import typology
 
-    inputs = load_inputs(user, keys, level_key, period)
+    reader = Reader(user, unprotected)
+    inputs = reader.load(keys, level_key, period)
     matrix = np.column_stack([inputs.values[key] for key in keys])
     result = typology(matrix, method=method, k=k, seed=42)
     labels = [f"Typ {i}" for i in range(1, result.k + 1)]
@@ -224,7 +241,7 @@ def run_typology(
         "description": f"Typologie ({method}, {k} Typen, Startwert 42).",
     }
     outputs = store_outputs(
-        user,
+        reader,
         f"typ_{name}",
         inputs,
         [
@@ -242,7 +259,7 @@ def run_typology(
         labels[i]: [round(float(x), 3) for x in row] for i, row in enumerate(result.profiles)
     }
     return save_analysis(
-        user,
+        reader,
         Analysis.Kind.TYPOLOGY,
         name,
         inputs.level,
@@ -254,6 +271,7 @@ def run_typology(
             "indicators": [inputs.indicators[key].name for key in keys],
         },
         outputs,
+        secret_summary(inputs.secret),
     )
 
 
@@ -265,12 +283,15 @@ def run_lisa(
     key: str,
     permutations: int = 999,
     significance: float = 0.05,
+    *,
+    unprotected: bool = False,
 ) -> Analysis:
     """Global Moran's I and local Moran (hot spots, cold spots, outliers) with queen contiguity."""
     from quartier.analysis.contiguity import neighbours_for
     from quartier.core.autocorrelation import lisa, moran
 
-    inputs = load_inputs(user, [key], level_key, period)
+    reader = Reader(user, unprotected)
+    inputs = reader.load([key], level_key, period)
     values = inputs.values[key]
     neighbours = neighbours_for(inputs.level, period, inputs.area_ids)
     global_i = moran(values, neighbours, permutations=permutations)
@@ -287,7 +308,7 @@ def run_lisa(
         f"{permutations} Permutationen, Signifikanz {significance}.",
     }
     outputs = store_outputs(
-        user,
+        reader,
         f"lisa_{name}",
         inputs,
         [
@@ -303,7 +324,7 @@ def run_lisa(
     )
     counts = {label: int((coded == i + 1).sum()) for i, (_q, label, _c) in enumerate(QUADRANTS)}
     return save_analysis(
-        user,
+        reader,
         Analysis.Kind.LISA,
         name,
         inputs.level,
@@ -316,6 +337,7 @@ def run_lisa(
             "counts": counts,
         },
         outputs,
+        secret_summary(inputs.secret),
     )
 
 
@@ -324,20 +346,22 @@ def rerun(user, analysis: Analysis, period: date) -> Analysis:
 
     The results are added to the derived indicators as a further period, so an index
     computed every year becomes a time series. Segregation and need rules already cover
-    all periods and are simply run again.
+    all periods and are simply run again. The choice of protected or unprotected values
+    is kept: a confidential analysis stays confidential, a publishable one publishable.
     """
     d, level, name = analysis.definition, analysis.level.key, analysis.name
-    kind = Analysis.Kind
+    kind, mode = Analysis.Kind, {"unprotected": analysis.confidential}
     if analysis.kind == kind.INDEX:
-        return run_index(user, name, level, period, d["spec"])
+        return run_index(user, name, level, period, d["spec"], **mode)
     if analysis.kind == kind.MSS:
-        return run_mss(user, name, level, period, d["inputs"])
+        return run_mss(user, name, level, period, d["inputs"], **mode)
     if analysis.kind == kind.TYPOLOGY:
-        return run_typology(user, name, level, period, d["inputs"], d["method"], d["k"])
+        return run_typology(user, name, level, period, d["inputs"], d["method"], d["k"], **mode)
     if analysis.kind == kind.LISA:
         return run_lisa(
-            user, name, level, period, d["inputs"][0], d["permutations"], d["significance"]
+            user, name, level, period, d["inputs"][0], d["permutations"], d["significance"], **mode
         )
     if analysis.kind == kind.SEGREGATION:
-        return run_segregation(user, name, level, d["group"], d["total"], d.get("within", ""))
-    return run_need(user, name, level, d["rule"])
+        within = d.get("within", "")
+        return run_segregation(user, name, level, d["group"], d["total"], within, **mode)
+    return run_need(user, name, level, d["rule"], **mode)

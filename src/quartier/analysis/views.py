@@ -8,20 +8,26 @@ from datetime import date
 
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from quartier.access.rights import is_admin
+from quartier.access.rights import (
+    analysis_visible,
+    is_admin,
+    may_choose_unprotected,
+    visible_analyses,
+)
 from quartier.analysis import runs
 from quartier.analysis.models import Analysis
 from quartier.core.indices import parse_break_rules
-from quartier.errors import QuartierError
+from quartier.errors import NotFound, QuartierError
 from quartier.explorer.catalogue import map_catalogue
 from quartier.explorer.charts import sparkline
 from quartier.indicators import readlayer
 from quartier.spatial.index import area_index
 
 KINDS = {k.value: k.label for k in Analysis.Kind}
+UNPROTECTED = "ungeschuetzt"  # the form's value for "ungeschützte Werte"
 # The MSS class rules, offered as the default of the index builder.
 DEFAULT_BREAKS = "< -1; ≤ 1; ≤ 1,5"
 
@@ -37,11 +43,14 @@ def _run(request, kind: str):
     """Dispatch a submitted form to the matching analysis."""
     p, user = request.POST, request.user
     name = (p.get("name") or "").strip() or KINDS[kind]
+    # "werte": protected (default) or unprotected values; the Reader ignores the
+    # choice for users who see nothing unprotected.
+    mode = {"unprotected": p.get("werte") == UNPROTECTED}
     if kind == "mss":
         keys = {k: p.get(k, "") for k in ("s1", "s3", "s4", "d1", "d3", "d4")}
         if p.get("dynamik") == "veraenderung":
             keys["d_years"] = int(p.get("dynamik_jahre") or 2)
-        return runs.run_mss(user, name, p["ebene"], _period(p.get("stichtag")), keys)
+        return runs.run_mss(user, name, p["ebene"], _period(p.get("stichtag")), keys, **mode)
     if kind == "index":
         keys = p.getlist("indikatoren")
         spec = {
@@ -77,7 +86,7 @@ def _run(request, kind: str):
             exclude["codes"] = codes
         if exclude:
             spec["exclude"] = exclude
-        return runs.run_index(user, name, p["ebene"], _period(p.get("stichtag")), spec)
+        return runs.run_index(user, name, p["ebene"], _period(p.get("stichtag")), spec, **mode)
     if kind == "typology":
         return runs.run_typology(
             user,
@@ -87,6 +96,7 @@ def _run(request, kind: str):
             p.getlist("indikatoren"),
             p.get("methode", "kmeans"),
             int(p.get("k", 5)),
+            **mode,
         )
     if kind == "lisa":
         return runs.run_lisa(
@@ -97,12 +107,14 @@ def _run(request, kind: str):
             p["indikator"],
             int(p.get("permutationen", 999)),
             float(p.get("signifikanz", 0.05)),
+            **mode,
         )
     if kind == "segregation":
+        within = p.get("innerhalb", "").strip()
         return runs.run_segregation(
-            user, name, p["ebene"], p["gruppe"], p["gesamt"], p.get("innerhalb", "").strip()
+            user, name, p["ebene"], p["gruppe"], p["gesamt"], within, **mode
         )
-    return runs.run_need(user, name, p["ebene"], _rule_from(p))
+    return runs.run_need(user, name, p["ebene"], _rule_from(p), **mode)
 
 
 def _rule_from(p) -> dict:
@@ -152,7 +164,9 @@ def start(request, kind: str = "mss"):
             "catalogue": map_catalogue(request.user),
             "levels": area_index().levels,
             "post": request.POST,
-            "analyses": Analysis.objects.filter(created_by=request.user)[:20],
+            "may_choose_values": may_choose_unprotected(request.user),
+            "unprotected": UNPROTECTED,
+            "analyses": visible_analyses(request.user).filter(created_by=request.user)[:20],
             "mss_guess": _mss_guess(request.user),
             "default_breaks": DEFAULT_BREAKS,
             "periods": sorted(
@@ -172,13 +186,15 @@ def _mss_guess(user) -> dict[str, str]:
 
 
 def _visible_analysis(request, pk: int) -> tuple[Analysis, list]:
-    """The analysis and the outputs the user may see (404 when none of them is visible)."""
-    analysis = get_object_or_404(Analysis, pk=pk)
-    visible = {i.pk for i in readlayer.visible_indicators(request.user)}
-    outputs = [i for i in analysis.outputs.all() if i.pk in visible]
-    if analysis.outputs.exists() and not outputs:
-        raise QuartierError("Analyse nicht gefunden.", status=404)
-    return analysis, outputs
+    """The analysis and its outputs, if the user may see it (the rule of access.rights).
+
+    Unknown and invisible analyses answer the same 404.
+    """
+    analysis = Analysis.objects.select_related("level").filter(pk=pk).first()
+    if analysis is None or not analysis_visible(request.user, analysis):
+        raise NotFound("Analyse nicht gefunden. / Analysis not found.")
+    analysis.record_view(request.user)
+    return analysis, list(analysis.outputs.all())
 
 
 def _may_rerun(user, analysis: Analysis) -> bool:
@@ -201,6 +217,7 @@ def _render_result(request, analysis, outputs, error=None, status=200):
         "result": analysis.result,
         "error": error,
         "may_rerun": _may_rerun(request.user, analysis),
+        "protection": _protection(request.user, analysis),
         "periods": sorted(
             {p for ps in readlayer.periods_by_indicator(request.user).values() for p in ps}
         ),
@@ -238,10 +255,31 @@ def definition(request, pk: int):
         "level": analysis.level.key,
         "period": analysis.period.isoformat() if analysis.period else None,
         **analysis.definition,
+        # How the values were read; a run from this file chooses anew (protected by default).
+        "confidential": analysis.confidential,
+        "input_indicators": sorted(i.key for i in analysis.inputs.all()),
     }
+    if "secret" in analysis.result:
+        document["secret"] = analysis.result["secret"]
     response = JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = f'attachment; filename="analyse-{analysis.pk}.json"'
     return response
+
+
+def _protection(user, analysis) -> dict:
+    """What the result page says about the values used: unprotected inputs, or areas left out."""
+    visible = {i.pk for i in readlayer.visible_indicators(user)}
+    names = {i.key: i.name for i in analysis.inputs.all() if i.pk in visible}
+    secret = analysis.result.get("secret") or {}
+    by_indicator = secret.get("by_indicator") or {}
+    return {
+        "sources": [i.name for i in analysis.confidential_sources.all() if i.pk in visible],
+        "hidden_seen": [
+            names[k] for k in analysis.result.get("unprotected_inputs", []) if k in names
+        ],
+        "secret_areas": secret.get("areas"),
+        "secret_by": [(names[k], n) for k, n in by_indicator.items() if n and k in names],
+    }
 
 
 def _matrix(analysis) -> list[dict]:

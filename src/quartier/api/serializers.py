@@ -104,6 +104,9 @@ class IndicatorSerializer(serializers.Serializer):
     source = serializers.CharField(allow_blank=True)
     owner = serializers.CharField(allow_null=True)
     visibility = serializers.ChoiceField(choices=Visibility.values)
+    confidential = serializers.BooleanField(
+        help_text="an analysis result computed from unprotected values (vertraulich)"
+    )
     decimals = serializers.IntegerField()
     reference_note = serializers.CharField(allow_blank=True)
     min_count = serializers.IntegerField()
@@ -191,14 +194,23 @@ class AnalysisSerializer(serializers.Serializer):
     period = serializers.DateField(allow_null=True)
     created_at = serializers.DateTimeField()
     created_by = serializers.CharField(allow_null=True)
+    confidential = serializers.BooleanField(
+        help_text="computed from unprotected values (vertraulich): visible only to those who "
+        "may see those inputs unprotected; never internal or public"
+    )
     definition = serializers.DictField()
+    inputs = serializers.ListField(child=serializers.CharField(), help_text="input indicator keys")
     outputs = serializers.ListField(
         child=serializers.CharField(), help_text="indicator keys; values via /values/"
     )
 
 
 class AnalysisDetailSerializer(AnalysisSerializer):
-    """An analysis with its result summary (e.g. Moran's I, cluster profiles, matrix)."""
+    """An analysis with its result summary (e.g. Moran's I, cluster profiles, matrix).
+
+    ``result.secret`` says how many areas were left out because values are secret
+    (``areas``, and ``by_indicator``); segregation gives it per period as well.
+    """
 
     result = serializers.DictField()
 

@@ -5,31 +5,28 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
+from quartier.access.rights import visible_analysis_ids
 from quartier.analysis.models import Analysis
 from quartier.api import params
 from quartier.api import serializers as s
 from quartier.api.common import ERRORS, LIMIT, OFFSET, ReadOnlyView
 from quartier.errors import NotFound
-from quartier.indicators import readlayer
 
 
-def _visible(user) -> list[tuple[Analysis, list[str]]]:
-    """Analyses with at least one output the caller may see, with those outputs' keys.
+def _visible(user, among=None) -> list[Analysis]:
+    """Analyses of every kind the caller may see, newest first.
 
-    The same rule as the analysis pages: results inherit the strictest
-    visibility of their inputs, so seeing an output means seeing its inputs.
+    The same rule as the analysis pages (:func:`quartier.access.rights.visible_analysis_ids`):
+    every input and output visible, and a confidential analysis only for those who may
+    see its unprotected inputs unprotected.
     """
-    visible = {i.pk: i.key for i in readlayer.visible_indicators(user)}
-    out = []
-    analyses = Analysis.objects.select_related("level", "created_by").prefetch_related("outputs")
-    for analysis in analyses.order_by("-created_at", "-pk"):
-        keys = sorted(visible[i.pk] for i in analysis.outputs.all() if i.pk in visible)
-        if keys:
-            out.append((analysis, keys))
-    return out
+    ids = visible_analysis_ids(user, among=among)
+    analyses = Analysis.objects.filter(id__in=ids).select_related("level", "created_by")
+    analyses = analyses.prefetch_related("outputs", "inputs")
+    return list(analyses.order_by("-created_at", "-pk"))
 
 
-def analysis_dict(analysis: Analysis, outputs: list[str], with_result: bool) -> dict:
+def analysis_dict(analysis: Analysis, with_result: bool) -> dict:
     """An analysis as the API shows it."""
     out = {
         "id": analysis.pk,
@@ -40,8 +37,10 @@ def analysis_dict(analysis: Analysis, outputs: list[str], with_result: bool) -> 
         "period": analysis.period,
         "created_at": analysis.created_at,
         "created_by": analysis.created_by.get_username() if analysis.created_by else None,
+        "confidential": analysis.confidential,
         "definition": analysis.definition or {},
-        "outputs": outputs,
+        "inputs": sorted(i.key for i in analysis.inputs.all()),
+        "outputs": sorted(i.key for i in analysis.outputs.all()),
     }
     if with_result:
         out["result"] = analysis.result or {}
@@ -49,7 +48,7 @@ def analysis_dict(analysis: Analysis, outputs: list[str], with_result: bool) -> 
 
 
 class AnalysisListView(ReadOnlyView):
-    """Stored analyses whose results the caller may see."""
+    """Stored analyses of every kind (also segregation and need rules) the caller may see."""
 
     @extend_schema(
         operation_id="analyses_list",
@@ -64,9 +63,9 @@ class AnalysisListView(ReadOnlyView):
     def get(self, request):
         """Newest first; the values of each output come from /values/."""
         kind = request.query_params.get("kind")
-        found = [(a, keys) for a, keys in _visible(request.user) if not kind or a.kind == kind]
+        found = [a for a in _visible(request.user) if not kind or a.kind == kind]
         page = params.page(request, found)
-        page["results"] = [analysis_dict(a, keys, False) for a, keys in page["results"]]
+        page["results"] = [analysis_dict(a, False) for a in page["results"]]
         return Response(page)
 
 
@@ -77,8 +76,9 @@ class AnalysisDetailView(ReadOnlyView):
         summary="Analyse / analysis", responses={200: s.AnalysisDetailSerializer, **ERRORS}
     )
     def get(self, request, pk: int):
-        """Definition, result summary and output indicators of analysis ``pk``."""
-        for analysis, keys in _visible(request.user):
-            if analysis.pk == pk:
-                return Response(analysis_dict(analysis, keys, True))
-        raise NotFound("Analyse nicht gefunden. / Analysis not found.")
+        """Definition, result summary, inputs and output indicators of analysis ``pk``."""
+        found = _visible(request.user, among=[pk])
+        if not found:
+            raise NotFound("Analyse nicht gefunden. / Analysis not found.")
+        found[0].record_view(request.user)
+        return Response(analysis_dict(found[0], True))

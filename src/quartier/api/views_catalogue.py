@@ -217,6 +217,7 @@ def indicator_dict(
         "source": ind.source,
         "owner": ind.owner.name if ind.owner_id else None,
         "visibility": ind.visibility,
+        "confidential": ind.confidential,
         "decimals": ind.decimals,
         "reference_note": ind.reference_note,
         "min_count": ind.min_count,

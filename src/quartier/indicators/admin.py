@@ -13,8 +13,8 @@ from quartier.indicators.models import ImportBatch, Indicator
 class IndicatorAdmin(admin.ModelAdmin):
     """The indicator catalogue: administrators edit all, data stewards their unit's."""
 
-    list_display = ("name", "key", "topic", "kind", "unit", "visibility", "owner")
-    list_filter = ("topic", "kind", "visibility")
+    list_display = ("name", "key", "topic", "kind", "unit", "visibility", "confidential", "owner")
+    list_filter = ("topic", "kind", "visibility", "confidential")
     search_fields = ("name", "key", "description")
     raw_id_fields = ("numerator", "denominator", "weight")
     filter_horizontal = ("shared_with", "sum_of")
@@ -30,11 +30,14 @@ class IndicatorAdmin(admin.ModelAdmin):
         """Only administrators change keys, kinds, formulas, derivations and owners.
 
         The choices of a derivation would list every indicator, also those a
-        steward may not know of (sums offer only the unit's own counts).
+        steward may not know of (sums offer only the unit's own counts). Nobody
+        changes *vertraulich*: it says that an analysis computed the values from
+        unprotected ones (then the visibility stays restricted, see Indicator.clean).
         """
         if is_admin(request.user):
-            return ()
+            return ("confidential",)
         return (
+            "confidential",
             "key",
             "kind",
             "numerator",

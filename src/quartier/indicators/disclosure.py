@@ -58,6 +58,11 @@ def protect(result: AreaValues, index: AreaIndex, user) -> AreaValues:
         _fail(result, f"values from index {result.index_version}, masks from {index.version}")
     masks = hidden_cells(index, result.indicator, result.period)
     mask = masks.get(result.level.id)
+    if result.indicator.confidential:
+        # An analysis result computed from unprotected values: only those who may see its
+        # inputs unprotected see it at all (access.rights), and every value is vertraulich.
+        status = np.where(result.status == Status.OK, Status.CONFIDENTIAL, result.status)
+        return replace(result, status=status.astype(np.uint8))
     if mask is None:
         # Legitimate only where nothing is shown (e.g. a level finer than any data)
         # or the indicator has no hidden cell at all.

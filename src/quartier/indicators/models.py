@@ -45,6 +45,13 @@ class Visibility(models.TextChoices):
     RESTRICTED = "restricted", _("eingeschränkt")
 
 
+CONFIDENTIAL_MESSAGE = _(
+    "Dieses Ergebnis wurde aus ungeschützten Werten berechnet (vertraulich) und kann nicht "
+    "intern oder öffentlich werden. Zum Veröffentlichen die Analyse mit geschützten Werten "
+    "berechnen."
+)
+
+
 class Indicator(models.Model):
     """A catalogue entry; values are in :class:`Value`, or computed for rates."""
 
@@ -153,11 +160,30 @@ class Indicator(models.Model):
         default=False,
         help_text=_("Erscheint als Kennzahl im Seitenfeld der Karte."),
     )
+    confidential = models.BooleanField(
+        _("vertraulich"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "Ergebnis einer Analyse aus ungeschützten Werten: nur für Personen sichtbar, die "
+            "alle ungeschützt gelesenen Eingangswerte ungeschützt sehen dürfen; bleibt "
+            "eingeschränkt."
+        ),
+    )
 
     class Meta:
         verbose_name = _("Indikator")
         verbose_name_plural = _("Indikatoren")
         ordering = ["topic", "sort_order", "name"]
+        constraints = [
+            # Results computed from unprotected values never become internal or public,
+            # whichever code path saves them (admin form, queryset update, import).
+            models.CheckConstraint(
+                condition=models.Q(confidential=False) | models.Q(visibility="restricted"),
+                name="indicator_confidential_is_restricted",
+                violation_error_message=CONFIDENTIAL_MESSAGE,
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -175,7 +201,9 @@ class Indicator(models.Model):
         return self.kind == Kind.RATE and bool(self.numerator_id and self.denominator_id)
 
     def clean(self) -> None:
-        """Check that rates reference two count indicators."""
+        """Check rates (two count indicators) and that a confidential result stays restricted."""
+        if self.confidential and self.visibility != Visibility.RESTRICTED:
+            raise ValidationError({"visibility": CONFIDENTIAL_MESSAGE})
         if self.kind == Kind.RATE and bool(self.numerator_id) != bool(self.denominator_id):
             raise ValidationError(
                 _("Eine Quote braucht Zähler und Nenner – oder keinen von beiden.")
