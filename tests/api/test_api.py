@@ -205,7 +205,7 @@ def test_analysis_results_follow_the_visibility_of_their_inputs(client, users):
         "Typen",
         "stadtteil",
         P,
-        ["kinderarmut", "quote_uebergewicht"],
+        ["kinderarmut", "esu_untersucht"],  # the second is internal
         "kmeans",
         3,
     )

@@ -6,6 +6,7 @@ import json
 import re
 from datetime import date
 
+import numpy as np
 import pytest
 
 from quartier.indicators import readlayer
@@ -89,14 +90,35 @@ def test_the_check_command_finds_nothing_and_has_teeth(users, monkeypatch):
     from quartier.indicators import disclosure, suppression
     from quartier.indicators.disclosure_check import check
 
-    report = check(users["anonymous"], users["admin"], ["haushalte", "arbeitslose"], [P2024])
-    assert report.cells > 1000 and report.findings == []
+    keys = ["ew_gesamt", "haushalte", "arbeitslose", "durchschnittsalter"]  # + the age family
+    report = check(users["anonymous"], users["admin"], keys, [date(2014, 12, 31), P2024])
+    assert report.tables == 8 and report.cells > 25000 and report.findings == []
     monkeypatch.setattr(suppression.protection, "protect", _classic)
     disclosure.clear()
     report = check(users["anonymous"], users["admin"], ["haushalte"], [P2024])
     assert len(report.findings) > 20
     first = report.findings[0]
     assert first.indicator == "haushalte" and first.high < 3 and first.rule == "klein"
+
+
+def test_the_mean_age_is_not_recomputable_and_was_before(client, users, monkeypatch):
+    """The first version hid a mean over few residents, but not the means around it."""
+    from quartier.indicators import disclosure, suppression
+
+    def first_version(index, indicator, period, weight):
+        rows = suppression.build_rows(
+            index, suppression.levels_of(index, indicator, period), period
+        )
+        weights = rows.column(index, indicator.weight, period)
+        with np.errstate(invalid="ignore"):
+            small = (weights >= 1) & (weights < indicator.min_denominator)
+        return rows.masks(small | rows.spread(weight))
+
+    monkeypatch.setattr(suppression, "mean_masks", first_version)
+    disclosure.clear()
+    outcome = attacker.attack_mean(client, users["admin"], "durchschnittsalter", P2024)
+    exact = [f for f in outcome.narrowed if f.high - f.low < 1e-6]
+    assert len(exact) > 10  # recomputed exactly (the issue counted 527 over all eleven periods)
 
 
 def test_a_changed_sum_is_audited_and_applies_at_once(users):

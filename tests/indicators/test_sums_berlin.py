@@ -69,3 +69,8 @@ def test_age_groups_of_berlin_cannot_be_narrowed(berlin_ages, users, client):
     )
     assert small == 11  # the groups below the Mindestfallzahl, straight from the file
     assert outcome.small == small and outcome.hidden > small and outcome.narrowed == []
+    # The audit command says the same.
+    from quartier.indicators.disclosure_check import check
+
+    report = check(users["analyst"], users["admin"], ["ew"], [P])
+    assert report.cells == small and report.findings == []

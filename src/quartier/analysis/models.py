@@ -70,13 +70,12 @@ class Analysis(models.Model):
         """Audit a view of a confidential analysis: its result holds unprotected values."""
         if not self.confidential:
             return
-        from quartier.access import audit
         from quartier.access.models import AuditEntry
+        from quartier.indicators import readlayer
 
-        audit.record_once(
+        readlayer.reader(user).record_once(  # once per request (or command-line run)
             ("confidential-analysis", self.pk),
             AuditEntry.Action.CONFIDENTIAL,
             f"Analyse {self.pk}: {self.name}",
-            user=user,
             kind=self.kind,
         )
