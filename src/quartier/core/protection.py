@@ -162,8 +162,10 @@ class _Hierarchy:
 
 
 # A move is taken by one row, or split evenly between two (each with half the room) — by
-# siblings, and by children all the way down (a quarter at most: finer splits add little).
-SHARES = (1.0, 0.5, 0.25)
+# siblings, and by children all the way down. (Quarters hid exactly the same cells in
+# Musterstadt — with a Mindestfallzahl of 3 a quarter needs as much room as a half — at a
+# third more work.)
+SHARES = (1.0, 0.5)
 
 
 @dataclass
@@ -202,10 +204,16 @@ class _State:
         }
 
     def row_costs(self) -> dict:
-        """Cost of moving each row by sign × share × each pattern (inf where impossible)."""
+        """Cost of moving each row by sign × share × each pattern (inf where impossible).
+
+        float32: costs are small sums, and half the memory makes the minima faster.
+        """
         closed = (~(self.hidden | self.hideable)).astype(np.float64) @ self.support
         new = np.where(self.hidden, 0.0, self.cost) @ self.support
-        return {key: np.where(bad + closed > 0, INF, new) for key, bad in self.blocked.items()}
+        return {
+            key: np.where(bad + closed > 0, INF, new).astype(np.float32)
+            for key, bad in self.blocked.items()
+        }
 
     def chains(self, row_costs: dict) -> dict:
         """Cheapest move of each row passed down to the finest level, per (sign, share).
@@ -294,39 +302,46 @@ def _choose(s: _State, rows: np.ndarray, cols: np.ndarray) -> Moves:
     row_cost = s.row_costs()
     chains = s.chains(row_cost)
     siblings = s.siblings(chains)
+    # Per row and pattern, moving with sign + (left half) or − (right half): the cost of the
+    # row's chain, of the siblings that take the opposite move, of climbing to the row.
+    tables = {
+        "chain": np.concatenate([chains[1, 1.0][0], chains[-1, 1.0][0]], axis=1),
+        "sibling": np.concatenate([siblings[-1][0], siblings[1][0]], axis=1),
+        "climb": np.concatenate([row_cost[1, 1.0], row_cost[-1, 1.0]], axis=1),
+    }
     best = np.full(rows.size, INF)
     choice = np.full((rows.size, 6), -1, dtype=np.int64)  # pattern, sign, height, top, 2 sibs
     for col in np.unique(cols):
         which = np.flatnonzero(cols == col)
         ks = np.flatnonzero(s.moves_q[:, col])
         best[which], choice[which] = _choose_column(
-            s, rows[which], ks, s.moves_q[ks, col].astype(np.int64), row_cost, chains, siblings
+            s, rows[which], ks, s.moves_q[ks, col].astype(np.int64), tables, siblings
         )
     return _moves(s, rows, cols, best, choice, chains)
 
 
-def _choose_column(s: _State, rows, ks, signs, row_cost, chains, siblings):
+def _choose_column(s: _State, rows, ks, signs, tables: dict, siblings):
     """Best moves for targets of one column, among the patterns ``ks`` that move it."""
     parent = s.table.parent
     n = rows.size
-    plus = np.broadcast_to(signs == 1, (n, ks.size))
-    k = np.broadcast_to(ks, (n, ks.size))
+    j_all = np.arange(ks.size)
+    plus = signs == 1
 
-    def pick(by_sign, at):
-        return np.where(plus, by_sign[1][at, k], by_sign[-1][at, k])
-
-    at = np.broadcast_to(rows[:, None], k.shape).copy()
-    cost = pick({g: chains[g, 1.0][0] for g in (1, -1)}, at)
-    active = np.ones(k.shape, dtype=bool)
+    # Each pattern's entry for the sign it moves this column: columns of [plus | minus].
+    pick = np.where(plus, ks, ks + s.moves_q.shape[0])
+    chain, sibling, climb = (tables[name][:, pick] for name in ("chain", "sibling", "climb"))
+    linked = s.in_parent[:, ks]
+    at = np.broadcast_to(rows[:, None], (n, ks.size)).copy()
+    cost = chain[at, j_all]
+    active = np.ones(at.shape, dtype=bool)
     best = np.full(n, INF)
     choice = np.full((n, 6), -1, dtype=np.int64)
     for height in range(int(s.hierarchy.depth.max(initial=0)) + 1):
-        free = ~s.in_parent[at, k]
-        sib_cost = pick({g: siblings[-g][0] for g in (1, -1)}, at)
-        total = np.where(active, np.where(free, cost, cost + sib_cost), INF)
+        free = ~linked[at, j_all]
+        total = np.where(active, np.where(free, cost, cost + sibling[at, j_all]), INF)
         j = np.argmin(total, axis=1)
         low = total[np.arange(n), j]
-        better = low < best - 1e-9
+        better = low < best - 1e-6
         if better.any():
             i, jj = np.flatnonzero(better), j[better]
             top, kk, sg = at[i, jj], ks[jj], signs[jj]
@@ -339,7 +354,7 @@ def _choose_column(s: _State, rows, ks, signs, row_cost, chains, siblings):
         if not active.any():
             break
         at = np.where(active, parent[at], at)
-        cost = cost + np.where(active, pick({g: row_cost[g, 1.0] for g in (1, -1)}, at), 0.0)
+        cost = cost + np.where(active, climb[at, j_all], 0.0)
         active &= cost < best[:, None]  # climbing further cannot beat the best move found
     return best, choice
 

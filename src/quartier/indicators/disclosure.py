@@ -146,7 +146,10 @@ def inputs(indicator: Indicator) -> set[int]:
         family = families.family_of(indicator.pk)
         members = set(family.members) if family else {indicator.pk}
         denominators = Indicator.objects.filter(
-            kind=Kind.RATE, numerator_id__in=members, denominator__isnull=False
+            kind=Kind.RATE,
+            numerator_id__in=members,
+            denominator__isnull=False,
+            min_denominator__gt=0,
         ).values_list("denominator_id", flat=True)
         return members | set(denominators)
     if indicator.is_computed:
