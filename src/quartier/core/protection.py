@@ -125,6 +125,7 @@ class _Hierarchy:
         width = int(position.max(initial=-1)) + 1
         self.slots = np.full((self.tops.size, width), -1, dtype=np.int64)  # (groups, children)
         self.slots[group, position] = child
+        self.width = (self.slots >= 0).sum(axis=1)  # children per group
         self.group_of = np.full(parent.size, -1, dtype=np.int64)  # per row: its parent's group
         self.group_of[child] = group
         # Groups by the depth of their children, deepest first (chains are built bottom-up).
@@ -135,15 +136,19 @@ class _Hierarchy:
 
     def dense(self, values: np.ndarray, groups=slice(None)) -> np.ndarray:
         """``values`` (rows × patterns) as (groups, children, patterns), inf where no child."""
-        slots = self.slots[groups]
+        slots = self.group_slots(groups)
         out = values[np.maximum(slots, 0)]
         out[slots < 0] = INF
         return out
 
+    def group_slots(self, groups=slice(None)) -> np.ndarray:
+        """The children of ``groups`` (padded with -1 to the widest of them, not of all)."""
+        return self.slots[groups][:, : int(self.width[groups].max(initial=0))]
+
     def smallest(self, values: np.ndarray, count: int, groups=slice(None)):
         """The ``count`` smallest values per group and pattern: (costs, rows), each (n, g, p)."""
         block = self.dense(values, groups)
-        slots = self.slots[groups]
+        slots = self.group_slots(groups)
         costs, rows = [], []
         for i in range(count):
             if i >= block.shape[1]:  # fewer children than asked for
