@@ -268,6 +268,9 @@ def visible_analysis_ids(user, among=None) -> set[int]:
     inputs = Analysis.inputs.through.objects.order_by()
     outputs = Analysis.outputs.through.objects.order_by()
     if among is not None:
+        # An id no database row can have (beyond 64 bits) is simply not there; SQLite
+        # would fail on it instead of finding nothing.
+        among = [i for i in among if 0 < int(i) < 2**63]
         analyses = analyses.filter(id__in=among)
         inputs = inputs.filter(analysis_id__in=among)
         outputs = outputs.filter(analysis_id__in=among)
