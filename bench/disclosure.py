@@ -58,14 +58,14 @@ def main() -> None:
     periods = [date(2014, 12, 31), date(2019, 12, 31), date(2024, 12, 31)]
     store.stored(index, [i.pk for i in counts], periods)  # values in memory, as in a server
     runs: dict[str, list] = {"single": [], "family": [], "mean": []}
-    family_key = None
+    measured = set()  # a family is one table: measured once, for its first member
     for indicator in [*counts, *Indicator.objects.filter(weight__isnull=False)]:
         family = families.family_of(indicator.pk)
         kind = "mean" if indicator.weight_id else "family" if family else "single"
         if kind == "family":
-            if family_key not in (None, family.members):
+            if family.members in measured:
                 continue
-            family_key = family.members
+            measured.add(family.members)
         for period in periods:
             for _repeat in range(3 if kind != "single" else 1):
                 disclosure.clear()
