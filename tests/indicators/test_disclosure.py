@@ -121,6 +121,32 @@ def test_the_mean_age_is_not_recomputable_and_was_before(client, users, monkeypa
     assert len(exact) > 10  # recomputed exactly (the issue counted 527 over all eleven periods)
 
 
+def test_a_protection_that_fails_its_check_answers_503_and_shows_nothing(client, monkeypatch):
+    from quartier.core.protection import ProtectionError
+    from quartier.indicators import disclosure, suppression
+
+    def broken(*args, **kwargs):
+        raise ProtectionError("a move breaks an equation")
+
+    monkeypatch.setattr(suppression.protection, "protect", broken)
+    disclosure.clear()
+    query = {"indicator": "haushalte", "level": "baublock", "period": P2024.isoformat()}
+    response = client.get("/api/v1/values/", query)
+    assert response.status_code == 503 and "geschützt" in response.json()["error"]
+    view = {"indikator": "haushalte", "ebene": "baublock", "stichtag": P2024.isoformat()}
+    assert client.get("/karte/werte/", view).status_code == 503
+
+
+def test_a_numerator_hidden_for_its_rate_is_never_exact_even_with_mindestfallzahl_1(users):
+    from quartier.indicators import families
+    from quartier.indicators.disclosure_check import check
+
+    Indicator.objects.filter(key="arbeitslose").update(min_count=1)  # no small counts at all
+    families.bump()
+    report = check(users["anonymous"], users["admin"], ["arbeitslose"], [P2024])
+    assert report.cells > 300 and report.findings == []  # the Mindestnenner's numerators
+
+
 def test_a_changed_sum_is_audited_and_applies_at_once(users):
     from quartier.access.models import AuditEntry
     from quartier.indicators import families

@@ -27,6 +27,7 @@ from datetime import date
 import numpy as np
 
 from quartier.access.rights import may_see_unsuppressed
+from quartier.core import protection as core_protection
 from quartier.errors import ProtectionError
 from quartier.indicators import families, suppression
 from quartier.indicators.compute import AreaValues
@@ -105,7 +106,11 @@ def hidden_cells(index: AreaIndex, indicator: Indicator, period: date) -> dict[i
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    found = _masks(index, indicator, period)
+    try:
+        found = _masks(index, indicator, period)
+    except core_protection.ProtectionError as exc:  # no move found, or one failed its check
+        log.error("disclosure control failed closed for %s/%s: %s", indicator.key, period, exc)
+        raise ProtectionError(str(exc)) from exc
     with _lock:
         for pk, masks in found.items():
             _cache[(pk, *version)] = masks

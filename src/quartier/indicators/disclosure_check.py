@@ -158,14 +158,10 @@ class _Counts:
             tuple((column[t], tuple(column[p] for p in parts)) for t, parts in self.sums),
         )
         need_high = np.where(small, minimum, truth)
+        # A numerator hidden for its rate's Mindestnenner: never exact (even for 1).
+        need_width = np.where(small, minimum - 1, np.maximum(minimum - 1, 1))
         found, checked = _attack(
-            table,
-            shown,
-            present,
-            truth,
-            small | forced,
-            need_high,
-            np.broadcast_to(minimum - 1, shape),
+            table, shown, present, truth, small | forced, need_high, need_width
         )
         report.tables += 1
         report.cells += checked

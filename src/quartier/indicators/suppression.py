@@ -165,7 +165,8 @@ def count_masks(
     column = {m.pk: i for i, m in enumerate(members)}
     minimum = np.array([m.min_count for m in members], dtype=np.float64)
     targets = (values >= 1) & (values < minimum)
-    targets |= _small_denominator(index, members, rows, period) & ~np.isnan(values)
+    forced = _small_denominator(index, members, rows, period) & ~np.isnan(values)
+    targets |= forced
     # Zeros may serve as complements. Moves still keep every non-zero cell at 1 or more, so
     # even an attacker who knew which hidden cells are not zero would learn nothing.
     floor = np.where(values >= 1, 1.0, 0.0)
@@ -176,6 +177,9 @@ def count_masks(
     )
     cost = rows.cost[:, None] * np.where([m.pk in widest for m in members], TOTAL_COST, 1.0)
     reach = float(minimum[targets.any(axis=0)].max(initial=1.0)) - 1
+    # A numerator hidden for its rate's Mindestnenner must not be recomputable exactly,
+    # whatever the Mindestfallzahl (even 1).
+    reach = max(reach, 1.0 if forced.any() else 0.0)
     hidden = targets
     if targets.any() and reach > 0:
         hidden, _moves = protection.protect(
