@@ -125,7 +125,7 @@ def _masks(index: AreaIndex, indicator: Indicator, period: date) -> dict[int, di
         family = families.family_of(indicator.pk)
         if family is None:
             return suppression.count_masks(index, [indicator], (), period)
-        members = list(Indicator.objects.filter(pk__in=family.members).order_by("pk"))
+        members = families.relations().members(family)
         return suppression.count_masks(
             index, members, family.sums, period, widest=family.grand_totals()
         )
@@ -148,15 +148,11 @@ def inputs(indicator: Indicator) -> set[int]:
     periods asked (a family of 13 counts over eleven years is one read, not 143).
     """
     if indicator.kind == Kind.COUNT:
-        family = families.family_of(indicator.pk)
+        relations = families.relations()
+        family = relations.by_indicator.get(indicator.pk)
         members = set(family.members) if family else {indicator.pk}
-        denominators = Indicator.objects.filter(
-            kind=Kind.RATE,
-            numerator_id__in=members,
-            denominator__isnull=False,
-            min_denominator__gt=0,
-        ).values_list("denominator_id", flat=True)
-        return members | set(denominators)
+        bases = relations.small_bases
+        return members | {d for m in members for d, _minimum in bases.get(m, ())}
     if indicator.is_computed:
         return inputs(indicator.numerator) | inputs(indicator.denominator)
     if indicator.weight_id:

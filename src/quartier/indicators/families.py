@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _TTL = 1.0  # seconds; metadata changes in this process call bump()
 _state: dict = {"at": -1.0, "value": None, "local": 0}
@@ -37,10 +37,22 @@ class Family:
 
 @dataclass(frozen=True)
 class Relations:
-    """All families, by member indicator id; ``version`` changes with them and any threshold."""
+    """All families, by member indicator id; ``version`` changes with them and any threshold.
+
+    Also what protection needs besides: the counts that are the numerator of a rate with a
+    Mindestnenner (``small_bases``: numerator id → (denominator id, Mindestnenner) pairs),
+    and the count indicators involved (``counts``, read-only), so that protecting a
+    family-period asks the database nothing about the catalogue.
+    """
 
     by_indicator: dict[int, Family]
     version: tuple
+    small_bases: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)
+
+    def members(self, family: Family) -> list:
+        """The family's indicators, by id."""
+        return [self.counts[pk] for pk in family.members]
 
 
 def bump() -> None:
@@ -98,8 +110,24 @@ def _load() -> Relations:
     thresholds = tuple(
         Indicator.objects.order_by("pk").values_list("pk", "min_count", "min_denominator")
     )
-    version = (tuple(sorted(by_indicator.items())), thresholds, _state["local"])
-    return Relations(by_indicator, version)
+    small_bases: dict[int, list] = {}
+    rates = Indicator.objects.filter(
+        kind=Kind.RATE, numerator__isnull=False, denominator__isnull=False, min_denominator__gt=0
+    ).order_by("pk")
+    for numerator, denominator, minimum in rates.values_list(
+        "numerator_id", "denominator_id", "min_denominator"
+    ):
+        small_bases.setdefault(numerator, []).append((denominator, minimum))
+    bases = {n: tuple(pairs) for n, pairs in small_bases.items()}
+    wanted = set(by_indicator) | {d for pairs in bases.values() for d, _m in pairs}
+    counts = {i.pk: i for i in Indicator.objects.filter(pk__in=wanted)}
+    version = (
+        tuple(sorted(by_indicator.items())),
+        thresholds,
+        tuple(sorted(bases.items())),
+        _state["local"],
+    )
+    return Relations(by_indicator, version, bases, counts)
 
 
 def _components(declared: dict[int, set[int]]) -> list[set[int]]:

@@ -29,7 +29,7 @@ import numpy as np
 
 from quartier.core import protection
 from quartier.core.hierarchy import positions_of
-from quartier.indicators import store
+from quartier.indicators import families, store
 from quartier.indicators.compute import compute
 from quartier.indicators.models import Indicator, Kind
 from quartier.spatial.index import AreaIndex
@@ -196,17 +196,13 @@ def count_masks(
 
 def _small_denominator(index, members, rows: Rows, period: date) -> np.ndarray:
     """Cells of counts that are the numerator of a rate whose denominator is too small there."""
+    relations = families.relations()
     out = np.zeros((rows.parent.size, len(members)), dtype=bool)
-    column = {m.pk: i for i, m in enumerate(members)}
-    rates = Indicator.objects.filter(
-        kind=Kind.RATE, numerator_id__in=column, denominator__isnull=False, min_denominator__gt=0
-    ).select_related("denominator")
-    for rate in rates:
-        denominator = rows.column(index, rate.denominator, period)
-        with np.errstate(invalid="ignore"):  # no rate where the denominator is 0
-            out[:, column[rate.numerator_id]] |= (denominator >= 1) & (
-                denominator < rate.min_denominator
-            )
+    for j, member in enumerate(members):
+        for denominator, minimum in relations.small_bases.get(member.pk, ()):
+            values = rows.column(index, relations.counts[denominator], period)
+            with np.errstate(invalid="ignore"):  # no rate where the denominator is 0
+                out[:, j] |= (values >= 1) & (values < minimum)
     return out
 
 
