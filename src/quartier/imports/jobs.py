@@ -29,8 +29,6 @@ log = logging.getLogger(__name__)
 _progress: dict[str, tuple[int, str]] = {}
 _lock = threading.Lock()
 STALE_AFTER = timedelta(hours=24)
-
-
 UPLOAD_DISK_FULL = (
     "Die Datei konnte nicht gespeichert werden: der Speicherplatz des Servers ist erschöpft. "
     "Bitte die Administration verständigen. / The upload could not be stored: the server's "
