@@ -13,15 +13,26 @@ import secrets
 import sys
 import time
 
-from quartier.config import database_settings, ensure_data_dir, load_config
+from quartier.config import (
+    database_settings,
+    ensure_data_dir,
+    ensure_private_database,
+    load_config,
+)
 from quartier.errors import QuartierError
 
 
-def setup() -> None:
-    """Check the configuration, then start Django and connect to the database."""
+def setup(require_migrated: bool = True) -> None:
+    """Check the configuration, then start Django and connect to the database.
+
+    Every command but ``migrate`` and ``demo`` (which migrate themselves) needs
+    the tables: on an empty or outdated database they stop with one line that
+    says to run ``quartier migrate``, instead of failing on every request.
+    """
     config = load_config()
     database_settings(config.database_url)  # fail early with a clear message
     ensure_data_dir(config)
+    ensure_private_database(config)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quartier.settings")
     import django
     from django.db import connection
@@ -36,6 +47,21 @@ def setup() -> None:
             f"Die Datenbank ist nicht erreichbar ({reason}). Prüfen Sie QUARTIER_DATABASE_URL "
             "und ob der Datenbankserver läuft. / Database unreachable: check QUARTIER_DATABASE_URL."
         ) from exc
+    if require_migrated:
+        _require_migrated()
+
+
+def _require_migrated() -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise QuartierError(
+            "Die Datenbank ist nicht eingerichtet oder nicht auf dem Stand dieser Version – "
+            "führen Sie zuerst „quartier migrate“ aus. / The database is not migrated: "
+            "run quartier migrate first."
+        )
 
 
 def _migrate(verbose: bool = False) -> None:
@@ -96,7 +122,7 @@ def create_admin(username: str = "admin", email: str = "") -> str:
 
 def cmd_migrate(args) -> int:
     """Create or update the database tables."""
-    setup()
+    setup(require_migrated=False)
     _migrate(verbose=True)
     return 0
 
@@ -115,8 +141,8 @@ def cmd_serve(args) -> int:
     """Serve Quartier until Ctrl+C."""
     from quartier import server
 
+    sock = server.bind(args.host, args.port)  # as in demo: a taken port is said first
     setup()
-    sock = server.bind(args.host, args.port)
     print(f"Quartier läuft auf {server.url_for(sock)} – beenden mit Strg+C.", flush=True)
     server.serve(sock, threads=args.threads)
     return 0
@@ -130,7 +156,7 @@ def cmd_demo(args) -> int:
     if args.reset:
         _reset_sqlite(config)
     sock = None if args.no_serve else server.bind(args.host, args.port)
-    setup()
+    setup(require_migrated=False)
     _migrate()
     from quartier.demo import load as demo_load
     from quartier.demo.generate import generate
@@ -258,6 +284,14 @@ def main(argv: list[str] | None = None) -> int:
     except QuartierError as exc:
         print(f"Fehler: {exc.message}", file=sys.stderr)
         return exc.exit_code
+    except Exception as exc:
+        from quartier.files import disk_full_error
+
+        error = disk_full_error(exc)  # a full disk is the operator's to fix: no traceback
+        if error is None:
+            raise
+        print(f"Fehler: {error.message}", file=sys.stderr)
+        return error.exit_code
     except KeyboardInterrupt:
         print("\nBeendet.", file=sys.stderr)
         return 0

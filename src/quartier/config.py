@@ -8,6 +8,7 @@ the secret key happens only when a command asks for it (:func:`ensure_data_dir`,
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from quartier.errors import QuartierError
+from quartier.files import make_private, private_dir, write_private
 
 PREFIX = "QUARTIER_"
 DEFAULT_DATA_DIR = "quartier-data"
@@ -22,6 +24,14 @@ SQLITE_FILE = "quartier.sqlite3"
 SECRET_KEY_FILE = "secret_key"
 SUPPORTED_SCHEMES = ("sqlite", "postgres", "postgresql")
 _TRUE = {"1", "true", "yes", "on", "ja"}
+# QUARTIER_TRUST_PROXY=1 without addresses: a proxy on the same machine (nginx, Apache, Caddy).
+LOOPBACK_PROXIES = ("127.0.0.1", "::1")
+# The headers nginx and Apache set when configured as the README shows.
+DEFAULT_PROXY_HEADERS = ("x-forwarded-for", "x-forwarded-host", "x-forwarded-proto")
+KNOWN_PROXY_HEADERS = {
+    "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
+    "x-forwarded-port", "x-forwarded-by",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -39,7 +49,9 @@ class Config:
     basemap_attribution: str = ""
     max_upload_mb: int = 200
     login_required: bool = False
-    trust_proxy: bool = False
+    trusted_proxies: tuple[str, ...] = ()
+    trusted_proxy_count: int = 1
+    trusted_proxy_headers: tuple[str, ...] = DEFAULT_PROXY_HEADERS
     logo: str = ""
     imprint: str = ""
     privacy: str = ""
@@ -48,6 +60,11 @@ class Config:
     def uses_sqlite(self) -> bool:
         """True when the database is a SQLite file."""
         return urlsplit(self.database_url).scheme == "sqlite"
+
+    @property
+    def trust_proxy(self) -> bool:
+        """True when requests from some address may name the client (behind a reverse proxy)."""
+        return bool(self.trusted_proxies)
 
 
 def _flag(value: str | None) -> bool:
@@ -85,11 +102,54 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         basemap_attribution=env.get(PREFIX + "BASEMAP_ATTRIBUTION") or "",
         max_upload_mb=_int(env.get(PREFIX + "MAX_UPLOAD_MB"), 200, "QUARTIER_MAX_UPLOAD_MB"),
         login_required=_flag(env.get(PREFIX + "LOGIN_REQUIRED")),
-        trust_proxy=_flag(env.get(PREFIX + "TRUST_PROXY")),
+        **_proxy_settings(env),
         logo=env.get(PREFIX + "LOGO") or "",
         imprint=env.get(PREFIX + "IMPRINT") or "",
         privacy=env.get(PREFIX + "PRIVACY") or "",
     )
+
+
+def _list(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _proxy_settings(env) -> dict:
+    """The reverse proxy's addresses, how many proxies are chained, which headers they set.
+
+    ``QUARTIER_TRUSTED_PROXY`` names addresses or networks; ``QUARTIER_TRUST_PROXY=1``
+    alone trusts a proxy on the same machine (loopback). Requests from any other
+    address never get to name the client, the scheme or the host.
+    """
+    proxies = _list(env.get(PREFIX + "TRUSTED_PROXY"))
+    if not proxies and _flag(env.get(PREFIX + "TRUST_PROXY")):
+        proxies = LOOPBACK_PROXIES
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise QuartierError(
+                f"QUARTIER_TRUSTED_PROXY: „{proxy}“ ist keine IP-Adresse und kein Netz "
+                "(z. B. 127.0.0.1 oder 10.0.0.0/24). / Not an IP address or network."
+            ) from None
+    count = _int(env.get(PREFIX + "TRUSTED_PROXY_COUNT"), 1, "QUARTIER_TRUSTED_PROXY_COUNT")
+    if count < 1:
+        raise QuartierError(
+            "QUARTIER_TRUSTED_PROXY_COUNT muss mindestens 1 sein. / Must be at least 1."
+        )
+    headers = tuple(h.lower() for h in _list(env.get(PREFIX + "TRUSTED_PROXY_HEADERS")))
+    headers = headers or DEFAULT_PROXY_HEADERS
+    unknown = set(headers) - KNOWN_PROXY_HEADERS
+    if unknown or ("forwarded" in headers and len(headers) > 1):
+        raise QuartierError(
+            "QUARTIER_TRUSTED_PROXY_HEADERS: erlaubt sind „forwarded“ allein oder "
+            "x-forwarded-for, x-forwarded-host, x-forwarded-proto, x-forwarded-port, "
+            "x-forwarded-by. / Use forwarded alone, or x-forwarded-* headers."
+        )
+    return {
+        "trusted_proxies": proxies,
+        "trusted_proxy_count": count,
+        "trusted_proxy_headers": headers,
+    }
 
 
 def database_settings(url: str) -> dict:
@@ -142,9 +202,9 @@ def ensure_data_dir(config: Config) -> Path:
     """Create the data directory if needed and check that it is writable."""
     path = config.data_dir
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        private_dir(path)
         probe = path / ".write-test"
-        probe.write_text("ok", encoding="utf-8")
+        write_private(probe, b"ok")
         probe.unlink()
     except OSError as exc:
         raise QuartierError(
@@ -153,6 +213,28 @@ def ensure_data_dir(config: Config) -> Path:
             f"/ Data directory {path} is not writable: set QUARTIER_DATA_DIR."
         ) from exc
     return path
+
+
+def ensure_private_database(config: Config) -> None:
+    """Create the SQLite file with mode 0600 before SQLite does (it would follow the umask).
+
+    SQLite gives its -wal and -shm files the mode of the database file, so they
+    stay private too. A file left 0644 by an older version is tightened.
+    """
+    if not config.uses_sqlite:
+        return
+    name = Path(database_settings(config.database_url)["NAME"])
+    try:
+        private_dir(name.parent)
+        if not name.exists():
+            write_private(name, b"")  # SQLite treats an empty file as a new database
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            make_private(name.with_name(name.name + suffix))
+    except OSError as exc:
+        raise QuartierError(
+            f"Die Datenbankdatei {name} kann nicht angelegt werden ({exc.strerror or exc}). "
+            "/ Cannot create the database file."
+        ) from exc
 
 
 def load_or_create_secret_key(config: Config) -> str:
@@ -167,7 +249,7 @@ def load_or_create_secret_key(config: Config) -> str:
     try:
         if key_file.exists():
             return key_file.read_text(encoding="utf-8").strip()
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(config.data_dir)
         key = secrets.token_urlsafe(50)
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

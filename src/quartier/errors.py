@@ -44,3 +44,17 @@ class ProtectionError(QuartierError):
         )
         super().__init__(message)
         self.detail = detail  # for the log, never shown: it names internals
+
+
+class DiskFull(QuartierError):
+    """The disk (or the quota) of the server is full; answered 507 on the web, exit 2 in the CLI."""
+
+    status = 507
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or "Der Datenträger des Servers ist voll – bitte Platz schaffen (oder die "
+            "Administration verständigen) und es erneut versuchen. / No space left on the "
+            "server's disk: free some space and try again."
+        )

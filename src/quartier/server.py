@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import ipaddress
 import socket
 
 from quartier.errors import QuartierError
@@ -41,21 +42,76 @@ def warm_up() -> None:
     warm_up_lisa()
 
 
+def _networks(proxies) -> list:
+    return [ipaddress.ip_network(proxy, strict=False) for proxy in proxies]
+
+
+def _address(peer: str | None):
+    """The peer's address as an ip_address; IPv4-mapped IPv6 (dual-stack sockets) as IPv4."""
+    try:
+        address = ipaddress.ip_address((peer or "").strip("[]"))
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
+
+
+def behind_proxy(app, proxies=(), count: int = 1, headers=()):
+    """Wrap ``app`` so that only the trusted reverse proxies may name client, scheme and host.
+
+    A request whose peer address lies in ``proxies`` has its X-Forwarded-* (or
+    Forwarded) headers applied by waitress: ``REMOTE_ADDR`` becomes the client
+    the last ``count`` proxies saw, ``wsgi.url_scheme`` and ``HTTP_HOST`` what
+    the client asked for. Every other request has these headers removed, so a
+    client cannot forge its address by sending them itself. After this, the
+    application reads the client from ``REMOTE_ADDR`` only (one place decides).
+    Waitress' own ``trusted_proxy`` takes a single address; this takes a list.
+    """
+    from waitress.proxy_headers import proxy_headers_middleware
+
+    networks = _networks(proxies)
+    from_proxy = proxy_headers_middleware(
+        app,
+        trusted_proxy="*",  # the address check is done below, against the list
+        trusted_proxy_count=count,
+        trusted_proxy_headers=set(headers),
+        clear_untrusted=True,
+    )
+    from_anyone = proxy_headers_middleware(app, trusted_proxy=None, clear_untrusted=True)
+
+    def dispatch(environ, start_response):
+        peer = _address(environ.get("REMOTE_ADDR"))
+        trusted = peer is not None and any(peer in network for network in networks)
+        return (from_proxy if trusted else from_anyone)(environ, start_response)
+
+    return dispatch
+
+
 def serve(sock: socket.socket, threads: int = 8) -> None:
     """Serve the WSGI application on an already bound socket until interrupted."""
     import threading
 
+    from django.conf import settings
     from waitress import serve as waitress_serve
 
     from quartier.wsgi import application
 
+    config = settings.QUARTIER
+    app = behind_proxy(
+        application,
+        config.trusted_proxies,
+        config.trusted_proxy_count,
+        config.trusted_proxy_headers,
+    )
     threading.Thread(target=warm_up, name="quartier-warm-up", daemon=True).start()
     waitress_serve(
-        application,
+        app,
         sockets=[sock],
         threads=threads,
         ident="Quartier",
-        clear_untrusted_proxy_headers=True,
+        # behind_proxy() clears or applies the proxy headers; waitress must not clear
+        # them first (its own trusted_proxy allows one address only).
+        clear_untrusted_proxy_headers=False,
     )
 
 

@@ -74,6 +74,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "quartier/locked.html"
 AXES_VERBOSE = False
+# The same client address as the audit log: REMOTE_ADDR, which the server sets from the
+# trusted proxy only. Never django-ipware's header guessing, even if it gets installed.
+AXES_CLIENT_IP_CALLABLE = "quartier.access.audit.client_ip"
 
 ROOT_URLCONF = "quartier.urls"
 WSGI_APPLICATION = "quartier.wsgi.application"
@@ -141,9 +144,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_HSTS_SECONDS = 31536000 if CONFIG.https else 0
 SECURE_SSL_REDIRECT = False  # the TLS proxy in front redirects
-if CONFIG.trust_proxy:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-QUARTIER_TRUST_PROXY = CONFIG.trust_proxy
+# Behind a reverse proxy, `quartier serve` (server.behind_proxy) sets the scheme, host and
+# client address from the trusted proxy's headers and drops them from anyone else; Django
+# reads wsgi.url_scheme and REMOTE_ADDR only (no SECURE_PROXY_SSL_HEADER, no
+# USE_X_FORWARDED_HOST), so that no request can claim https or an address by a header.
 X_FRAME_OPTIONS = "DENY"
 
 # The REST API (/api/v1/): read-only JSON; the caller is whoever the middleware

@@ -12,20 +12,20 @@ from __future__ import annotations
 import contextvars
 import logging
 
-from django.conf import settings
-
 log = logging.getLogger(__name__)
 current_request: contextvars.ContextVar = contextvars.ContextVar("quartier_request", default=None)
 
 
 def client_ip(request) -> str | None:
-    """The client's address; X-Forwarded-For only when the operator trusts a proxy."""
+    """The client's address, for the audit log and login throttling alike.
+
+    Only REMOTE_ADDR: behind a reverse proxy, the server has already replaced it by
+    the client the trusted proxy saw (quartier.server.behind_proxy), and forwarded
+    headers from anyone else were dropped. Reading X-Forwarded-For here would let
+    a client choose its own address.
+    """
     if request is None:
         return None
-    if getattr(settings, "QUARTIER_TRUST_PROXY", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
     return request.META.get("REMOTE_ADDR") or None
 
 

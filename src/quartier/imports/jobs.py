@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
 import threading
 from collections.abc import Callable
@@ -20,53 +21,72 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
-from quartier.errors import QuartierError
+from quartier.errors import DiskFull, QuartierError
+from quartier.files import copy_private, is_disk_full, private_dir, write_private
 from quartier.imports.models import ImportJob
 
 log = logging.getLogger(__name__)
 _progress: dict[str, tuple[int, str]] = {}
 _lock = threading.Lock()
 STALE_AFTER = timedelta(hours=24)
+UPLOAD_DISK_FULL = (
+    "Die Datei konnte nicht gespeichert werden: der Speicherplatz des Servers ist erschöpft. "
+    "Bitte die Administration verständigen. / The upload could not be stored: the server's "
+    "disk is full."
+)
 
 
 def upload_root() -> Path:
-    """Folder for uploads, inside the data directory."""
-    return Path(settings.QUARTIER.data_dir) / "uploads"
+    """Folder for uploads, inside the data directory (0700, like everything in it)."""
+    root = private_dir(Path(settings.QUARTIER.data_dir) / "uploads")
+    os.chmod(root, 0o700)  # also when an older version created it with the umask's mode
+    return root
 
 
 def create_job(kind: str, files: list[tuple[str, object]], user) -> ImportJob:
     """Save uploaded files into a new job's work folder; returns the job.
 
     Each file is (name, content): bytes, a Path, or an uploaded file with ``chunks()``.
+    Files are private (0600). If the disk fills up, the partial files are removed
+    and :class:`DiskFull` (507) is raised.
     """
     cleanup_stale()
     job = ImportJob(
         kind=kind, created_by=user if getattr(user, "is_authenticated", False) else None
     )
     workdir = upload_root() / str(job.id)
-    (workdir / "in").mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    names = []
-    for name, content in files:
-        safe = Path(name).name or "upload"
-        target = workdir / "in" / safe
-        if isinstance(content, Path):
-            shutil.copyfile(content, target)
-        elif isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            with open(target, "wb") as out:
-                for chunk in content.chunks():
-                    out.write(chunk)
-        with open(target, "rb") as handle:
-            for block in iter(lambda h=handle: h.read(1 << 20), b""):
-                digest.update(block)
-        names.append(safe)
+    try:
+        names, digest = _store(files, private_dir(workdir / "in"))
+    except BaseException as exc:
+        shutil.rmtree(workdir, ignore_errors=True)  # no partial upload left behind
+        if is_disk_full(exc):
+            raise DiskFull(UPLOAD_DISK_FULL) from exc
+        raise
     job.workdir = str(workdir)
     job.source_name = ", ".join(names)[:300]
     job.source_sha256 = digest.hexdigest()
     job.save()
     return job
+
+
+def _store(files: list[tuple[str, object]], folder: Path) -> tuple[list[str], object]:
+    """Write the files into ``folder``; returns their names and the SHA-256 of all."""
+    digest = hashlib.sha256()
+    names = []
+    for name, content in files:
+        safe = Path(name).name or "upload"
+        target = folder / safe
+        if isinstance(content, Path):
+            copy_private(content, target)
+        elif isinstance(content, bytes):
+            write_private(target, content)
+        else:
+            write_private(target, content.chunks())
+        with open(target, "rb") as handle:
+            for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                digest.update(block)
+        names.append(safe)
+    return names, digest
 
 
 def input_files(job: ImportJob) -> list[tuple[str, Path]]:

@@ -9,12 +9,12 @@ level of nested archives.
 
 from __future__ import annotations
 
-import shutil
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-from quartier.errors import QuartierError
+from quartier.errors import DiskFull, QuartierError
+from quartier.files import copy_private, is_disk_full, open_private, private_dir
 
 MAX_UNPACKED_BYTES = 1_000_000_000
 MAX_RATIO = 200  # deflate rarely beats 1:20 on real data; 1:200 means a crafted file
@@ -38,12 +38,21 @@ def stage_upload(files: list[tuple[str, Path]], workdir: Path) -> Path:
     """Copy or safely unpack uploaded files into ``workdir``; return the path to open.
 
     ``files`` holds (original file name, temporary path). Accepted: one ZIP file,
-    one geodata file, or the loose parts of one shapefile.
+    one geodata file, or the loose parts of one shapefile. Staged files are
+    private (0600); a full disk raises :class:`DiskFull`.
     """
+    try:
+        return _stage(files, Path(workdir))
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise DiskFull() from exc
+        raise
+
+
+def _stage(files: list[tuple[str, Path]], workdir: Path) -> Path:
     if not files:
         raise QuartierError("Es wurde keine Datei hochgeladen.")
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
+    private_dir(workdir)
     named = [(_safe_name(name), Path(tmp)) for name, tmp in files]
     for name, tmp in named:
         if not tmp.is_file():
@@ -69,7 +78,7 @@ def stage_upload(files: list[tuple[str, Path]], workdir: Path) -> Path:
     if name.lower().endswith(".kmz"):  # a KMZ is a ZIP that GDAL unpacks: same limits
         _check_archive(tmp)
     target = workdir / name
-    shutil.copyfile(tmp, target)
+    copy_private(tmp, target)
     return target
 
 
@@ -124,7 +133,7 @@ def _stage_shapefile(named: list[tuple[str, Path]], workdir: Path) -> Path:
     for _, suffix, tmp in items:
         # One spelling of stem and suffix, so GDAL finds every part on a
         # case-sensitive file system even if Windows mixed "X.DBF" and "x.shp".
-        shutil.copyfile(tmp, workdir / (stem + suffix))
+        copy_private(tmp, workdir / (stem + suffix))
     return workdir / (stem + ".shp")
 
 
@@ -145,6 +154,8 @@ def _stage_zip(archive: Path, workdir: Path, depth: int = 0, budget: list | None
             "Die ZIP-Datei ist passwortgeschützt. Bitte ohne Passwort packen."
         ) from exc
     except OSError as exc:  # e.g. a member name the file system refuses
+        if is_disk_full(exc):
+            raise DiskFull() from exc
         raise QuartierError("Die ZIP-Datei konnte nicht entpackt werden.") from exc
     rels = [rel for _, rel in members]
     found = _datasets(rels)
@@ -152,8 +163,7 @@ def _stage_zip(archive: Path, workdir: Path, depth: int = 0, budget: list | None
         return workdir / found
     inner = [rel for rel in rels if rel.suffix.lower() == ".zip"]
     if len(inner) == 1 and depth == 0:
-        target = workdir / inner[0].with_name(inner[0].name + "_entpackt")
-        target.mkdir(exist_ok=True)
+        target = private_dir(workdir / inner[0].with_name(inner[0].name + "_entpackt"))
         return _stage_zip(workdir / inner[0], target, depth + 1, budget)
     if inner:
         raise QuartierError(
@@ -201,8 +211,8 @@ def _checked_members(zf: zipfile.ZipFile, budget: list) -> list:
 
 
 def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: list) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with zf.open(info) as src, open(target, "wb") as out:
+    private_dir(target.parent)
+    with zf.open(info) as src, open_private(target) as out:
         # Count real bytes too: the header sizes checked above are only claims.
         while chunk := src.read(1 << 20):
             budget[0] -= len(chunk)

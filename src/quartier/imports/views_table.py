@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from quartier.access.rights import writable_indicators
 from quartier.errors import QuartierError
+from quartier.files import write_private
 from quartier.imports import jobs
 from quartier.imports.access import import_view, upload_too_large, visible_job
 from quartier.imports.analysis import guess_mapping, value_columns
@@ -37,7 +38,10 @@ def load_table(job: ImportJob) -> RawTable:
         return pickle.loads(cache.read_bytes())
     name, path = jobs.input_files(job)[0]
     table = read_table(path, original_name=name, sheet=job.options.get("sheet") or None)
-    cache.write_bytes(pickle.dumps(table))
+    try:
+        write_private(cache, pickle.dumps(table))
+    except OSError:
+        cache.unlink(missing_ok=True)  # only a cache (disk full?): read the table again next time
     return table
 
 
