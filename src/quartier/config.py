@@ -43,6 +43,8 @@ class Config:
     logo: str = ""
     imprint: str = ""
     privacy: str = ""
+    max_request_values: int = 1_000_000  # work one web request may ask for (quartier.cost)
+    heavy_requests: int = 2  # heavy web requests computing at once (quartier.cost)
 
     @property
     def uses_sqlite(self) -> bool:
@@ -89,7 +91,19 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         logo=env.get(PREFIX + "LOGO") or "",
         imprint=env.get(PREFIX + "IMPRINT") or "",
         privacy=env.get(PREFIX + "PRIVACY") or "",
+        max_request_values=_positive(env, "MAX_REQUEST_VALUES", Config.max_request_values),
+        heavy_requests=_positive(env, "HEAVY_REQUESTS", Config.heavy_requests),
     )
+
+
+def _positive(env, name: str, default: int) -> int:
+    """A whole number of at least 1 (a limit of 0 would refuse everything)."""
+    value = _int(env.get(PREFIX + name), default, PREFIX + name)
+    if value < 1:
+        raise QuartierError(
+            f"{PREFIX}{name} muss mindestens 1 sein. / {PREFIX}{name} must be at least 1."
+        )
+    return value
 
 
 def database_settings(url: str) -> dict:
