@@ -15,6 +15,13 @@ FORMATS = [f.key for f in EXPORT_FORMATS]
 MEDIA_TYPES = sorted({f.content_type.split(";")[0] for f in EXPORT_FORMATS})
 
 
+def _file_schema(media_type: str) -> OpenApiResponse:
+    """A file of ``media_type``: GeoJSON is JSON (a FeatureCollection), the others bytes."""
+    if media_type.endswith("+json"):
+        return OpenApiResponse(OpenApiTypes.OBJECT, description="GeoJSON FeatureCollection")
+    return OpenApiResponse(OpenApiTypes.BINARY)
+
+
 class FileFormatNegotiation(DefaultContentNegotiation):
     """Here ``format`` names the file to export, not one of DRF's renderers.
 
@@ -58,7 +65,7 @@ class ExportView(ReadOnlyView):
             ),
         ],
         responses={
-            **{(200, media): OpenApiResponse(OpenApiTypes.BINARY) for media in MEDIA_TYPES},
+            **{(200, media): _file_schema(media) for media in MEDIA_TYPES},
             **ERRORS,
         },
     )
