@@ -65,3 +65,14 @@ def test_data_dir_that_cannot_be_created(tmp_path):
 def test_debug_flag():
     assert load_config({"QUARTIER_DEBUG": "1"}).debug
     assert not load_config({"QUARTIER_DEBUG": "0"}).debug
+
+
+def test_limits_of_the_work_of_one_request():
+    default = load_config({})
+    assert (default.max_request_values, default.heavy_requests) == (1_000_000, 2)
+    config = load_config({"QUARTIER_MAX_REQUEST_VALUES": "250000", "QUARTIER_HEAVY_REQUESTS": "4"})
+    assert (config.max_request_values, config.heavy_requests) == (250_000, 4)
+    for name, value in [("QUARTIER_HEAVY_REQUESTS", "0"), ("QUARTIER_MAX_REQUEST_VALUES", "x")]:
+        with pytest.raises(QuartierError) as err:
+            load_config({name: value})
+        assert name in err.value.message and "\n" not in err.value.message

@@ -25,7 +25,9 @@ def cmd_export(args) -> int:
             raise QuartierError(f"Kein aktives Konto „{args.user}“. / No such active user.")
     split = lambda text: [part.strip() for part in (text or "").split(",") if part.strip()]  # noqa: E731
     periods = [parse_date(p) for p in split(args.period)] or None
-    export = build_export(user, split(args.indicator), split(args.level), periods, args.format)
+    export = build_export(
+        user, split(args.indicator), split(args.level), periods, args.format, limited=False
+    )
     target = Path(args.output) if args.output else Path(export.filename)
     if target.is_dir():
         target = target / export.filename

@@ -55,6 +55,8 @@ class Config:
     logo: str = ""
     imprint: str = ""
     privacy: str = ""
+    max_request_values: int = 1_000_000  # work one web request may ask for (quartier.cost)
+    heavy_requests: int = 2  # heavy web requests computing at once (quartier.cost)
 
     @property
     def uses_sqlite(self) -> bool:
@@ -106,6 +108,8 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         logo=env.get(PREFIX + "LOGO") or "",
         imprint=env.get(PREFIX + "IMPRINT") or "",
         privacy=env.get(PREFIX + "PRIVACY") or "",
+        max_request_values=_positive(env, "MAX_REQUEST_VALUES", Config.max_request_values),
+        heavy_requests=_positive(env, "HEAVY_REQUESTS", Config.heavy_requests),
     )
 
 
@@ -131,11 +135,7 @@ def _proxy_settings(env) -> dict:
                 f"QUARTIER_TRUSTED_PROXY: „{proxy}“ ist keine IP-Adresse und kein Netz "
                 "(z. B. 127.0.0.1 oder 10.0.0.0/24). / Not an IP address or network."
             ) from None
-    count = _int(env.get(PREFIX + "TRUSTED_PROXY_COUNT"), 1, "QUARTIER_TRUSTED_PROXY_COUNT")
-    if count < 1:
-        raise QuartierError(
-            "QUARTIER_TRUSTED_PROXY_COUNT muss mindestens 1 sein. / Must be at least 1."
-        )
+    count = _positive(env, "TRUSTED_PROXY_COUNT", 1)
     headers = tuple(h.lower() for h in _list(env.get(PREFIX + "TRUSTED_PROXY_HEADERS")))
     headers = headers or DEFAULT_PROXY_HEADERS
     unknown = set(headers) - KNOWN_PROXY_HEADERS
@@ -150,6 +150,16 @@ def _proxy_settings(env) -> dict:
         "trusted_proxy_count": count,
         "trusted_proxy_headers": headers,
     }
+
+
+def _positive(env, name: str, default: int) -> int:
+    """A whole number of at least 1 (a limit of 0 would refuse everything)."""
+    value = _int(env.get(PREFIX + name), default, PREFIX + name)
+    if value < 1:
+        raise QuartierError(
+            f"{PREFIX}{name} muss mindestens 1 sein. / {PREFIX}{name} must be at least 1."
+        )
+    return value
 
 
 def database_settings(url: str) -> dict:

@@ -12,12 +12,20 @@ class QuartierError(Exception):
 
     status = 400
     exit_code = 2
+    retry_after: int | None = None  # seconds; web answers send it as Retry-After
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         if status is not None:
             self.status = status
+
+
+def with_retry_after(response, exc: QuartierError):
+    """``response`` with a ``Retry-After`` header when ``exc`` says when to try again."""
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 class NotFound(QuartierError):

@@ -114,3 +114,30 @@ def test_diverging_palette_puts_increase_of_a_bad_thing_in_red():
     assert r > b  # strongest increase: red
     r, g, b = (int(colours[0][i : i + 2], 16) for i in (1, 3, 5))
     assert b > r  # strongest decrease: blue
+
+
+def test_natural_breaks_when_the_sample_has_fewer_distinct_values_than_classes():
+    # Mostly zeros and ten other values: more distinct values than classes, but the
+    # quantile sample natural breaks run on holds only four of them (a 500 on the map).
+    values = np.r_[np.zeros(4990), np.arange(1.0, 11.0)]
+    c = classify(values, "natural_breaks", 5)
+    assert 2 <= c.k <= 5 and c.uppers[0] == 0.0 and c.uppers[-1] == 10.0
+    assert c.counts[0] == 4990 and sum(c.counts) == 5000
+
+
+def test_infinite_values_get_no_class_like_missing_ones():
+    values = np.array([1.0, np.inf, 2.0, -np.inf, NAN, 3.0])
+    for method in ("quantiles", "natural_breaks", "equal_interval", "std_mean"):
+        c = classify(values, method, 3)
+        assert c.classes[[1, 3, 4]].tolist() == [-1, -1, -1] and c.uppers[-1] == 3.0, method
+        assert sum(c.counts) == 3 and c.lower == 1.0
+
+
+def test_equal_interval_on_extreme_spreads():
+    # mapclassify's np.arange fails on both ("Maximum allowed size exceeded", "cannot compute
+    # length"); the classes must still cover the data.
+    tiny = np.array([0.0, 5e-324, 1e-323, 1.5e-323])
+    for values in (tiny, np.array([-1e308, 0.0, 1.0, 1e308])):
+        c = classify(values, "equal_interval", 3)
+        assert c.uppers[-1] == values.max() and sum(c.counts) == values.size
+        assert all(np.isfinite(c.uppers))

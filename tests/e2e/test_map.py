@@ -287,3 +287,12 @@ def test_english_interface(browser, server):
     assert "areas" in legend(page)[0]
     assert "What to show?" in page.inner_text(".controls")
     context.close()
+
+
+def test_a_view_without_any_visible_value_explains_its_empty_legend(page):
+    # Issue 13: every block is missing or secret here; the map answered 500 in a load test.
+    open_map(page, "ebene=baublock&indikator=gymnasialquote&stichtag=2014-12-31")
+    lines = legend(page)
+    assert len(lines) == 2 and "keine Daten" in lines[0] and "geheim" in lines[1]
+    note = page.locator("#legend [role=note]").first.inner_text()
+    assert "kein Gebiet dieser Ebene einen sichtbaren Wert" in note

@@ -161,3 +161,35 @@ def test_map_page_with_configured_basemap(client, settings):
     )
     html = client.get("/karte/").content.decode()
     assert "basemapde" in html and "BKG" in html
+
+
+def test_a_level_without_any_visible_value_answers_an_empty_explained_legend(client):
+    # Issue 13: this view answered 500 in a load test; every block is missing or secret.
+    url = "/karte/werte/?indikator=gymnasialquote&ebene=baublock&stichtag=2014-12-31"
+    response = client.get(url)
+    assert response.status_code == 200
+    data = response.json()
+    assert data["legend"] == [] and set(data["classes"]) == {"-"}
+    assert data["missing"]["count"] + data["suppressed"]["count"] == len(data["values"]) == 5000
+    assert "kein Gebiet" in data["note"]
+    for page in ("/tabelle/", "/tabelle/csv/"):
+        assert client.get(page + url.partition("?")[2].join("?")).status_code == 200
+    shown = client.get("/karte/werte/?indikator=gymnasialquote&ebene=stadtteil").json()
+    assert shown["legend"] and shown["note"] is None
+
+
+@pytest.mark.parametrize("method", ["quantile", "natuerlich", "gleich", "sd", "manuell"])
+def test_every_method_classifies_blocks_with_few_distinct_values(client, method):
+    # Transitions per block take nine distinct values in 2014, and a natural-breaks sample
+    # of them only seven: with eight classes the map answered 500 (mapclassify's ValueError).
+    for k in (3, 8, 9):
+        response = client.get(
+            "/karte/werte/?indikator=uebergaenge&ebene=baublock&stichtag=2014-12-31"
+            f"&methode={method}&klassen={k}&grenzen=1;2;5"
+        )
+        assert response.status_code == 200, (method, k)
+        data = response.json()
+        assert data["legend"] and data["note"] is None
+        assert len(data["legend"]) <= (4 if method == "manuell" else k)  # manual: 3 breaks
+        shown = sum(entry["count"] for entry in data["legend"])
+        assert shown + data["missing"]["count"] + data["suppressed"]["count"] == 5000

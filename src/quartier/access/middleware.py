@@ -219,12 +219,13 @@ class QuartierErrorMiddleware:
         from django.http import JsonResponse
         from django.shortcuts import render
 
-        from quartier.errors import QuartierError
+        from quartier.errors import QuartierError, with_retry_after
 
         if not isinstance(exception, QuartierError):
             return None
         if "application/json" in request.headers.get("Accept", ""):
-            return JsonResponse({"error": exception.message}, status=exception.status)
-        return render(
-            request, "quartier/error.html", {"message": exception.message}, status=exception.status
-        )
+            response = JsonResponse({"error": exception.message}, status=exception.status)
+        else:
+            context = {"message": exception.message}
+            response = render(request, "quartier/error.html", context, status=exception.status)
+        return with_retry_after(response, exception)

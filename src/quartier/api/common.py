@@ -13,13 +13,17 @@ from quartier.api.auth import MiddlewareAuthentication
 from quartier.api.errors import ErrorSerializer
 
 ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="invalid parameter"),
+    400: OpenApiResponse(
+        ErrorSerializer,
+        description="invalid parameter, or more work than one request may ask for"
+        " (QUARTIER_MAX_REQUEST_VALUES; the message says how to narrow it)",
+    ),
     401: OpenApiResponse(ErrorSerializer, description="invalid or revoked token"),
     404: OpenApiResponse(ErrorSerializer, description="unknown, or not visible to the caller"),
     503: OpenApiResponse(
         ErrorSerializer,
-        description="disclosure control could not be applied safely; no values are sent"
-        " (fails closed; try again)",
+        description="disclosure control could not be applied safely, or too many large"
+        " requests are running (see Retry-After); no values are sent, try again",
     ),
 }
 

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from quartier.errors import QuartierError
+from quartier.errors import QuartierError, with_retry_after
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -18,7 +18,7 @@ class ErrorSerializer(serializers.Serializer):
 def handle(exc, context):
     """QuartierError keeps its status and message; DRF's own errors keep their shape."""
     if isinstance(exc, QuartierError):
-        return Response({"error": exc.message}, status=exc.status)
+        return with_retry_after(Response({"error": exc.message}, status=exc.status), exc)
     response = exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"error": str(response.data["detail"])}

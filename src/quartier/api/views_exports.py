@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.negotiation import DefaultContentNegotiation
 
 from quartier.api import params
 from quartier.api.common import ERRORS, INDICATORS, ReadOnlyView, example
@@ -14,8 +15,32 @@ FORMATS = [f.key for f in EXPORT_FORMATS]
 MEDIA_TYPES = sorted({f.content_type.split(";")[0] for f in EXPORT_FORMATS})
 
 
+def _file_schema(media_type: str) -> OpenApiResponse:
+    """A file of ``media_type``: GeoJSON is JSON (a FeatureCollection), the others bytes."""
+    if media_type.endswith("+json"):
+        return OpenApiResponse(OpenApiTypes.OBJECT, description="GeoJSON FeatureCollection")
+    return OpenApiResponse(OpenApiTypes.BINARY)
+
+
+class FileFormatNegotiation(DefaultContentNegotiation):
+    """Here ``format`` names the file to export, not one of DRF's renderers.
+
+    DRF reads ``?format=`` as its own renderer override (URL_FORMAT_OVERRIDE) and
+    answers 404 to any value but ``json``, so only the default format could be
+    had. The file is written by the view itself and only errors are rendered (as
+    JSON), so the one renderer is chosen whatever ``format`` or ``Accept`` say;
+    the other endpoints keep DRF's negotiation (e.g. ``/schema/?format=json``).
+    """
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        """The view's first renderer (JSON), for its error responses."""
+        return renderers[0], renderers[0].media_type
+
+
 class ExportView(ReadOnlyView):
     """CSV, XLSX, GeoJSON or GeoPackage of indicators at one or more levels."""
+
+    content_negotiation_class = FileFormatNegotiation
 
     @extend_schema(
         summary="Export (Datei) / file export",
@@ -40,7 +65,7 @@ class ExportView(ReadOnlyView):
             ),
         ],
         responses={
-            **{(200, media): OpenApiResponse(OpenApiTypes.BINARY) for media in MEDIA_TYPES},
+            **{(200, media): _file_schema(media) for media in MEDIA_TYPES},
             **ERRORS,
         },
     )

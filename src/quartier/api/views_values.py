@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from datetime import date
 from json.encoder import encode_basestring as encode
 
+import numpy as np
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
+from quartier import cost
 from quartier.api import params
 from quartier.api import serializers as s
 from quartier.api.common import (
@@ -23,11 +26,10 @@ from quartier.api.common import (
     path_parameters,
 )
 from quartier.api.views_catalogue import _parent_ref, area_dict
-from quartier.errors import QuartierError
 from quartier.indicators import readlayer
+from quartier.indicators.models import Indicator
 from quartier.indicators.status import SHOWN_CODES, Status
-
-MAX_VALUES = 2_000_000  # rows one request may compute (e.g. 40 indicators × 11 years × 5,000)
+from quartier.spatial.models import Level
 
 
 def _periods(query, available: list[date]) -> list[date]:
@@ -40,34 +42,93 @@ def _periods(query, available: list[date]) -> list[date]:
     return sorted({params.parse_date(text) for text in wanted})
 
 
-def value_rows(user, query) -> tuple[list[str], bool]:
-    """Long-format rows (as JSON text) for the indicator/level/period/area filters in ``query``.
+@dataclass(frozen=True)
+class Segment:
+    """The rows of one indicator-period in the whole answer: ``rows`` rows from ``start``."""
 
-    Rows are encoded here rather than by a serializer: a block level has
-    thousands of them, and this keeps one indicator-period well under 20 ms.
+    indicator: Indicator
+    period: date
+    start: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The whole answer to a values request, before any value is read."""
+
+    level: Level
+    codes: set[str]  # the area filter (empty: all areas)
+    segments: list[Segment]  # in row order
+
+    @property
+    def count(self) -> int:
+        """Rows of the whole answer."""
+        last = self.segments[-1] if self.segments else None
+        return last.start + last.rows if last else 0
+
+
+def plan(reader: readlayer.Reader, query) -> Plan:
+    """Every indicator-period of the answer to ``query``, in row order.
+
+    Rows are ordered by indicator (as asked), period, area code. How many rows an
+    indicator-period has follows from the area index alone (the areas valid on
+    that day, filtered by ``area``), so the answer's size and its pages are known
+    before any value is read.
     """
-    reader = readlayer.reader(user)
     keys = params.required(query, "indicator")
     level = reader.level(params.required(query, "level")[0])
     codes = set(params.values_of(query, "area"))
     indicators = [reader.get_indicator(key) for key in dict.fromkeys(keys)]
     available = reader.periods_by_indicator()
-    plan = [(ind, _periods(query, available.get(ind.id, []))) for ind in indicators]
-    areas = int(reader.index.valid_positions(level, None).size) or 1
-    if sum(len(periods) for _ind, periods in plan) * areas > MAX_VALUES:
-        raise QuartierError(
-            "Zu viele Werte auf einmal – bitte weniger Indikatoren oder Stichtage wählen."
-            " / Too many values; request fewer indicators or periods."
-        )
+    counts: dict[date, int] = {}
+    out, start = [], 0
+    for indicator in indicators:
+        for period in _periods(query, available.get(indicator.id, [])):
+            if period not in counts:
+                valid = reader.index.valid_labels(level, period)[0]
+                counts[period] = sum(c in codes for c in valid) if codes else len(valid)
+            out.append(Segment(indicator, period, start, counts[period]))
+            start += counts[period]
+    return Plan(level, codes, out)
+
+
+def value_page(
+    reader: readlayer.Reader, answer: Plan, offset: int, limit: int
+) -> tuple[list[str], bool]:
+    """Rows ``offset`` … ``offset + limit`` of ``answer`` as JSON text, and if confidential.
+
+    Only the indicator-periods this page touches are computed — each one whole,
+    through the read layer, so disclosure control still protects the full
+    family and period (never a page slice). Their cost is checked first
+    (:mod:`quartier.cost`): a page too large is refused, a heavy one waits its turn.
+    Rows are encoded here rather than by a serializer: a block level has
+    thousands of them, and this keeps one indicator-period well under 20 ms.
+    """
+    end = offset + limit
+    touched = [s for s in answer.segments if s.rows and s.start < end and s.start + s.rows > offset]
+    by_indicator: dict[int, list[Segment]] = {}
+    for segment in touched:  # segments are ordered by indicator: groups keep the row order
+        by_indicator.setdefault(segment.indicator.pk, []).append(segment)
+    cells = sum(cost.series_cells(reader.index, answer.level, [s.period]) for s in touched)
     rows: list[str] = []
     confidential = False
-    for indicator, periods in plan:
-        if not periods:
-            continue
-        for result in reader.series(indicator, level, periods):
-            confidential |= result.confidential
-            rows.extend(encoded_rows(result, codes))
+    with cost.budget(cells):
+        for group in by_indicator.values():
+            periods = [s.period for s in group]
+            results = reader.series(group[0].indicator, answer.level, periods)
+            for segment, result in zip(group, results, strict=True):
+                positions = _positions(result, answer.codes)
+                shown = positions[max(offset - segment.start, 0) : end - segment.start]
+                confidential |= bool((result.status[shown] == Status.CONFIDENTIAL).any())
+                rows.extend(encoded_rows(result, shown))
     return rows, confidential
+
+
+def _positions(result: readlayer.AreaValues, codes: set[str]) -> np.ndarray:
+    """Positions of the rows of ``result`` in the answer: all areas, or those in ``codes``."""
+    if not codes:
+        return np.arange(len(result))
+    return np.array([i for i, code in enumerate(result.codes) if code in codes], dtype=np.int64)
 
 
 _STATUS_JSON = {int(status): f'"status":"{status.word}"}}' for status in Status}
@@ -93,19 +154,14 @@ def _area_labels(result: readlayer.AreaValues) -> list[str]:
     return labels
 
 
-def encoded_rows(result: readlayer.AreaValues, codes: set[str]) -> list[str]:
-    """One JSON object per area of ``result`` (all areas, or those in ``codes``)."""
+def encoded_rows(result: readlayer.AreaValues, positions: np.ndarray) -> list[str]:
+    """One JSON object per area of ``result`` at ``positions``."""
     head = f'{{"indicator":{encode(result.indicator.key)},"level":{encode(result.level.key)},'
     middle = f',"period":"{result.period.isoformat()}","value":'
     labels = _area_labels(result)
     values, status = result.values.tolist(), result.status.tolist()
-    positions = (
-        range(len(result))
-        if not codes
-        else [i for i, code in enumerate(result.codes) if code in codes]
-    )
     rows = []
-    for i in positions:
+    for i in positions.tolist():
         value = number(values[i]) if status[i] in SHOWN_CODES else None
         text = "null" if value is None else repr(value)
         rows.append(f"{head}{labels[i]}{middle}{text},{_STATUS_JSON[status[i]]}")
@@ -146,11 +202,12 @@ class ValuesView(ReadOnlyView):
         ``status`` is ``ok``, ``missing`` (value null), ``suppressed`` (secret, value
         null) or ``confidential`` (a value the caller may see that others see suppressed).
         """
-        rows, confidential = value_rows(request.user, request.query_params)
-        bounds = params.page_bounds(request, len(rows))
-        shown = rows[bounds["offset"] : bounds["offset"] + bounds["limit"]]
+        reader = readlayer.reader(request.user)
+        answer = plan(reader, request.query_params)
+        bounds = params.page_bounds(request, answer.count)
+        shown, confidential = value_page(reader, answer, bounds["offset"], bounds["limit"])
         body = (
-            f'{{"count":{len(rows)},"next":{encode_link(bounds["next"])},'
+            f'{{"count":{answer.count},"next":{encode_link(bounds["next"])},'
             f'"previous":{encode_link(bounds["previous"])},'
             f'"results":[{",".join(shown)}],"confidential":{"true" if confidential else "false"}}}'
         )

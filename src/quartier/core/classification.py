@@ -3,9 +3,12 @@
 Classes are *upper-inclusive* as in mapclassify: class j holds values
 ``lower_j < y <= upper_j``; the first class also holds its lower bound (the
 minimum). Missing and suppressed values get class -1 and are never used to
-compute breaks. Edge cases handled here: no values, all values equal, fewer
-distinct values than classes, a constant standard deviation, manual breaks
-outside the data range, and (for change maps) a break forced at zero.
+compute breaks; so are infinite values, which no class could hold. Edge cases
+handled here: no values, all values equal, fewer distinct values than classes
+(also in the sample natural breaks run on), a constant standard deviation,
+manual breaks outside the data range, and (for change maps) a break forced at
+zero. Whatever the data, the result is a classification, never an error: only
+bad parameters raise :class:`ClassificationError`.
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ def classify(
             f"Die Klassenzahl muss zwischen {MIN_CLASSES} und {MAX_CLASSES} liegen."
         )
     values = np.asarray(values, dtype=np.float64)
-    valid = ~np.isnan(values)
+    valid = np.isfinite(values)
     y = values[valid]
     if y.size == 0:
         return Classification(method, None, [], np.full(values.size, -1, dtype=np.int16), [])
@@ -79,6 +82,7 @@ def classify(
     else:
         with warnings.catch_warnings():  # mapclassify warns about ties; fewer classes are fine
             warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)  # its fit statistics may overflow
             uppers = _uppers(y, method, k, manual_breaks, sd_multiples)
     if zero_break and y.min() < 0 < y.max() and 0.0 not in uppers:
         uppers = sorted([*uppers, 0.0])
@@ -99,6 +103,10 @@ def _natural_breaks(y: np.ndarray, k: int, mapclassify) -> np.ndarray:
         return mapclassify.FisherJenks(y, k=k).bins
     ordered = np.sort(y)
     sample = np.quantile(ordered, np.linspace(0, 1, JENKS_SAMPLE))
+    # Data dominated by a few values (e.g. mostly zeros) can have more distinct values
+    # than classes, yet fewer in the sample: then fewer classes, as with ties elsewhere.
+    # The sample always holds the minimum and the maximum, so at least two remain.
+    k = min(k, np.unique(sample).size)
     refined = []
     for b in mapclassify.FisherJenks(sample, k=k).bins[:-1]:
         i = int(np.searchsorted(sample, b, side="right"))
@@ -108,6 +116,18 @@ def _natural_breaks(y: np.ndarray, k: int, mapclassify) -> np.ndarray:
     return np.array([*refined, ordered[-1]])
 
 
+def _equal_interval(y: np.ndarray, k: int) -> np.ndarray:
+    """``k`` classes of equal width from the minimum to the maximum.
+
+    The definition of mapclassify's EqualInterval, computed without its
+    ``np.arange`` (which fails when the width is below the values' precision or
+    the range overflows); weights of the two ends keep every break finite.
+    """
+    bottom, top = float(y.min()), float(y.max())
+    share = np.arange(1, k + 1) / k
+    return bottom * (1 - share) + top * share
+
+
 def _uppers(y, method, k, manual_breaks, sd_multiples) -> list[float]:
     import mapclassify  # imported late: it compiles numba code on import
 
@@ -115,7 +135,7 @@ def _uppers(y, method, k, manual_breaks, sd_multiples) -> list[float]:
     if method == "quantiles":
         bins = mapclassify.Quantiles(y, k=k).bins
     elif method == "equal_interval":
-        bins = mapclassify.EqualInterval(y, k=k).bins
+        bins = _equal_interval(y, k)
     elif method == "natural_breaks":
         bins = _natural_breaks(y, k, mapclassify)
     elif method == "std_mean":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from quartier.core import palettes
 from quartier.core.numbers import round_half_up, round_half_up_array
 from quartier.explorer.mapdata import MapResult
@@ -30,7 +32,8 @@ def values_payload(result: MapResult, geometry_version: str) -> dict:
     order); ``classes`` is a string with one character per area ("-" = none);
     ``status`` one status code per area ("" when all are "ok"), whose meaning —
     API word, label, mark and colour — ``statuses`` gives: the script reads the
-    words from there and knows no numbers.
+    words from there and knows no numbers. ``note`` explains an empty legend
+    (no area with a visible value), else it is null.
     """
     view, ind = result.view, result.view.indicator
     decimals = ind.decimals
@@ -77,4 +80,16 @@ def values_payload(result: MapResult, geometry_version: str) -> dict:
         "missing": {"count": missing, "colour": palettes.MISSING_COLOUR},
         "suppressed": {"count": suppressed, "colour": palettes.SUPPRESSED_COLOUR},
         "confidential": result.confidential,
+        "note": _empty_note(result),
     }
+
+
+def _empty_note(result: MapResult) -> str | None:
+    """Why the legend has no classes: no area of the view has a value this user may see."""
+    if sum(result.classification.counts):
+        return None
+    return gettext(
+        "Zu diesem Stichtag hat kein Gebiet dieser Ebene einen sichtbaren Wert "
+        "(keine Daten oder geheim). Eine gröbere Raumebene oder ein anderer Stichtag "
+        "zeigt vielleicht Werte."
+    )

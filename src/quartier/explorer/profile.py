@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from quartier import cost
 from quartier.errors import NotFound
 from quartier.indicators import comparison, readlayer
 from quartier.indicators.models import Indicator, Kind, Topic
@@ -161,10 +162,16 @@ def area_profile(user, area: Area, *, key_figures_only: bool = False) -> Profile
     periods = readlayer.periods_by_indicator(user)
     indicators = readlayer.visible_indicators(user).order_by("topic", "sort_order", "name")
     if key_figures_only:
-        indicators = indicators.filter(key_figure=True)
+        indicators = [i for i in indicators.filter(key_figure=True) if i.id in periods]
+    else:
+        indicators = [i for i in indicators if i.id in periods]
+    index = readlayer.reader(user).index
+    # Every indicator over every period at the area's level (ranks need them all): heavy
+    # at block level, so it waits its turn, but its size is the page's, never refused.
+    cells = sum(cost.series_cells(index, area.level, periods[i.id]) for i in indicators)
     by_topic: dict[str, list[ProfileRow]] = {}
-    for indicator in indicators:
-        if indicator.id in periods:
+    with cost.limited(cells):
+        for indicator in indicators:
             row = indicator_row(user, indicator, area, periods[indicator.id])
             by_topic.setdefault(indicator.topic, []).append(row)
     profile = Profile(area, area.parent)
@@ -194,10 +201,24 @@ def compare_areas(user, areas: list[Area]) -> list[tuple[str, list[ComparisonRow
     """Rows of all visible indicators for ``areas`` side by side, grouped by topic."""
     reader = readlayer.reader(user)
     periods = reader.periods_by_indicator()
+    indicators = [
+        i
+        for i in reader.visible_indicators().order_by("topic", "sort_order", "name")
+        if i.id in periods
+    ]
+    levels = {area.level_id: area.level for area in areas}.values()
+    cells = sum(
+        cost.series_cells(reader.index, level, periods[i.id][-1:])
+        for i in indicators
+        for level in levels
+    )
+    with cost.limited(cells):
+        return _comparison_rows(reader, indicators, periods, areas)
+
+
+def _comparison_rows(reader, indicators, periods, areas) -> list[tuple[str, list[ComparisonRow]]]:
     by_topic: dict[str, list[ComparisonRow]] = {}
-    for indicator in reader.visible_indicators().order_by("topic", "sort_order", "name"):
-        if indicator.id not in periods:
-            continue
+    for indicator in indicators:
         period = periods[indicator.id][-1]
         values, statuses = [], []
         cache: dict[int, readlayer.AreaValues] = {}

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
+from quartier import cost
 from quartier.core.numbers import round_half_up
 from quartier.errors import NotFound, QuartierError
 from quartier.indicators import readlayer
@@ -120,6 +121,16 @@ def count_cells(selection: Selection) -> int:
         for period in selection.all_periods
     )
     return rows * (4 + len(selection.indicators))
+
+
+def work_cells(selection: Selection) -> int:
+    """The read layer's work for the export, in cells (:func:`quartier.cost.series_cells`)."""
+    index = area_index()
+    return sum(
+        cost.series_cells(index, level, selection.periods.get(ind.pk, []))
+        for level in selection.levels
+        for ind in selection.indicators
+    )
 
 
 def check_size(selection: Selection, limit: int = MAX_CELLS) -> None:

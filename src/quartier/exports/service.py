@@ -10,9 +10,11 @@ control), and every successful export is written to the audit log once.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 
+from quartier import cost
 from quartier.access import audit
 from quartier.access.models import AuditEntry
 from quartier.errors import QuartierError
@@ -27,6 +29,7 @@ from quartier.exports.selection import (
     check_size,
     read,
     select,
+    work_cells,
 )
 from quartier.exports.tabular import write_csv
 from quartier.exports.workbook import write_xlsx
@@ -68,6 +71,8 @@ def build_export(
     level_keys: list[str],
     periods: list[date] | None,
     fmt: str,
+    *,
+    limited: bool = True,
 ) -> ExportFile:
     """Export indicators at levels and periods as ``fmt`` for ``user``.
 
@@ -78,6 +83,9 @@ def build_export(
     :class:`~quartier.errors.QuartierError` (400) for an unknown format, GeoJSON
     with several levels, periods without data or more than
     :data:`~quartier.exports.selection.MAX_CELLS` table cells (XLSX: ``MAX_CELLS_XLSX``).
+    A web request (``limited``) also may not ask for more work than
+    ``QUARTIER_MAX_REQUEST_VALUES`` and computes a heavy export only in a free
+    slot (:mod:`quartier.cost`); the command line is not limited so.
     """
     file_format = export_format(fmt)
     selection = select(user, indicator_keys, level_keys, periods)
@@ -87,8 +95,9 @@ def build_export(
             "das eine Ebene je Layer enthält. / GeoJSON holds one level."
         )
     check_size(selection, MAX_CELLS_XLSX if fmt == "xlsx" else MAX_CELLS)
-    data = read(user, selection)
-    content = _WRITERS[fmt](data)
+    with cost.budget(work_cells(selection)) if limited else nullcontext():
+        data = read(user, selection)
+        content = _WRITERS[fmt](data)  # writing is part of the work (XLSX cell by cell)
     audit.record(
         AuditEntry.Action.EXPORT,
         ",".join(ind.key for ind in selection.indicators),

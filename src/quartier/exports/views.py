@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from quartier.errors import QuartierError
+from quartier.errors import QuartierError, with_retry_after
 from quartier.explorer.catalogue import map_catalogue
 from quartier.exports.formats import FORMATS
 from quartier.exports.service import build_export
@@ -89,12 +89,13 @@ def download(request):
             params.get("format") or DEFAULT_FORMAT,
         )
     except QuartierError as exc:
-        return render(
+        page = render(
             request,
             "quartier/exports/start.html",
             _form_context(request, [exc.message]),
             status=exc.status,
         )
+        return with_retry_after(page, exc)
     response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response["Cache-Control"] = "private, no-store"

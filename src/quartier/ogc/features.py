@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from quartier import cost
 from quartier.core.numbers import round_half_up_array
 from quartier.errors import NotFound, ProtectionError
 from quartier.indicators import readlayer
@@ -114,11 +115,15 @@ def _period(user, indicators, query: ItemsQuery):
 
 def _page(user, level, period, query, shapes, valid, rows, matched, indicators) -> Page:
     columns, confidential = [], []
-    for indicator in indicators:
-        column, secret = _column(user, indicator, level, period, shapes, valid, rows)
-        columns.append(column)
-        if secret:
-            confidential.append(indicator.key)
+    # Each property is the whole level's values (protection needs them), whatever the page size.
+    computed = indicators if period is not None and rows.size else []
+    cells = len(computed) * cost.series_cells(shapes.index, level, [period])
+    with cost.budget(cells):
+        for indicator in indicators:
+            column, secret = _column(user, indicator, level, period, shapes, valid, rows)
+            columns.append(column)
+            if secret:
+                confidential.append(indicator.key)
     return Page(
         level=level,
         period=period,

@@ -16,7 +16,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_safe
 
-from quartier.errors import QuartierError
+from quartier.errors import QuartierError, with_retry_after
 from quartier.ogc import crs, documents, encode, features, openapi, pages, selection
 from quartier.ogc.errors import InvalidParameter, exception_document
 from quartier.ogc.links import GEOJSON, JSON, OPENAPI, SCHEMA, url
@@ -54,9 +54,11 @@ def ogc_view(view):
         except QuartierError as exc:
             if html_safely(request):
                 context = {"message": exc.message}
-                return render(request, "quartier/error.html", context, status=exc.status)
-            body = json.dumps(exception_document(exc), ensure_ascii=False)
-            return _answer(body, JSON, exc.status)
+                response = render(request, "quartier/error.html", context, status=exc.status)
+            else:
+                body = json.dumps(exception_document(exc), ensure_ascii=False)
+                response = _answer(body, JSON, exc.status)
+            return with_retry_after(response, exc)
 
     return require_safe(wrapper)
 

@@ -61,7 +61,15 @@ export function renderLegend(container, data, title) {
   const note = document.createElement("p");
   note.className = "help";
   note.textContent = gettext("Klassengrenzen: Die Obergrenze gehört zur Klasse.");
-  container.append(heading, caption, list, note);
+  container.append(heading, caption);
+  if (data.note) {  // no area with a visible value: say so instead of an empty legend
+    const empty = document.createElement("p");
+    empty.className = "help";
+    empty.setAttribute("role", "note");
+    empty.textContent = data.note;  // already translated by the server
+    container.append(empty);
+  }
+  container.append(list, note);
   if (data.suppressed.count) {
     const secret = document.createElement("p");
     secret.className = "help";
