@@ -21,6 +21,7 @@ from quartier.analysis.reading import Inputs, Reader
 from quartier.errors import QuartierError
 from quartier.indicators.batches import create_batch, write_values
 from quartier.indicators.models import Indicator, Kind, Topic, Value, Visibility
+from quartier.testhooks import pause
 
 _STRICTNESS = [Visibility.PUBLIC, Visibility.INTERNAL, Visibility.RESTRICTED]
 
@@ -166,6 +167,7 @@ def save_analysis(
     ``secret`` says how many areas were left out because values are secret
     (:func:`quartier.analysis.reading.secret_summary`); it is kept in the result.
     """
+    pause("analysis-save")  # fault-injection tests kill the server here
     result = {**result, "secret": secret}
     if reader.read_unprotected:
         result["unprotected_inputs"] = sorted(reader.read_unprotected)

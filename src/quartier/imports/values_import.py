@@ -22,6 +22,7 @@ from quartier.imports.tablemap import LongRow, NewIndicator, TableMapping, to_lo
 from quartier.imports.tables import RawTable
 from quartier.indicators.batches import create_batch, write_values
 from quartier.indicators.models import Indicator, Kind, Value, Visibility
+from quartier.testhooks import pause
 
 MAX_LISTED = 50  # findings of one kind shown in full; the rest are counted
 FAR_FROM_PREVIOUS = 0.5  # a change by more than 50 % of the previous value is flagged
@@ -369,5 +370,6 @@ def commit_table(
         ids = {i.key: i.id for i in Indicator.objects.filter(key__in={r[0] for r in rows})}
         write_values(batch, [(ids[k], a, p, v, f) for k, a, p, v, f in rows])
         declare(report.sums, new_keys)
+        pause("import-commit")  # fault-injection tests kill the server here
     batch.refresh_from_db()
     return batch, report
