@@ -88,3 +88,18 @@ def test_a_job_committed_twice_runs_once(users):
     jobs.run(job, work)  # a second click on "Übernehmen"
     job.refresh_from_db()
     assert calls == [1] and job.status == ImportJob.Status.DONE and job.result == {"ok": True}
+
+
+def test_a_unique_violation_in_an_import_is_explained(users):
+    from quartier.indicators.models import Indicator
+
+    job = jobs.create_job(ImportJob.Kind.TABLE, [("tabelle.csv", b"a;b\n")], users["admin"])
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CHECKED)
+
+    def work(progress):  # as if another import had just committed the same indicator
+        Indicator.objects.create(key="ew_gesamt", name="Doppelt", kind="count")
+        return {}
+
+    jobs.run(job, work)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and job.error == jobs.CONCURRENT
