@@ -178,7 +178,13 @@ def database_settings(url: str) -> dict:
             "/ Unsupported database URL: use sqlite:/// or postgresql://."
         )
     try:
-        settings = dj_database_url.parse(url, conn_max_age=0 if scheme == "sqlite" else 60)
+        # Persistent PostgreSQL connections are checked before a request uses them, so
+        # connections ended by a database restart or outage are replaced, not failed on.
+        settings = dj_database_url.parse(
+            url,
+            conn_max_age=0 if scheme == "sqlite" else 60,
+            conn_health_checks=scheme != "sqlite",
+        )
     except (ValueError, KeyError) as exc:
         raise QuartierError(
             f"QUARTIER_DATABASE_URL „{_redact(url)}“ ist fehlerhaft ({exc}). "

@@ -29,3 +29,6 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on every page without a <link rel="icon"> (the admin).
     path("favicon.ico", RedirectView.as_view(url=static("quartier/favicon.svg"), permanent=True)),
 ]
+
+# Every unhandled error ends here: a lost database answers 503 in the interface's format.
+handler500 = "quartier.unavailable.server_error"

@@ -21,6 +21,8 @@ from quartier.analysis.reading import Inputs, Reader
 from quartier.errors import QuartierError
 from quartier.indicators.batches import create_batch, write_values
 from quartier.indicators.models import Indicator, Kind, Topic, Value, Visibility
+from quartier.indicators.writelock import lock_indicators
+from quartier.testhooks import pause
 
 _STRICTNESS = [Visibility.PUBLIC, Visibility.INTERNAL, Visibility.RESTRICTED]
 
@@ -107,14 +109,19 @@ def store_outputs(
     """Create or update the derived indicators and write their values as one batch."""
     visibility, owner = _visibility(reader)
     stored, rows = [], []
+    key_of = {
+        out.suffix: f"{slugify(analysis_key).replace('-', '_')[:40]}_{out.suffix}"
+        for out in outputs
+    }
     with transaction.atomic():
+        lock_indicators(key_of.values())  # the same analysis run twice at once: one by one
         batch = create_batch(
             f"Analyse: {definition.get('name', analysis_key)}",
             user=reader.user,
             description="Ergebnis einer Analyse",
         )
         for out in outputs:
-            key = f"{slugify(analysis_key).replace('-', '_')[:40]}_{out.suffix}"
+            key = key_of[out.suffix]
             _check_may_write(reader, key, definition)
             indicator, _created = Indicator.objects.update_or_create(
                 key=key,
@@ -166,6 +173,7 @@ def save_analysis(
     ``secret`` says how many areas were left out because values are secret
     (:func:`quartier.analysis.reading.secret_summary`); it is kept in the result.
     """
+    pause("analysis-save")  # fault-injection tests kill the server here
     result = {**result, "secret": secret}
     if reader.read_unprotected:
         result["unprotected_inputs"] = sorted(reader.read_unprotected)

@@ -6,6 +6,7 @@ from dataclasses import fields
 from datetime import date
 
 import numpy as np
+from django.db import transaction
 
 from quartier.analysis.describe import describe_index
 from quartier.analysis.models import Analysis
@@ -68,35 +69,37 @@ def run_index(
         "spec": spec_json,
         "description": describe_index(spec, spec_json.get("exclude") or {}, inputs.indicators),
     }
-    outputs = store_outputs(
-        reader,
-        f"index_{name}",
-        inputs,
-        [
-            Output("wert", f"{name} (Indexwert)", result.score, decimals=2, polarity="worse"),
-            Output(
-                "klasse",
-                f"{name} (Klasse)",
-                np.where(result.classes > 0, result.classes, np.nan),
-                decimals=0,
-                categories=categories(labels),
-                polarity="worse",
-            ),
-        ],
-        definition,
-    )
-    counts = {label: int((result.classes == i + 1).sum()) for i, label in enumerate(labels)}
-    return save_analysis(
-        reader,
-        Analysis.Kind.INDEX,
-        name,
-        inputs.level,
-        period,
-        definition,
-        {"counts": counts, "included": int(result.included.sum())},
-        outputs,
-        secret_summary(inputs.secret),
-    )
+    # Outputs (indicators, batch, values) and the analysis record: all or nothing.
+    with transaction.atomic():
+        outputs = store_outputs(
+            reader,
+            f"index_{name}",
+            inputs,
+            [
+                Output("wert", f"{name} (Indexwert)", result.score, decimals=2, polarity="worse"),
+                Output(
+                    "klasse",
+                    f"{name} (Klasse)",
+                    np.where(result.classes > 0, result.classes, np.nan),
+                    decimals=0,
+                    categories=categories(labels),
+                    polarity="worse",
+                ),
+            ],
+            definition,
+        )
+        counts = {label: int((result.classes == i + 1).sum()) for i, label in enumerate(labels)}
+        return save_analysis(
+            reader,
+            Analysis.Kind.INDEX,
+            name,
+            inputs.level,
+            period,
+            definition,
+            {"counts": counts, "included": int(result.included.sum())},
+            outputs,
+            secret_summary(inputs.secret),
+        )
 
 
 def _exclusions(reader: Reader, rule: dict, inputs) -> np.ndarray | None:
@@ -161,55 +164,57 @@ def run_mss(
             else ""
         ),
     }
-    outputs = store_outputs(
-        reader,
-        f"mss_{name}",
-        inputs,
-        [
-            Output("status", f"{name}: Status-Index", status.score, polarity="worse"),
-            Output(
-                "status_klasse",
-                f"{name}: Status (Klasse)",
-                np.where(status.classes > 0, status.classes, np.nan),
-                decimals=0,
-                categories=categories(list(mss.STATUS_LABELS)),
-                polarity="worse",
-            ),
-            Output("dynamik", f"{name}: Dynamik-Index", dynamic.score, polarity="worse"),
-            Output(
-                "dynamik_klasse",
-                f"{name}: Dynamik (Klasse)",
-                np.where(dynamic.classes > 0, dynamic.classes, np.nan),
-                decimals=0,
-                categories=categories(list(mss.DYNAMIC_LABELS)),
-                polarity="worse",
-            ),
-            Output(
-                "gesamt",
-                f"{name}: Status/Dynamik-Index",
-                combined_values,
-                decimals=0,
-                categories=categories(list(mss.COMBINED_CODES)),
-                polarity="worse",
-            ),
-        ],
-        definition,
-    )
-    cells = {code: [] for code in mss.COMBINED_CODES}
-    for code, area_code, area_name in zip(codes, inputs.codes, inputs.names, strict=True):
-        if code:
-            cells[code].append([area_code, area_name])
-    return save_analysis(
-        reader,
-        Analysis.Kind.MSS,
-        name,
-        inputs.level,
-        period,
-        definition,
-        {"cells": cells, "counts": mss.matrix(status.classes, dynamic.classes)},
-        outputs,
-        secret_summary(inputs.secret),
-    )
+    # Outputs (indicators, batch, values) and the analysis record: all or nothing.
+    with transaction.atomic():
+        outputs = store_outputs(
+            reader,
+            f"mss_{name}",
+            inputs,
+            [
+                Output("status", f"{name}: Status-Index", status.score, polarity="worse"),
+                Output(
+                    "status_klasse",
+                    f"{name}: Status (Klasse)",
+                    np.where(status.classes > 0, status.classes, np.nan),
+                    decimals=0,
+                    categories=categories(list(mss.STATUS_LABELS)),
+                    polarity="worse",
+                ),
+                Output("dynamik", f"{name}: Dynamik-Index", dynamic.score, polarity="worse"),
+                Output(
+                    "dynamik_klasse",
+                    f"{name}: Dynamik (Klasse)",
+                    np.where(dynamic.classes > 0, dynamic.classes, np.nan),
+                    decimals=0,
+                    categories=categories(list(mss.DYNAMIC_LABELS)),
+                    polarity="worse",
+                ),
+                Output(
+                    "gesamt",
+                    f"{name}: Status/Dynamik-Index",
+                    combined_values,
+                    decimals=0,
+                    categories=categories(list(mss.COMBINED_CODES)),
+                    polarity="worse",
+                ),
+            ],
+            definition,
+        )
+        cells = {code: [] for code in mss.COMBINED_CODES}
+        for code, area_code, area_name in zip(codes, inputs.codes, inputs.names, strict=True):
+            if code:
+                cells[code].append([area_code, area_name])
+        return save_analysis(
+            reader,
+            Analysis.Kind.MSS,
+            name,
+            inputs.level,
+            period,
+            definition,
+            {"cells": cells, "counts": mss.matrix(status.classes, dynamic.classes)},
+            outputs,
+            secret_summary(inputs.secret),
+        )
 
 
 def run_typology(
@@ -240,39 +245,41 @@ def run_typology(
         "seed": 42,
         "description": f"Typologie ({method}, {k} Typen, Startwert 42).",
     }
-    outputs = store_outputs(
-        reader,
-        f"typ_{name}",
-        inputs,
-        [
-            Output(
-                "typ",
-                f"{name} (Typ)",
-                np.where(result.labels > 0, result.labels, np.nan),
-                decimals=0,
-                categories=categories(labels),
-            ),
-        ],
-        definition,
-    )
-    profiles = {
-        labels[i]: [round(float(x), 3) for x in row] for i, row in enumerate(result.profiles)
-    }
-    return save_analysis(
-        reader,
-        Analysis.Kind.TYPOLOGY,
-        name,
-        inputs.level,
-        period,
-        definition,
-        {
-            "profiles": profiles,
-            "sizes": list(result.sizes),
-            "indicators": [inputs.indicators[key].name for key in keys],
-        },
-        outputs,
-        secret_summary(inputs.secret),
-    )
+    # Outputs (indicators, batch, values) and the analysis record: all or nothing.
+    with transaction.atomic():
+        outputs = store_outputs(
+            reader,
+            f"typ_{name}",
+            inputs,
+            [
+                Output(
+                    "typ",
+                    f"{name} (Typ)",
+                    np.where(result.labels > 0, result.labels, np.nan),
+                    decimals=0,
+                    categories=categories(labels),
+                ),
+            ],
+            definition,
+        )
+        profiles = {
+            labels[i]: [round(float(x), 3) for x in row] for i, row in enumerate(result.profiles)
+        }
+        return save_analysis(
+            reader,
+            Analysis.Kind.TYPOLOGY,
+            name,
+            inputs.level,
+            period,
+            definition,
+            {
+                "profiles": profiles,
+                "sizes": list(result.sizes),
+                "indicators": [inputs.indicators[key].name for key in keys],
+            },
+            outputs,
+            secret_summary(inputs.secret),
+        )
 
 
 def run_lisa(
@@ -307,38 +314,40 @@ def run_lisa(
         "description": f"Lokales Moran's I (LISA), Queen-Nachbarschaft, "
         f"{permutations} Permutationen, Signifikanz {significance}.",
     }
-    outputs = store_outputs(
-        reader,
-        f"lisa_{name}",
-        inputs,
-        [
-            Output(
-                "typ",
-                f"{name} (Hot Spots)",
-                coded,
-                decimals=0,
-                categories=categories([q[1] for q in QUADRANTS], [q[2] for q in QUADRANTS]),
-            ),
-        ],
-        definition,
-    )
-    counts = {label: int((coded == i + 1).sum()) for i, (_q, label, _c) in enumerate(QUADRANTS)}
-    return save_analysis(
-        reader,
-        Analysis.Kind.LISA,
-        name,
-        inputs.level,
-        period,
-        definition,
-        {
-            "moran_i": global_i.I,
-            "expected": global_i.expected,
-            "p_value": global_i.p_value,
-            "counts": counts,
-        },
-        outputs,
-        secret_summary(inputs.secret),
-    )
+    # Outputs (indicators, batch, values) and the analysis record: all or nothing.
+    with transaction.atomic():
+        outputs = store_outputs(
+            reader,
+            f"lisa_{name}",
+            inputs,
+            [
+                Output(
+                    "typ",
+                    f"{name} (Hot Spots)",
+                    coded,
+                    decimals=0,
+                    categories=categories([q[1] for q in QUADRANTS], [q[2] for q in QUADRANTS]),
+                ),
+            ],
+            definition,
+        )
+        counts = {label: int((coded == i + 1).sum()) for i, (_q, label, _c) in enumerate(QUADRANTS)}
+        return save_analysis(
+            reader,
+            Analysis.Kind.LISA,
+            name,
+            inputs.level,
+            period,
+            definition,
+            {
+                "moran_i": global_i.I,
+                "expected": global_i.expected,
+                "p_value": global_i.p_value,
+                "counts": counts,
+            },
+            outputs,
+            secret_summary(inputs.secret),
+        )
 
 
 def rerun(user, analysis: Analysis, period: date) -> Analysis:

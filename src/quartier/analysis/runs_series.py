@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from django.db import transaction
 
 from quartier.analysis.describe import describe_rule
 from quartier.analysis.models import Analysis
@@ -116,34 +117,36 @@ def run_need(
         "rule": rule_json,
         "description": "Handlungsbedarf nach Regeln: " + describe_rule(rule_json),
     }
-    outputs = store_outputs(
-        reader,
-        f"bedarf_{name}",
-        inputs,
-        [
-            Output(
-                "flag",
-                f"{name} (Handlungsbedarf)",
-                np.where(flags >= 0, flags + 1, np.nan),
-                decimals=0,
-                categories=categories(
-                    ["kein Handlungsbedarf", "Handlungsbedarf"], ["#f0f0f0", "#b2182b"]
+    # Outputs (indicators, batch, values) and the analysis record: all or nothing.
+    with transaction.atomic():
+        outputs = store_outputs(
+            reader,
+            f"bedarf_{name}",
+            inputs,
+            [
+                Output(
+                    "flag",
+                    f"{name} (Handlungsbedarf)",
+                    np.where(flags >= 0, flags + 1, np.nan),
+                    decimals=0,
+                    categories=categories(
+                        ["kein Handlungsbedarf", "Handlungsbedarf"], ["#f0f0f0", "#b2182b"]
+                    ),
                 ),
-            ),
-        ],
-        definition,
-    )
-    return save_analysis(
-        reader,
-        Analysis.Kind.NEED,
-        name,
-        inputs.level,
-        period,
-        definition,
-        {"flagged": int((flags == 1).sum()), "unknown": int((flags < 0).sum())},
-        outputs,
-        _need_secret(conditions, hidden, flags),
-    )
+            ],
+            definition,
+        )
+        return save_analysis(
+            reader,
+            Analysis.Kind.NEED,
+            name,
+            inputs.level,
+            period,
+            definition,
+            {"flagged": int((flags == 1).sum()), "unknown": int((flags < 0).sum())},
+            outputs,
+            _need_secret(conditions, hidden, flags),
+        )
 
 
 def _need_series(reader: Reader, conditions, level_key: str):

@@ -2,8 +2,10 @@
 
 Long imports run in a thread of the server process so the wizard stays
 responsive; the page polls :func:`progress`. Progress lives in memory (Quartier
-serves from one process), the outcome is written to the job row. Uploaded files
-are deleted as soon as a job ends (data minimisation).
+serves from one process), the outcome is written to the job row in the same
+transaction as the imported data. Uploaded files are deleted as soon as a job ends
+(data minimisation). A job whose process died (kill -9, power cut) is failed with
+a message, and its files deleted, when a server starts or someone looks at it.
 """
 
 from __future__ import annotations
@@ -13,17 +15,18 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import IntegrityError, close_old_connections, connections, transaction
 from django.utils import timezone
 
 from quartier.errors import DiskFull, QuartierError
 from quartier.files import copy_private, is_disk_full, private_dir, write_private
 from quartier.imports.models import ImportJob
+from quartier.imports.runlock import RunLock
 
 log = logging.getLogger(__name__)
 _progress: dict[str, tuple[int, str]] = {}
@@ -33,6 +36,16 @@ UPLOAD_DISK_FULL = (
     "Die Datei konnte nicht gespeichert werden: der Speicherplatz des Servers ist erschöpft. "
     "Bitte die Administration verständigen. / The upload could not be stored: the server's "
     "disk is full."
+)
+STARTING = 30  # seconds to wait for a background import to start
+INTERRUPTED = (
+    "Der Import wurde unterbrochen, weil der Server beendet wurde; nichts wurde gespeichert. "
+    "Bitte laden Sie die Datei erneut hoch."
+)
+UNEXPECTED = "Beim Import ist ein unerwarteter Fehler aufgetreten; nichts wurde gespeichert."
+CONCURRENT = (
+    "Ein anderer Import hat gleichzeitig dieselben Daten geschrieben; dieser Import wurde "
+    "deshalb nicht gespeichert. Bitte prüfen Sie die Daten und laden Sie die Datei erneut hoch."
 )
 
 
@@ -138,46 +151,132 @@ def run(job: ImportJob, work: Callable[[Callable[[int, str], None]], dict]) -> N
     ``work`` returns the result dict stored on the job; a QuartierError marks
     the job failed with its message. Uploaded files are removed afterwards.
     """
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, error="")
-    set_progress(job.pk, 1, "gestartet")
+    started = threading.Event()
     if getattr(settings, "QUARTIER_IMPORTS_IN_BACKGROUND", True):
         threading.Thread(
-            target=_in_thread, args=(job.pk, work), daemon=True, name=f"import-{job.pk}"
+            target=_in_thread, args=(job.pk, work, started), daemon=True, name=f"import-{job.pk}"
         ).start()
+        # Return once the runner holds the job's lock and has marked it running: the next
+        # page shows it running, and no other process can take it for a stranded job.
+        started.wait(timeout=STARTING)
     else:
-        _execute(job.pk, work)
+        _execute(job.pk, work, started)
 
 
-def _in_thread(job_id, work) -> None:
+def _in_thread(job_id, work, started: threading.Event) -> None:
     """A background thread has its own database connection: open and close it cleanly."""
     close_old_connections()
     try:
-        _execute(job_id, work)
+        _execute(job_id, work, started)
     finally:
         connections.close_all()  # this thread's connections; the thread ends here
 
 
-def _execute(job_id, work) -> None:
+def _execute(job_id, work, started: threading.Event) -> None:
+    """Run the job while holding its run lock (see :mod:`.runlock`)."""
+    lock, claimed, status = RunLock(job_id, lock_folder()), 0, ImportJob.Status.FAILED
     try:
-        result = work(lambda percent, message: set_progress(job_id, percent, message))
-    except QuartierError as exc:
-        _finish(job_id, ImportJob.Status.FAILED, error=exc.message)
-    except Exception:  # the wizard must show something rather than spin forever
-        log.exception("import job %s failed", job_id)
-        _finish(
-            job_id,
-            ImportJob.Status.FAILED,
-            error="Beim Import ist ein unerwarteter Fehler aufgetreten; nichts wurde gespeichert.",
+        lock.acquire()
+        # Only a checked job starts (a second click on "Übernehmen" finds it running).
+        claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.CHECKED).update(
+            status=ImportJob.Status.RUNNING, error="", updated_at=timezone.now()
         )
-    else:
-        _finish(job_id, ImportJob.Status.DONE, result=result)
+        started.set()
+        if claimed:
+            set_progress(job_id, 1, "gestartet")
+            status = _work(job_id, work)
+    finally:
+        started.set()
+        lock.release()
+    if claimed:
+        set_progress(job_id, 100, "fertig" if status == ImportJob.Status.DONE else "abgebrochen")
+        discard_files(ImportJob.objects.get(pk=job_id))
 
 
-def _finish(job_id, status, *, error: str = "", result: dict | None = None) -> None:
-    job = ImportJob.objects.get(pk=job_id)
-    job.status = status
-    job.error = error
-    job.result = result or {}
-    job.save(update_fields=["status", "error", "result", "updated_at"])
-    set_progress(job_id, 100, "fertig" if status == ImportJob.Status.DONE else "abgebrochen")
-    discard_files(job)
+def _work(job_id, work) -> str:
+    """Run ``work``; its data and the job's outcome are committed in one transaction.
+
+    A crash therefore leaves either the data and a finished job, or neither (and a
+    job still marked running, which :func:`recover_stranded` then fails).
+    """
+    try:
+        with transaction.atomic():
+            result = work(lambda percent, message: set_progress(job_id, percent, message))
+            _record(job_id, ImportJob.Status.DONE, result=result)
+        return ImportJob.Status.DONE
+    except QuartierError as exc:
+        error = exc.message
+    except Exception as exc:  # the wizard must show something rather than spin forever
+        if isinstance(exc, IntegrityError) and _unique_violation(exc):
+            log.warning("import job %s collided with another import: %s", job_id, exc)
+            error = CONCURRENT
+        else:
+            log.exception("import job %s failed", job_id)
+            error = UNEXPECTED
+    _record(job_id, ImportJob.Status.FAILED, error=error)
+    return ImportJob.Status.FAILED
+
+
+def _unique_violation(exc: IntegrityError) -> bool:
+    """Whether ``exc`` is a unique constraint violation (PostgreSQL or SQLite)."""
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) == "23505" or "UNIQUE constraint" in str(exc)
+
+
+def _record(job_id, status, *, error: str = "", result: dict | None = None) -> None:
+    ImportJob.objects.filter(pk=job_id).update(
+        status=status, error=error, result=result or {}, updated_at=timezone.now()
+    )
+
+
+def lock_folder() -> Path:
+    """Folder for the run locks of jobs on SQLite (see :mod:`.runlock`)."""
+    return Path(settings.QUARTIER.data_dir) / "locks"
+
+
+def recover_stranded(candidates: Iterable[ImportJob] | None = None) -> int:
+    """Fail running jobs whose runner is gone, and remove their files; returns how many.
+
+    A job counts as stranded only when nobody holds its run lock, i.e. the process
+    that ran it has ended (killed, crashed, restarted); the jobs of live server
+    processes, here or on another machine, are left alone.
+    """
+    if candidates is None:
+        candidates = ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
+    recovered = 0
+    for job in candidates:
+        lock = RunLock(job.pk, lock_folder())
+        if not lock.acquire(wait=False):
+            continue  # a live process runs it
+        try:
+            failed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
+                status=ImportJob.Status.FAILED, error=INTERRUPTED, updated_at=timezone.now()
+            )
+        finally:
+            lock.release()
+        if failed:
+            log.warning("import job %s was interrupted (its process ended): marked failed", job.pk)
+            discard_files(job)
+            recovered += failed
+    return recovered
+
+
+def remove_leftovers() -> None:
+    """Delete files of finished jobs that a process killed just before deleting them left."""
+    finished = [ImportJob.Status.DONE, ImportJob.Status.FAILED, ImportJob.Status.CANCELLED]
+    for job in ImportJob.objects.filter(status__in=finished).exclude(workdir=""):
+        if Path(job.workdir).exists():
+            discard_files(job)
+
+
+def recover_on_start() -> None:
+    """When a server process starts: fail stranded jobs and delete leftover uploads.
+
+    Never stops the start: a database that is unreachable or not yet migrated is
+    reported by the requests that need it.
+    """
+    try:
+        recover_stranded()
+        remove_leftovers()
+    except Exception:
+        log.warning("stranded import jobs could not be checked", exc_info=True)

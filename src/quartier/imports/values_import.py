@@ -22,6 +22,8 @@ from quartier.imports.tablemap import LongRow, NewIndicator, TableMapping, to_lo
 from quartier.imports.tables import RawTable
 from quartier.indicators.batches import create_batch, write_values
 from quartier.indicators.models import Indicator, Kind, Value, Visibility
+from quartier.indicators.writelock import lock_indicators
+from quartier.testhooks import pause
 
 MAX_LISTED = 50  # findings of one kind shown in full; the rest are counted
 FAR_FROM_PREVIOUS = 0.5  # a change by more than 50 % of the previous value is flagged
@@ -299,8 +301,31 @@ def _missing_areas(stored, matches: CodeMatches, mapping: TableMapping, report: 
     )
 
 
+def mapping_keys(mapping: TableMapping) -> set[str]:
+    """Keys of all indicators a mapping writes, existing and new."""
+    keys = set(mapping.columns.values()) | set(mapping.indicator_labels.values())
+    keys |= {mapping.indicator or ""} | {spec.key for spec in mapping.new_indicators}
+    return keys - {""}
+
+
 def create_indicators(mapping: TableMapping, user) -> None:
-    """Create the mapping's new indicators, owned by the importing user's unit."""
+    """Create the mapping's new indicators, owned by the importing user's unit.
+
+    Call inside a transaction. A key that exists by now was created by an import
+    running at the same time (this one waited for it): a clear error, nothing written.
+    """
+    lock_indicators(spec.key for spec in mapping.new_indicators)
+    taken = set(
+        Indicator.objects.filter(key__in=[spec.key for spec in mapping.new_indicators]).values_list(
+            "key", flat=True
+        )
+    )
+    if taken:
+        raise QuartierError(
+            f"Einen Indikator mit dem Kürzel „{sorted(taken)[0]}“ hat inzwischen ein anderer, "
+            "gleichzeitig laufender Import angelegt; nichts wurde gespeichert. Bitte prüfen Sie "
+            "dessen Werte und wählen Sie den vorhandenen Indikator, wenn Sie erneut importieren."
+        )
     owner = None
     if user is not None and getattr(user, "is_authenticated", False):
         owner = user.units.order_by("name").first()
@@ -345,8 +370,12 @@ def commit_table(
     accept_warnings: bool = False,
     progress=lambda p, m: None,
 ):
-    """Check again and store atomically as one import batch; returns (batch, report)."""
+    """Check again and store atomically as one import batch; returns (batch, report).
+
+    Imports of the same indicators at the same time run one after the other.
+    """
     with transaction.atomic():
+        lock_indicators(mapping_keys(mapping))
         create_indicators(mapping, user)
         progress(30, "Werte werden geprüft")
         new_keys = {n.key for n in mapping.new_indicators}
@@ -369,5 +398,6 @@ def commit_table(
         ids = {i.key: i.id for i in Indicator.objects.filter(key__in={r[0] for r in rows})}
         write_values(batch, [(ids[k], a, p, v, f) for k, a, p, v, f in rows])
         declare(report.sums, new_keys)
+        pause("import-commit")  # fault-injection tests kill the server here
     batch.refresh_from_db()
     return batch, report

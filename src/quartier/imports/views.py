@@ -32,10 +32,17 @@ def start(request):
     )
 
 
+def _checked(job: ImportJob) -> ImportJob:
+    """The job, failed first if it shows as running but its process has ended."""
+    if job.status == ImportJob.Status.RUNNING and jobs.recover_stranded([job]):
+        job.refresh_from_db()
+    return job
+
+
 @import_view
 def job_page(request, pk):
     """Whatever the job needs next: options, report, progress or result."""
-    job = visible_job(request, pk)
+    job = _checked(visible_job(request, pk))
     if job.status in (ImportJob.Status.RUNNING, ImportJob.Status.FAILED, ImportJob.Status.DONE):
         return render(
             request, "quartier/imports/progress.html", {"job": job, "progress": jobs.progress(job)}
@@ -92,7 +99,7 @@ def cancel(request, pk):
 @import_view
 def status(request, pk):
     """Progress of a job as JSON (polled by the progress page)."""
-    job = visible_job(request, pk)
+    job = _checked(visible_job(request, pk))
     return JsonResponse(jobs.progress(job))
 
 

@@ -22,7 +22,8 @@ from quartier.access import audit
 from quartier.access.models import AuditEntry
 from quartier.errors import QuartierError
 from quartier.indicators.datastate import bump
-from quartier.indicators.models import ImportBatch, Value, ValueRevision
+from quartier.indicators.models import ImportBatch, Indicator, Value, ValueRevision
+from quartier.indicators.writelock import lock_indicators
 
 Row = tuple[int, int, date, float | None, str]  # indicator id, area id, period, value, flags
 _COLUMNS = ("indicator_id", "area_id", "period", "value", "flags", "batch_id")
@@ -88,6 +89,10 @@ def write_values(batch: ImportBatch, rows: Iterable[Row]) -> WriteStats:
         cells[key] = row
     stats = WriteStats()
     with transaction.atomic():
+        # Another import of the same indicators first commits, then this one sees its values.
+        lock_indicators(
+            Indicator.objects.filter(pk__in={key[0] for key in cells}).values_list("key", flat=True)
+        )
         existing = _existing(cells)
         new_rows, changed = [], []
         for key, row in cells.items():
