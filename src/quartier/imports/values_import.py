@@ -14,7 +14,8 @@ from datetime import date
 
 from django.db import transaction
 
-from quartier.access.rights import is_admin, unit_ids
+from quartier.access.rights import visible_ids
+from quartier.access.writes import may_write_indicator
 from quartier.errors import QuartierError
 from quartier.imports.codes import CodeMatches, match_codes
 from quartier.imports.sums import declare, find_sums, sum_notes
@@ -54,38 +55,74 @@ def _listed(report_list: list[str], items: list[str], heading: str) -> None:
     report_list.append(f"{heading}: {shown}{more}")
 
 
-def _indicators(mapping: TableMapping) -> dict[str, Indicator]:
-    """Existing indicators by key, plus unsaved ones for the new indicators of the mapping."""
+def unknown_keys_error(keys) -> QuartierError:
+    """The one answer for keys that do not exist *or* that the user may not see.
+
+    Both must read exactly alike, or the wizard would tell which restricted
+    indicators exist (key enumeration).
+    """
+    return QuartierError(f"Unbekannte Indikatoren in der Zuordnung: {', '.join(sorted(keys))}.")
+
+
+def _known(keys: set[str], user) -> dict[str, Indicator]:
+    """The indicators among ``keys`` that exist and that ``user`` may see (None: all)."""
+    found = Indicator.objects.filter(key__in=keys)
+    if user is not None:
+        found = found.filter(pk__in=visible_ids(user))
+    return {i.key: i for i in found}
+
+
+def _indicators(mapping: TableMapping, user=None) -> dict[str, Indicator]:
+    """Existing indicators by key, plus unsaved ones for the new indicators of the mapping.
+
+    Indicators ``user`` may not see count as unknown; so do numerators and
+    denominators of new rates that are neither visible nor new in this mapping.
+    """
     keys = set(mapping.columns.values()) | set(mapping.indicator_labels.values())
     if mapping.indicator:
         keys.add(mapping.indicator)
     keys.discard("")
-    found = {i.key: i for i in Indicator.objects.filter(key__in=keys)}
+    refs = {
+        getattr(spec, role)
+        for spec in mapping.new_indicators
+        for role in ("numerator", "denominator")
+        if getattr(spec, role)
+    }
+    new_keys = {spec.key for spec in mapping.new_indicators}
+    known = _known(keys | (refs - new_keys), user)
+    found = {key: known[key] for key in keys if key in known}
     for spec in mapping.new_indicators:
         if spec.key in found:
             raise QuartierError(f"Einen Indikator mit dem Kürzel „{spec.key}“ gibt es schon.")
         found[spec.key] = Indicator(key=spec.key, name=spec.name, unit=spec.unit, kind=spec.kind)
         found[spec.key]._new_spec = spec
-    missing = keys - set(found)
+    missing = (keys - set(found)) | (refs - new_keys - set(known))
     if missing:
-        raise QuartierError(
-            f"Unbekannte Indikatoren in der Zuordnung: {', '.join(sorted(missing))}."
-        )
+        raise unknown_keys_error(missing)
     return found
 
 
 def check_write_rights(user, indicators: dict[str, Indicator]) -> None:
-    """Administrators may import anything; data stewards only their units' indicators."""
-    if user is None or is_admin(user):
-        return
-    units = unit_ids(user)
+    """Administrators may import anything; data stewards only their units' indicators.
+
+    Only indicators the user may see reach this check (see :func:`_indicators`), so
+    naming them tells nothing new.
+    """
     for indicator in indicators.values():
-        if indicator.pk and indicator.owner_id not in units:
+        if indicator.pk and not may_write_indicator(user, indicator):
             raise QuartierError(
                 f"Sie dürfen keine Werte für „{indicator.name}“ importieren: der Indikator gehört "
                 "einer anderen Organisationseinheit.",
                 status=403,
             )
+
+
+def check_mapping_rights(mapping: TableMapping, user) -> None:
+    """Refuse a mapping naming indicators ``user`` may not see (as unknown) or not write (403).
+
+    Called before anything is created or written, also when a checked job is committed.
+    """
+    check_write_rights(user, _indicators(mapping, user))
 
 
 def _stored_rows(rows: list[LongRow], matches: CodeMatches, indicators, report: Report):
@@ -233,7 +270,7 @@ def check_table(
     report = Report(rows_read=len(table.rows))
     if new_keys is None:
         new_keys = {n.key for n in mapping.new_indicators}
-    indicators = _indicators(mapping)
+    indicators = _indicators(mapping, user)
     check_write_rights(user, indicators)
     rows, problems = to_long(table, mapping)
     _listed(report.errors, problems, "Ungültige Stichtage")
@@ -346,6 +383,7 @@ def commit_table(
     progress=lambda p, m: None,
 ):
     """Check again and store atomically as one import batch; returns (batch, report)."""
+    check_mapping_rights(mapping, user)
     with transaction.atomic():
         create_indicators(mapping, user)
         progress(30, "Werte werden geprüft")
