@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "quartier.access.middleware.TokenAuthenticationMiddleware",
+    "quartier.access.caching.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "quartier.access.middleware.RequestContextMiddleware",
@@ -74,6 +75,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "quartier/locked.html"
 AXES_VERBOSE = False
+# Failed access tokens (API, OGC API, export files) per client address; counted in the
+# audit log, i.e. the database, which every server process shares.
+QUARTIER_TOKEN_FAILURE_LIMIT = 10
+QUARTIER_TOKEN_FAILURE_WINDOW = timedelta(minutes=15)
 
 ROOT_URLCONF = "quartier.urls"
 WSGI_APPLICATION = "quartier.wsgi.application"

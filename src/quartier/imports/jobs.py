@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
+from quartier.access import audit
 from quartier.errors import QuartierError
 from quartier.imports.models import ImportJob
 
@@ -120,26 +121,29 @@ def run(job: ImportJob, work: Callable[[Callable[[int, str], None]], dict]) -> N
     """
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, error="")
     set_progress(job.pk, 1, "gestartet")
+    # A thread sees no request: hand user and address over for the audit log.
+    actor = audit.current_actor()
     if getattr(settings, "QUARTIER_IMPORTS_IN_BACKGROUND", True):
         threading.Thread(
-            target=_in_thread, args=(job.pk, work), daemon=True, name=f"import-{job.pk}"
+            target=_in_thread, args=(job.pk, work, actor), daemon=True, name=f"import-{job.pk}"
         ).start()
     else:
-        _execute(job.pk, work)
+        _execute(job.pk, work, actor)
 
 
-def _in_thread(job_id, work) -> None:
+def _in_thread(job_id, work, actor) -> None:
     """A background thread has its own database connection: open and close it cleanly."""
     close_old_connections()
     try:
-        _execute(job_id, work)
+        _execute(job_id, work, actor)
     finally:
         connections.close_all()  # this thread's connections; the thread ends here
 
 
-def _execute(job_id, work) -> None:
+def _execute(job_id, work, actor=None) -> None:
     try:
-        result = work(lambda percent, message: set_progress(job_id, percent, message))
+        with audit.acting(actor):
+            result = work(lambda percent, message: set_progress(job_id, percent, message))
     except QuartierError as exc:
         _finish(job_id, ImportJob.Status.FAILED, error=exc.message)
     except Exception:  # the wizard must show something rather than spin forever
