@@ -153,3 +153,35 @@ def test_microdata_into_a_restricted_count_reads_like_an_unknown_key(client, sta
     assert answers[RESTRICTED] == answers[UNKNOWN]
     assert NAME not in answers[RESTRICTED][1]
     assert Value.objects.filter(indicator__key=RESTRICTED, period=P).count() == before
+
+
+def test_the_report_names_no_rate_the_user_may_not_see(statistik):
+    """A restricted rate over the Statistikstelle's own counts stays unnamed in its report."""
+    from quartier.imports import jobs
+    from quartier.imports.views_table import load_table
+    from quartier.indicators.models import Visibility
+
+    Indicator.objects.create(
+        key="geheime_quote",
+        name="Geheime Quote der Jugendhilfe",
+        kind="rate",
+        topic="soziales",
+        numerator=Indicator.objects.get(key="ew_u18"),
+        denominator=Indicator.objects.get(key="ew_gesamt"),
+        owner=Unit.objects.get(key="jugendamt"),
+        visibility=Visibility.RESTRICTED,
+    )
+    data = b"schluessel;u18;gesamt\n01;50;10\n"  # more under 18 than residents: an error
+    raw = load_table(jobs.create_job(ImportJob.Kind.TABLE, [("t.csv", data)], statistik))
+    mapping = TableMapping(
+        layout="wide",
+        key_column="schluessel",
+        level="stadtbezirk",
+        period=P.isoformat(),
+        columns={"u18": "ew_u18", "gesamt": "ew_gesamt"},
+    )
+    report, _rows = check_table(raw, mapping, statistik)
+    text = " ".join(report.errors + report.warnings + report.notes)
+    assert "Geheime Quote" not in text
+    report, _rows = check_table(raw, mapping, None)  # the operator sees it (and the check works)
+    assert "Geheime Quote der Jugendhilfe: Zähler 50 > Nenner 10" in " ".join(report.errors)

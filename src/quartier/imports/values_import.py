@@ -192,7 +192,7 @@ def _code_findings(matches: CodeMatches, report: Report) -> None:
     )
 
 
-def _value_checks(stored, indicators, report: Report) -> None:
+def _value_checks(stored, indicators, report: Report, user=None) -> None:
     """Shares outside 0–100 %, numerator above denominator, jumps from the previous period."""
     values = {(ind, area, period): v for (_r, _m, (ind, area, period), v, _f) in stored}
     outside = [
@@ -205,7 +205,7 @@ def _value_checks(stored, indicators, report: Report) -> None:
     ]
     _listed(report.errors, outside, "Anteile außerhalb von 0–100 %")
     above = []
-    for name, num, den in _rate_pairs(indicators):
+    for name, num, den in _rate_pairs(indicators, user):
         for (key, area, period), v in values.items():
             d = values.get((den, area, period))
             if key == num and v is not None and d is not None and v > d:
@@ -214,15 +214,19 @@ def _value_checks(stored, indicators, report: Report) -> None:
     _listed(report.warnings, _jumps(stored), "Große Sprünge gegenüber dem vorigen Stichtag")
 
 
-def _rate_pairs(indicators: dict[str, Indicator]) -> list[tuple[str, str, str]]:
-    """(rate name, numerator key, denominator key) of rates whose parts are both imported."""
+def _rate_pairs(indicators: dict[str, Indicator], user=None) -> list[tuple[str, str, str]]:
+    """(rate name, numerator key, denominator key) of rates whose parts are both imported.
+
+    Only rates ``user`` may see: the report names them (a rate may be restricted
+    while its parts are not).
+    """
     keys = set(indicators)
-    pairs = [
-        (r.name, r.numerator.key, r.denominator.key)
-        for r in Indicator.objects.filter(
-            kind=Kind.RATE, numerator__key__in=keys, denominator__key__in=keys
-        ).select_related("numerator", "denominator")
-    ]
+    rates = Indicator.objects.filter(
+        kind=Kind.RATE, numerator__key__in=keys, denominator__key__in=keys
+    ).select_related("numerator", "denominator")
+    if user is not None:
+        rates = rates.filter(pk__in=visible_ids(user))
+    pairs = [(r.name, r.numerator.key, r.denominator.key) for r in rates]
     for ind in indicators.values():
         spec = getattr(ind, "_new_spec", None)
         if spec and spec.numerator in keys and spec.denominator in keys:
@@ -280,7 +284,7 @@ def check_table(
     matches = match_codes(codes, mapping.level)
     _code_findings(matches, report)
     stored = _stored_rows(rows, matches, indicators, report)
-    _value_checks(stored, indicators, report)
+    _value_checks(stored, indicators, report, user)
     symbols = Counter(f for *_x, f in stored if f)
     sentinels = sum(1 for r in rows if r.cell.flag == "sentinel")
     if sentinels:
