@@ -21,7 +21,8 @@ from quartier.access.models import AuditEntry, Unit, User
 from quartier.access.tokens import create_token
 from quartier.indicators.models import Indicator
 from quartier.spatial.models import Area, FacilityLayer, Level
-from tests.access.writecases import OWN, Case, batch_of
+from tests.access.writecases import OWN, Case
+from tests.access.writeobjects import batch_of
 
 ADMIN = frozenset({"admin"})
 NOBODY = frozenset()

@@ -20,7 +20,7 @@ from quartier.imports.models import ImportJob
 from quartier.imports.tablemap import NewIndicator, TableMapping
 from quartier.imports.values_import import check_table, commit_table
 from quartier.indicators.models import Indicator, Value
-from tests.access.writecases import TABLE_FORM, P, _points_bytes, _table_bytes, microdata_spec
+from tests.access.writeobjects import TABLE_FORM, P, microdata_spec, points_bytes, table_bytes
 
 pytestmark = pytest.mark.django_db
 RESTRICTED, UNKNOWN = "hze_faelle", "gibt_es_nicht"
@@ -52,7 +52,7 @@ def upload(client, url: str, name: str, data: bytes) -> ImportJob:
 
 def table_answers(client, form_for) -> dict:
     """The wizard's answer to the mapping ``form_for(key)``, for both keys, on one job."""
-    job = upload(client, "/import/tabelle/", "werte.csv", _table_bytes())
+    job = upload(client, "/import/tabelle/", "werte.csv", table_bytes())
     answers = {}
     for key in (RESTRICTED, UNKNOWN):
         response = client.post(f"/import/vorgang/{job.pk}/tabelle-pruefen/", form_for(key))
@@ -87,7 +87,7 @@ def table(user):
     from quartier.imports import jobs
     from quartier.imports.views_table import load_table
 
-    return load_table(jobs.create_job(ImportJob.Kind.TABLE, [("w.csv", _table_bytes())], user))
+    return load_table(jobs.create_job(ImportJob.Kind.TABLE, [("w.csv", table_bytes())], user))
 
 
 def refusal(call) -> tuple[int, str]:
@@ -129,7 +129,7 @@ def test_the_json_mapping_path_answers_both_keys_alike(statistik, via):
 def test_a_visible_indicator_of_another_unit_is_refused_by_name(client, users):
     """What the user may see may be named: the refusal then says why (403)."""
     client.force_login(users["steward"])  # Jugendamt
-    job = upload(client, "/import/tabelle/", "werte.csv", _table_bytes())
+    job = upload(client, "/import/tabelle/", "werte.csv", table_bytes())
     response = client.post(
         f"/import/vorgang/{job.pk}/tabelle-pruefen/", {**TABLE_FORM, "spalte-1-ziel": "ew_gesamt"}
     )
@@ -139,7 +139,7 @@ def test_a_visible_indicator_of_another_unit_is_refused_by_name(client, users):
 
 def microdata_answer(client, key: str) -> tuple[int, str]:
     """Upload, check and — if the check lets it through — commit microdata counted into ``key``."""
-    job = upload(client, "/import/einzeldaten/", "faelle.csv", _points_bytes())
+    job = upload(client, "/import/einzeldaten/", "faelle.csv", points_bytes())
     response = client.post(f"/import/vorgang/{job.pk}/einzeldaten-pruefen/", microdata_spec(key))
     if response.status_code == 302:
         response = client.post(f"/import/vorgang/{job.pk}/uebernehmen/")

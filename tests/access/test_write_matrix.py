@@ -27,7 +27,8 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from quartier.access.rights import visible_ids
 from quartier.indicators.models import Indicator
 from tests.access.admincases import admin_cases
-from tests.access.writecases import CASES, accounts
+from tests.access.writecases import CASES
+from tests.access.writeobjects import accounts
 
 pytestmark = pytest.mark.django_db
 ROLES = ("anonymous", "analyst", "owner", "other", "admin")

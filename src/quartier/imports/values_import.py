@@ -15,12 +15,12 @@ from datetime import date
 from django.db import transaction
 
 from quartier.access.rights import visible_ids
-from quartier.access.writes import may_write_indicator
 from quartier.errors import QuartierError
 from quartier.imports.codes import CodeMatches, match_codes
 from quartier.imports.sums import declare, find_sums, sum_notes
 from quartier.imports.tablemap import LongRow, NewIndicator, TableMapping, to_long
 from quartier.imports.tables import RawTable
+from quartier.imports.targets import check_mapping_rights, check_write_rights, indicators_of
 from quartier.indicators.batches import create_batch, write_values
 from quartier.indicators.models import Indicator, Kind, Value, Visibility
 
@@ -53,76 +53,6 @@ def _listed(report_list: list[str], items: list[str], heading: str) -> None:
     shown = "; ".join(items[:MAX_LISTED])
     more = f" … und {len(items) - MAX_LISTED} weitere" if len(items) > MAX_LISTED else ""
     report_list.append(f"{heading}: {shown}{more}")
-
-
-def unknown_keys_error(keys) -> QuartierError:
-    """The one answer for keys that do not exist *or* that the user may not see.
-
-    Both must read exactly alike, or the wizard would tell which restricted
-    indicators exist (key enumeration).
-    """
-    return QuartierError(f"Unbekannte Indikatoren in der Zuordnung: {', '.join(sorted(keys))}.")
-
-
-def _known(keys: set[str], user) -> dict[str, Indicator]:
-    """The indicators among ``keys`` that exist and that ``user`` may see (None: all)."""
-    found = Indicator.objects.filter(key__in=keys)
-    if user is not None:
-        found = found.filter(pk__in=visible_ids(user))
-    return {i.key: i for i in found}
-
-
-def _indicators(mapping: TableMapping, user=None) -> dict[str, Indicator]:
-    """Existing indicators by key, plus unsaved ones for the new indicators of the mapping.
-
-    Indicators ``user`` may not see count as unknown; so do numerators and
-    denominators of new rates that are neither visible nor new in this mapping.
-    """
-    keys = set(mapping.columns.values()) | set(mapping.indicator_labels.values())
-    if mapping.indicator:
-        keys.add(mapping.indicator)
-    keys.discard("")
-    refs = {
-        getattr(spec, role)
-        for spec in mapping.new_indicators
-        for role in ("numerator", "denominator")
-        if getattr(spec, role)
-    }
-    new_keys = {spec.key for spec in mapping.new_indicators}
-    known = _known(keys | (refs - new_keys), user)
-    found = {key: known[key] for key in keys if key in known}
-    for spec in mapping.new_indicators:
-        if spec.key in found:
-            raise QuartierError(f"Einen Indikator mit dem Kürzel „{spec.key}“ gibt es schon.")
-        found[spec.key] = Indicator(key=spec.key, name=spec.name, unit=spec.unit, kind=spec.kind)
-        found[spec.key]._new_spec = spec
-    missing = (keys - set(found)) | (refs - new_keys - set(known))
-    if missing:
-        raise unknown_keys_error(missing)
-    return found
-
-
-def check_write_rights(user, indicators: dict[str, Indicator]) -> None:
-    """Administrators may import anything; data stewards only their units' indicators.
-
-    Only indicators the user may see reach this check (see :func:`_indicators`), so
-    naming them tells nothing new.
-    """
-    for indicator in indicators.values():
-        if indicator.pk and not may_write_indicator(user, indicator):
-            raise QuartierError(
-                f"Sie dürfen keine Werte für „{indicator.name}“ importieren: der Indikator gehört "
-                "einer anderen Organisationseinheit.",
-                status=403,
-            )
-
-
-def check_mapping_rights(mapping: TableMapping, user) -> None:
-    """Refuse a mapping naming indicators ``user`` may not see (as unknown) or not write (403).
-
-    Called before anything is created or written, also when a checked job is committed.
-    """
-    check_write_rights(user, _indicators(mapping, user))
 
 
 def _stored_rows(rows: list[LongRow], matches: CodeMatches, indicators, report: Report):
@@ -274,7 +204,7 @@ def check_table(
     report = Report(rows_read=len(table.rows))
     if new_keys is None:
         new_keys = {n.key for n in mapping.new_indicators}
-    indicators = _indicators(mapping, user)
+    indicators = indicators_of(mapping, user)
     check_write_rights(user, indicators)
     rows, problems = to_long(table, mapping)
     _listed(report.errors, problems, "Ungültige Stichtage")

@@ -23,7 +23,8 @@ from quartier.imports.tablemap import (
     suggest_key,
 )
 from quartier.imports.tables import RawTable, read_table
-from quartier.imports.values_import import check_mapping_rights, check_table, commit_table
+from quartier.imports.targets import check_mapping_rights
+from quartier.imports.values_import import check_table, commit_table
 from quartier.indicators.models import Indicator, Kind, Topic
 from quartier.spatial.models import Level
 
