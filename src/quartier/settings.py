@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "quartier.access.middleware.TokenAuthenticationMiddleware",
+    "quartier.access.caching.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "quartier.access.middleware.RequestContextMiddleware",
@@ -77,6 +78,10 @@ AXES_VERBOSE = False
 # The same client address as the audit log: REMOTE_ADDR, which the server sets from the
 # trusted proxy only. Never django-ipware's header guessing, even if it gets installed.
 AXES_CLIENT_IP_CALLABLE = "quartier.access.audit.client_ip"
+# Failed access tokens (API, OGC API, export files) per client address; counted in the
+# audit log, i.e. the database, which every server process shares.
+QUARTIER_TOKEN_FAILURE_LIMIT = 10
+QUARTIER_TOKEN_FAILURE_WINDOW = timedelta(minutes=15)
 
 ROOT_URLCONF = "quartier.urls"
 WSGI_APPLICATION = "quartier.wsgi.application"

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import re
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -116,3 +117,57 @@ def test_administrators_revoke_tokens_in_the_admin(client, users):
     assert token.revoked_at is not None
     client.force_login(users["steward"])
     assert client.get("/admin/access/apitoken/").status_code == 403
+
+
+def failed_token_entries():
+    return AuditEntry.objects.filter(
+        action=AuditEntry.Action.LOGIN_FAILED, target="Zugangsschlüssel"
+    )
+
+
+def test_failed_token_attempts_are_audited_without_the_secret(client, users):
+    token, secret = create_token(users["analyst"], "alt")
+    wrong = secret[:-4] + "xxxx"  # a typo: the public start is right, the rest is not
+    basic = base64.b64encode(f"qgis:{wrong}".encode()).decode()
+    for header in (f"Bearer {wrong}", f"Basic {basic}", "Bearer kein-schluessel"):
+        assert client.get("/ogc/", HTTP_AUTHORIZATION=header).status_code == 401
+    entries = list(failed_token_entries().order_by("id"))
+    assert len(entries) == 3
+    assert {e.ip for e in entries} == {"127.0.0.1"} and {e.details["path"] for e in entries} == {
+        "/ogc/"
+    }
+    assert entries[0].details["prefix"] == token.prefix  # which token a script still uses
+    assert "prefix" not in entries[2].details  # not shaped like a token: nothing of it
+    for entry in entries:
+        logged = f"{entry.target} {entry.details} {entry.username}"
+        assert wrong not in logged and wrong[len(token.prefix) :] not in logged
+        assert "kein-schluessel" not in logged
+
+
+def test_repeated_token_failures_from_one_address_are_throttled(client, users, settings):
+    _token, secret = create_token(users["analyst"], "gut")
+    settings.QUARTIER_TOKEN_FAILURE_LIMIT = 3
+    for _ in range(3):
+        assert client.get(INTERNAL, **bearer("qt_geraten_geraten_geraten_1")).status_code == 401
+    refused = client.get(INTERNAL, **bearer(secret))  # even the right token, for a while
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 15 * 60
+    assert "Zu viele" in refused.json()["description"]
+    assert failed_token_entries().count() == 3  # refusals while locked are not counted again
+    # Another address is not affected; sessions (no token) are not either.
+    assert client.get(INTERNAL, REMOTE_ADDR="10.1.2.3", **bearer(secret)).status_code == 200
+    client.force_login(users["analyst"])
+    assert client.get(INTERNAL).status_code == 200
+
+
+def test_the_throttle_counts_failures_every_server_process_recorded(client, users, settings):
+    """The state is the audit log in the database, not memory of this process."""
+    _token, secret = create_token(users["analyst"], "gut")
+    settings.QUARTIER_TOKEN_FAILURE_LIMIT = 4
+    for _ in range(4):  # as another worker process would have recorded them
+        AuditEntry.objects.create(
+            action=AuditEntry.Action.LOGIN_FAILED, target="Zugangsschlüssel", ip="127.0.0.1"
+        )
+    assert client.get(INTERNAL, **bearer(secret)).status_code == 429
+    settings.QUARTIER_TOKEN_FAILURE_WINDOW = timedelta(0)  # those failures are now outside
+    assert client.get(INTERNAL, **bearer(secret)).status_code == 200

@@ -2,10 +2,13 @@ import csv
 import io
 import json
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from quartier.access.adminperms import AdminOnly
@@ -13,6 +16,28 @@ from quartier.access.audit import record
 from quartier.access.models import ApiToken, AuditEntry, Unit, User
 from quartier.access.rights import is_admin
 from quartier.exports.formulas import neutralise
+
+
+class QuartierAccessAttemptAdmin(AccessAttemptAdmin):
+    """django-axes' login attempts, with a clean-up action that works from the admin.
+
+    axes' action reads the request's attempt time, which axes sets only while
+    handling a login; from the admin it failed with a server error.
+    """
+
+    def cleanup_expired_attempts(self, request, queryset):
+        """Remove the attempts whose lock-out is over."""
+        request.axes_attempt_time = timezone.now()
+        return super().cleanup_expired_attempts(request, queryset)
+
+    cleanup_expired_attempts.short_description = (
+        AccessAttemptAdmin.cleanup_expired_attempts.short_description
+    )
+
+
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, QuartierAccessAttemptAdmin)
 
 admin.site.site_header = _("Quartier – Verwaltung")
 admin.site.site_title = _("Quartier")

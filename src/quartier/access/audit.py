@@ -11,9 +11,43 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 current_request: contextvars.ContextVar = contextvars.ContextVar("quartier_request", default=None)
+# Who acts where no request is at hand: work a request started in a background thread.
+_actor: contextvars.ContextVar = contextvars.ContextVar("quartier_actor", default=None)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user and client address on whose behalf work is done."""
+
+    user: object
+    ip: str | None
+
+
+def current_actor() -> Actor | None:
+    """The actor of the current request (or of the :func:`acting` block), if any.
+
+    Background work (an import commit runs in a thread of its own, which sees no
+    request) gets it handed over explicitly, so its entries keep user and address.
+    """
+    request = current_request.get()
+    if request is None:
+        return _actor.get()
+    return Actor(getattr(request, "user", None), client_ip(request))
+
+
+@contextmanager
+def acting(actor: Actor | None):
+    """Record entries inside the block on behalf of ``actor`` (when no request is at hand)."""
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
 
 
 def client_ip(request) -> str | None:
@@ -34,8 +68,11 @@ def record(action: str, target: str = "", *, user=None, request=None, **details)
     from quartier.access.models import AuditEntry
 
     request = request or current_request.get()
+    actor = _actor.get() if request is None else None
     if user is None and request is not None:
         user = getattr(request, "user", None)
+    if user is None and actor is not None:
+        user = actor.user
     signed_in = user is not None and getattr(user, "is_authenticated", False)
     AuditEntry.objects.create(
         action=action,
@@ -43,5 +80,5 @@ def record(action: str, target: str = "", *, user=None, request=None, **details)
         user=user if signed_in else None,
         username=(user.get_username() if signed_in else details.pop("username", "")) or "",
         details=details,
-        ip=client_ip(request),
+        ip=client_ip(request) if request is not None else (actor.ip if actor else None),
     )

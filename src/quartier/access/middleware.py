@@ -52,6 +52,18 @@ def _unauthorized(message: str) -> JsonResponse:
     return response
 
 
+def _too_many(seconds: int) -> JsonResponse:
+    minutes = max(1, round(seconds / 60))
+    message = (
+        "Zu viele ungültige Zugangsschlüssel von dieser Adresse; bitte in etwa "
+        f"{minutes} Minuten erneut versuchen. / Too many invalid tokens from this address; "
+        f"retry in {seconds} seconds."
+    )
+    response = JsonResponse({"code": "TooManyRequests", "description": message}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 def presented_secret(request) -> str | None:
     """The token in ``Authorization`` (Bearer/Token, or Basic with the token as password)."""
     header = request.META.get("HTTP_AUTHORIZATION", "")
@@ -75,6 +87,8 @@ class TokenAuthenticationMiddleware:
     Runs after Django's AuthenticationMiddleware. A presented but invalid token is
     refused outright (401) rather than silently treated as anonymous, so a
     script with a revoked token fails loudly instead of getting public data only.
+    Refusals are audited, and an address with too many of them is refused (429)
+    before its token is even looked at (:mod:`quartier.access.tokenguard`).
     """
 
     def __init__(self, get_response):
@@ -85,10 +99,15 @@ class TokenAuthenticationMiddleware:
         if request.path.startswith(MACHINE_PREFIXES):
             secret = presented_secret(request)
             if secret is not None:
+                from quartier.access import tokenguard
                 from quartier.access.tokens import user_for_secret
 
+                wait = tokenguard.retry_after(request)
+                if wait is not None:
+                    return _too_many(wait)
                 user = user_for_secret(secret)
                 if user is None:
+                    tokenguard.record_failure(request, secret)
                     return _unauthorized(
                         "Zugangsschlüssel ungültig oder widerrufen. / Invalid or revoked token."
                     )

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_safe
 
+from quartier.access.caching import holds_no_values
 from quartier.errors import QuartierError
 from quartier.explorer.catalogue import map_catalogue
 from quartier.explorer.mapdata import compute_view, parse_view
@@ -77,7 +78,8 @@ def geometry(request, level: str):
     response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
     response["Vary"] = "Accept-Encoding, Cookie"
-    return response
+    # Boundaries only, the same for everyone: the browser keeps them (access.caching).
+    return holds_no_values(response)
 
 
 @gzip_page

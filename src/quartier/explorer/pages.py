@@ -90,7 +90,9 @@ def table_download(request):
         confidential=result.confidential,
     )
     response = HttpResponse(table_csv(result, german), content_type="text/csv; charset=utf-8")
-    name = f"{result.view.indicator.key}_{result.view.level.key}_{result.view.period:%Y-%m-%d}.csv"
+    name = f"{result.view.indicator.key}_{result.view.level.key}_{result.view.period:%Y-%m-%d}"
+    # Marked like the export files: it holds values others see hidden (geheim).
+    name += "_vertraulich.csv" if result.confidential else ".csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from quartier.core.numbers import round_half_up
 from quartier.explorer.mapdata import MapResult
 from quartier.exports.formulas import neutralise
+from quartier.exports.metadata import confidential_note
 from quartier.indicators.comparison import ranks
 from quartier.indicators.status import BY_CODE, Status
 
@@ -101,4 +102,6 @@ def table_csv(result: MapResult, german: bool) -> str:
     if ind.source:
         writer.writerow(["Quelle", neutralise(ind.source)])
     writer.writerow(["Stadtwert", _cell(result.city, Status.OK, ind.decimals, german)])
+    if result.confidential:  # values others see hidden, as the export files say
+        writer.writerow(["Vertraulich", confidential_note()])
     return "\ufeff" + out.getvalue()  # BOM: Excel then reads UTF-8 correctly

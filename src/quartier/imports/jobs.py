@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connections, transaction
 from django.utils import timezone
 
+from quartier.access import audit
 from quartier.errors import DiskFull, QuartierError
 from quartier.files import copy_private, is_disk_full, private_dir, write_private
 from quartier.imports.models import ImportJob
@@ -152,27 +153,32 @@ def run(job: ImportJob, work: Callable[[Callable[[int, str], None]], dict]) -> N
     the job failed with its message. Uploaded files are removed afterwards.
     """
     started = threading.Event()
+    # A thread sees no request: hand user and address over for the audit log.
+    actor = audit.current_actor()
     if getattr(settings, "QUARTIER_IMPORTS_IN_BACKGROUND", True):
         threading.Thread(
-            target=_in_thread, args=(job.pk, work, started), daemon=True, name=f"import-{job.pk}"
+            target=_in_thread,
+            args=(job.pk, work, started, actor),
+            daemon=True,
+            name=f"import-{job.pk}",
         ).start()
         # Return once the runner holds the job's lock and has marked it running: the next
         # page shows it running, and no other process can take it for a stranded job.
         started.wait(timeout=STARTING)
     else:
-        _execute(job.pk, work, started)
+        _execute(job.pk, work, started, actor)
 
 
-def _in_thread(job_id, work, started: threading.Event) -> None:
+def _in_thread(job_id, work, started: threading.Event, actor) -> None:
     """A background thread has its own database connection: open and close it cleanly."""
     close_old_connections()
     try:
-        _execute(job_id, work, started)
+        _execute(job_id, work, started, actor)
     finally:
         connections.close_all()  # this thread's connections; the thread ends here
 
 
-def _execute(job_id, work, started: threading.Event) -> None:
+def _execute(job_id, work, started: threading.Event, actor=None) -> None:
     """Run the job while holding its run lock (see :mod:`.runlock`)."""
     lock, claimed, status = RunLock(job_id, lock_folder()), 0, ImportJob.Status.FAILED
     try:
@@ -184,7 +190,7 @@ def _execute(job_id, work, started: threading.Event) -> None:
         started.set()
         if claimed:
             set_progress(job_id, 1, "gestartet")
-            status = _work(job_id, work)
+            status = _work(job_id, work, actor)
     finally:
         started.set()
         lock.release()
@@ -193,14 +199,14 @@ def _execute(job_id, work, started: threading.Event) -> None:
         discard_files(ImportJob.objects.get(pk=job_id))
 
 
-def _work(job_id, work) -> str:
+def _work(job_id, work, actor=None) -> str:
     """Run ``work``; its data and the job's outcome are committed in one transaction.
 
     A crash therefore leaves either the data and a finished job, or neither (and a
     job still marked running, which :func:`recover_stranded` then fails).
     """
     try:
-        with transaction.atomic():
+        with transaction.atomic(), audit.acting(actor):
             result = work(lambda percent, message: set_progress(job_id, percent, message))
             _record(job_id, ImportJob.Status.DONE, result=result)
         return ImportJob.Status.DONE

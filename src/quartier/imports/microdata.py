@@ -190,13 +190,32 @@ def aggregate(table: RawTable, spec: MicrodataSpec) -> Aggregation:
     return agg
 
 
+def existing_count(key: str, user) -> Indicator:
+    """The existing count indicator ``key`` that ``user`` may write into.
+
+    One not visible to ``user`` is answered exactly like an unknown one, so the
+    answer tells nothing about indicators of other units; a visible one of
+    another unit is refused with 403 (``user`` None: the operator, may all).
+    """
+    from quartier.access.rights import visible_ids
+    from quartier.access.writes import may_write_indicator
+
+    found = Indicator.objects.filter(key=key, kind=Kind.COUNT).first()
+    if found is None or (user is not None and found.pk not in visible_ids(user)):
+        raise QuartierError("Einzeldaten können nur als Anzahl-Indikator gespeichert werden.")
+    if not may_write_indicator(user, found):
+        raise QuartierError(
+            f"Sie dürfen keine Werte für „{found.name}“ importieren: der Indikator gehört "
+            "einer anderen Organisationseinheit.",
+            status=403,
+        )
+    return found
+
+
 def _indicator(spec: MicrodataSpec, user, suffix: str = "") -> Indicator:
     """The count indicator to write (new ones belong to the uploader's unit, restricted to it)."""
     if spec.indicator_key and not suffix:
-        found = Indicator.objects.filter(key=spec.indicator_key).first()
-        if found is None or found.kind != Kind.COUNT:
-            raise QuartierError("Einzeldaten können nur als Anzahl-Indikator gespeichert werden.")
-        return found
+        return existing_count(spec.indicator_key, user)
     name = f"{spec.indicator_name}: {suffix}" if suffix else spec.indicator_name
     signed_in = getattr(user, "is_authenticated", False)
     owner = user.units.order_by("name").first() if signed_in else None

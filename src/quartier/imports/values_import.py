@@ -14,12 +14,13 @@ from datetime import date
 
 from django.db import transaction
 
-from quartier.access.rights import is_admin, unit_ids
+from quartier.access.rights import visible_ids
 from quartier.errors import QuartierError
 from quartier.imports.codes import CodeMatches, match_codes
 from quartier.imports.sums import declare, find_sums, sum_notes
 from quartier.imports.tablemap import LongRow, NewIndicator, TableMapping, to_long
 from quartier.imports.tables import RawTable
+from quartier.imports.targets import check_mapping_rights, check_write_rights, indicators_of
 from quartier.indicators.batches import create_batch, write_values
 from quartier.indicators.models import Indicator, Kind, Value, Visibility
 from quartier.indicators.writelock import lock_indicators
@@ -54,40 +55,6 @@ def _listed(report_list: list[str], items: list[str], heading: str) -> None:
     shown = "; ".join(items[:MAX_LISTED])
     more = f" … und {len(items) - MAX_LISTED} weitere" if len(items) > MAX_LISTED else ""
     report_list.append(f"{heading}: {shown}{more}")
-
-
-def _indicators(mapping: TableMapping) -> dict[str, Indicator]:
-    """Existing indicators by key, plus unsaved ones for the new indicators of the mapping."""
-    keys = set(mapping.columns.values()) | set(mapping.indicator_labels.values())
-    if mapping.indicator:
-        keys.add(mapping.indicator)
-    keys.discard("")
-    found = {i.key: i for i in Indicator.objects.filter(key__in=keys)}
-    for spec in mapping.new_indicators:
-        if spec.key in found:
-            raise QuartierError(f"Einen Indikator mit dem Kürzel „{spec.key}“ gibt es schon.")
-        found[spec.key] = Indicator(key=spec.key, name=spec.name, unit=spec.unit, kind=spec.kind)
-        found[spec.key]._new_spec = spec
-    missing = keys - set(found)
-    if missing:
-        raise QuartierError(
-            f"Unbekannte Indikatoren in der Zuordnung: {', '.join(sorted(missing))}."
-        )
-    return found
-
-
-def check_write_rights(user, indicators: dict[str, Indicator]) -> None:
-    """Administrators may import anything; data stewards only their units' indicators."""
-    if user is None or is_admin(user):
-        return
-    units = unit_ids(user)
-    for indicator in indicators.values():
-        if indicator.pk and indicator.owner_id not in units:
-            raise QuartierError(
-                f"Sie dürfen keine Werte für „{indicator.name}“ importieren: der Indikator gehört "
-                "einer anderen Organisationseinheit.",
-                status=403,
-            )
 
 
 def _stored_rows(rows: list[LongRow], matches: CodeMatches, indicators, report: Report):
@@ -157,7 +124,7 @@ def _code_findings(matches: CodeMatches, report: Report) -> None:
     )
 
 
-def _value_checks(stored, indicators, report: Report) -> None:
+def _value_checks(stored, indicators, report: Report, user=None) -> None:
     """Shares outside 0–100 %, numerator above denominator, jumps from the previous period."""
     values = {(ind, area, period): v for (_r, _m, (ind, area, period), v, _f) in stored}
     outside = [
@@ -170,7 +137,7 @@ def _value_checks(stored, indicators, report: Report) -> None:
     ]
     _listed(report.errors, outside, "Anteile außerhalb von 0–100 %")
     above = []
-    for name, num, den in _rate_pairs(indicators):
+    for name, num, den in _rate_pairs(indicators, user):
         for (key, area, period), v in values.items():
             d = values.get((den, area, period))
             if key == num and v is not None and d is not None and v > d:
@@ -179,15 +146,19 @@ def _value_checks(stored, indicators, report: Report) -> None:
     _listed(report.warnings, _jumps(stored), "Große Sprünge gegenüber dem vorigen Stichtag")
 
 
-def _rate_pairs(indicators: dict[str, Indicator]) -> list[tuple[str, str, str]]:
-    """(rate name, numerator key, denominator key) of rates whose parts are both imported."""
+def _rate_pairs(indicators: dict[str, Indicator], user=None) -> list[tuple[str, str, str]]:
+    """(rate name, numerator key, denominator key) of rates whose parts are both imported.
+
+    Only rates ``user`` may see: the report names them (a rate may be restricted
+    while its parts are not).
+    """
     keys = set(indicators)
-    pairs = [
-        (r.name, r.numerator.key, r.denominator.key)
-        for r in Indicator.objects.filter(
-            kind=Kind.RATE, numerator__key__in=keys, denominator__key__in=keys
-        ).select_related("numerator", "denominator")
-    ]
+    rates = Indicator.objects.filter(
+        kind=Kind.RATE, numerator__key__in=keys, denominator__key__in=keys
+    ).select_related("numerator", "denominator")
+    if user is not None:
+        rates = rates.filter(pk__in=visible_ids(user))
+    pairs = [(r.name, r.numerator.key, r.denominator.key) for r in rates]
     for ind in indicators.values():
         spec = getattr(ind, "_new_spec", None)
         if spec and spec.numerator in keys and spec.denominator in keys:
@@ -235,7 +206,7 @@ def check_table(
     report = Report(rows_read=len(table.rows))
     if new_keys is None:
         new_keys = {n.key for n in mapping.new_indicators}
-    indicators = _indicators(mapping)
+    indicators = indicators_of(mapping, user)
     check_write_rights(user, indicators)
     rows, problems = to_long(table, mapping)
     _listed(report.errors, problems, "Ungültige Stichtage")
@@ -245,7 +216,7 @@ def check_table(
     matches = match_codes(codes, mapping.level)
     _code_findings(matches, report)
     stored = _stored_rows(rows, matches, indicators, report)
-    _value_checks(stored, indicators, report)
+    _value_checks(stored, indicators, report, user)
     symbols = Counter(f for *_x, f in stored if f)
     sentinels = sum(1 for r in rows if r.cell.flag == "sentinel")
     if sentinels:
@@ -374,6 +345,7 @@ def commit_table(
 
     Imports of the same indicators at the same time run one after the other.
     """
+    check_mapping_rights(mapping, user)
     with transaction.atomic():
         lock_indicators(mapping_keys(mapping))
         create_indicators(mapping, user)

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from quartier.access.rights import is_admin, unit_ids
+from quartier.access.writes import check_rollback, may_roll_back
 from quartier.errors import QuartierError
 from quartier.imports import jobs, views_geo, views_micro, views_table
 from quartier.imports.access import import_view, visible_job
@@ -39,6 +40,7 @@ def _checked(job: ImportJob) -> ImportJob:
     return job
 
 
+@require_safe
 @import_view
 def job_page(request, pk):
     """Whatever the job needs next: options, report, progress or result."""
@@ -136,14 +138,24 @@ def batch_detail(request, pk):
     if not is_admin(request.user):  # old values are unprotected: only the owning unit sees them
         replaced = replaced.filter(indicator__owner_id__in=unit_ids(request.user))
     replaced = replaced.select_related("indicator", "area")[:100]
-    return render(request, "quartier/imports/batch.html", {"batch": batch, "replaced": replaced})
+    context = {
+        "batch": batch,
+        "replaced": replaced,
+        "may_roll_back": may_roll_back(request.user, batch),
+    }
+    return render(request, "quartier/imports/batch.html", context)
 
 
 @require_POST
 @import_view
 def batch_rollback(request, pk):
-    """Roll a batch back: remove exactly its values, restore what it replaced."""
+    """Roll a batch back: remove exactly its values, restore what it replaced.
+
+    Only administrators and the data stewards of every unit whose indicators the
+    batch touches may (403 otherwise, naming nothing; see access.writes).
+    """
     batch = get_object_or_404(ImportBatch, pk=pk)
+    check_rollback(request.user, batch)  # a QuartierError(403) becomes the error page
     try:
         removed = rollback(batch, user=request.user)
     except QuartierError as exc:

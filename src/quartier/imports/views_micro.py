@@ -25,6 +25,7 @@ from quartier.imports.microdata import (
     MicrodataSpec,
     aggregate,
     commit,
+    existing_count,
     finest_level,
     register_size,
     store_register,
@@ -71,7 +72,7 @@ def upload(request):
     return redirect("imports:job", job.pk)
 
 
-def spec_page(request, job: ImportJob, error: str | None = None):
+def spec_page(request, job: ImportJob, error: str | None = None, status: int = 200):
     """Step 2: which columns hold coordinates or the address, and what to count."""
     return render(
         request,
@@ -85,6 +86,7 @@ def spec_page(request, job: ImportJob, error: str | None = None):
             "counts": writable_indicators(request.user).filter(kind=Kind.COUNT),
             "register_size": register_size(),
         },
+        status=status,
     )
 
 
@@ -110,10 +112,12 @@ def check(request, pk):
     job = own_job(request, pk)
     try:
         spec = spec_from_post(request.POST)
+        if spec.indicator_key:  # may this user count into it? (checked again on commit)
+            existing_count(spec.indicator_key, request.user)
         name, path = jobs.input_files(job)[0]
         result = aggregate(read_table(path, original_name=name), spec)
     except QuartierError as exc:
-        return spec_page(request, job, exc.message)
+        return spec_page(request, job, exc.message, status=403 if exc.status == 403 else 200)
     jobs.discard_files(job)  # the records are not needed any more: only counts remain
     job.options = {"spec": spec.to_json()}
     job.report = result.to_json()
@@ -123,7 +127,14 @@ def check(request, pk):
 
 
 def commit_work(job: ImportJob, user):
-    """The background work: store the counts as one import batch."""
+    """The background work: store the counts as one import batch.
+
+    Whether the user may count into an existing indicator is checked here, before
+    the work starts (403, the job stays as it was), and again when writing.
+    """
+    key = job.options.get("spec", {}).get("indicator_key")
+    if key:
+        existing_count(key, user)
 
     def work(progress) -> dict:
         progress(20, "Anzahlen werden gespeichert")

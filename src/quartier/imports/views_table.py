@@ -24,6 +24,7 @@ from quartier.imports.tablemap import (
     suggest_key,
 )
 from quartier.imports.tables import RawTable, read_table
+from quartier.imports.targets import check_mapping_rights
 from quartier.imports.values_import import check_table, commit_table
 from quartier.indicators.models import Indicator, Kind, Topic
 from quartier.spatial.models import Level
@@ -252,7 +253,12 @@ def check(request, pk):
 
 
 def commit_work(job: ImportJob, user, accept_warnings: bool):
-    """The background work of committing a checked table import."""
+    """The background work of committing a checked table import.
+
+    The user's rights are checked here, before the work starts: a refused commit
+    answers 403 and leaves the job as it was.
+    """
+    check_mapping_rights(TableMapping.from_json(job.options["mapping"]), user)
 
     def work(progress) -> dict:
         progress(5, "Tabelle wird gelesen")

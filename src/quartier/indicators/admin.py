@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from quartier.access.adminperms import AdminOnly
@@ -25,6 +27,24 @@ class IndicatorAdmin(admin.ModelAdmin):
         if is_admin(request.user):
             return queryset
         return queryset.filter(owner_id__in=unit_ids(request.user))
+
+    def changelist_view(self, request, extra_context=None):
+        """Refuse (403) an action the user is not offered, instead of showing the list again."""
+        action = request.POST.get("action") if request.method == "POST" else None
+        if action and action not in self.get_actions(request):
+            raise PermissionDenied
+        return super().changelist_view(request, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        """The indicator, or 404 — also for another unit's, exactly as for an unknown id.
+
+        Django would redirect with a message; the rest of Quartier answers 404 to what
+        a user may not know of, and so does this.
+        """
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("Indikator nicht gefunden.")
+        return obj
 
     def get_readonly_fields(self, request, obj=None):
         """Only administrators change keys, kinds, formulas, derivations and owners.

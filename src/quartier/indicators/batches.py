@@ -206,10 +206,15 @@ def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
 def rollback(batch: ImportBatch, user=None) -> int:
     """Take back ``batch``: remove exactly its values and restore those it replaced.
 
-    Returns the number of values removed. Rolling back twice is an error.
+    Returns the number of values removed. Rolling back twice is an error, and so
+    is rolling back a batch that holds values of another unit's indicators
+    (403, see :mod:`quartier.access.writes`; ``user`` None is the operator).
     """
+    from quartier.access.writes import check_rollback
+
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        check_rollback(user, batch)
         if batch.status == ImportBatch.Status.ROLLED_BACK:
             raise QuartierError(
                 f"Der Importlauf {batch.pk} wurde bereits zurückgenommen. "

@@ -23,6 +23,10 @@ class AreaAdmin(AdminOnly, admin.ModelAdmin):
     raw_id_fields = ("parent",)
     list_select_related = ("level", "parent")
 
+    def has_add_permission(self, request):
+        """Areas come from geometry imports: a hand-made one would have no geometry."""
+        return False
+
 
 @admin.register(FacilityLayer)
 class FacilityLayerAdmin(AdminOnly, admin.ModelAdmin):
