@@ -168,6 +168,10 @@ def cmd_demo(args) -> int:
         started = time.perf_counter()
         city = generate(args.seed, SMALL if args.small else FULL)
         stats = demo_load.load(city)
+        # Disclosure control for every family and period, stored for every server process.
+        from quartier.indicators.precompute import protect_all
+
+        protect_all()
         password = create_admin("admin")
         print(
             f"Musterstadt erzeugt in {time.perf_counter() - started:.0f} s: "

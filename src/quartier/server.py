@@ -42,6 +42,16 @@ def warm_up() -> None:
     warm_up_lisa()
 
 
+def _start_up() -> None:
+    """What a server process does in the background once it listens."""
+    from quartier.indicators import precompute
+
+    warm_up()
+    # Then protect every family of the current data state (stored for all processes), and
+    # again whenever the data change.
+    precompute.enable()
+
+
 def _networks(proxies) -> list:
     return [ipaddress.ip_network(proxy, strict=False) for proxy in proxies]
 
@@ -103,7 +113,7 @@ def serve(sock: socket.socket, threads: int = 8) -> None:
         config.trusted_proxy_count,
         config.trusted_proxy_headers,
     )
-    threading.Thread(target=warm_up, name="quartier-warm-up", daemon=True).start()
+    threading.Thread(target=_start_up, name="quartier-warm-up", daemon=True).start()
     waitress_serve(
         app,
         sockets=[sock],

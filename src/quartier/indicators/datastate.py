@@ -19,6 +19,13 @@ from quartier.indicators.models import ImportBatch
 # answer is reused for a second. Writes in this process call :func:`bump`.
 _TTL = 1.0
 _checked: dict = {"at": -1.0, "version": None, "local": 0}
+_listeners: list = []
+
+
+def on_change(listener) -> None:
+    """Call ``listener()`` whenever this process notices a new data state (any process's write)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 def bump() -> None:
@@ -40,7 +47,11 @@ def data_version() -> tuple:
         when=Max("rolled_back_at"),
     )
     version = (*stats.values(), _checked["local"])
+    before = _checked["version"]
     _checked["at"], _checked["version"] = now, version
+    if before is not None and before[:-1] != version[:-1]:
+        for listener in _listeners:
+            listener()
     return version
 
 

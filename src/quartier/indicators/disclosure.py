@@ -29,7 +29,7 @@ import numpy as np
 from quartier.access.rights import may_see_unsuppressed
 from quartier.core import protection as core_protection
 from quartier.errors import ProtectionError
-from quartier.indicators import families, suppression
+from quartier.indicators import families, maskstore, suppression
 from quartier.indicators.compute import AreaValues
 from quartier.indicators.datastate import data_version
 from quartier.indicators.models import Indicator, Kind
@@ -42,10 +42,12 @@ _lock = threading.Lock()
 _cache: OrderedDict[tuple, dict[int, np.ndarray]] = OrderedDict()
 
 
-def clear() -> None:
-    """Forget cached protection masks."""
+def clear(stored: bool = True) -> None:
+    """Forget cached protection masks (and those stored in the database, unless not ``stored``)."""
     with _lock:
         _cache.clear()
+    if stored:
+        maskstore.forget()
 
 
 def protect(result: AreaValues, index: AreaIndex, user) -> AreaValues:
@@ -98,25 +100,74 @@ def _fail(result: AreaValues, detail: str) -> None:
 
 
 def hidden_cells(index: AreaIndex, indicator: Indicator, period: date) -> dict[int, np.ndarray]:
-    """{level id: hidden mask over the areas valid on ``period``} for ``indicator`` (cached)."""
-    # Thresholds and sums are part of the key: changing them in the admin takes effect.
-    version = (period, data_version(), families.relations().version, index.version)
-    key = (indicator.pk, *version)
+    """{level id: hidden mask over the areas valid on ``period``} for ``indicator`` (cached).
+
+    Counts' masks are also kept in the database (:mod:`~.maskstore`), so that a
+    family is protected once per data state, not once per process.
+    """
+    key = _key(index, indicator.pk, period)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
+    state = maskstore.state(index) if stored_in_database(indicator) else None
+    if state is not None:
+        stored = maskstore.load([(indicator.pk, period)], state)
+        if stored:
+            _remember(index, period, {indicator.pk: stored[indicator.pk, period]})
+            return stored[indicator.pk, period]
     try:
         found = _masks(index, indicator, period)
     except core_protection.ProtectionError as exc:  # no move found, or one failed its check
         log.error("disclosure control failed closed for %s/%s: %s", indicator.key, period, exc)
         raise ProtectionError(str(exc)) from exc
+    _remember(index, period, found)
+    if state is not None:
+        maskstore.save(found, period, state)
+    return found[indicator.pk]
+
+
+def prepare(index: AreaIndex, indicator: Indicator, periods: list[date]) -> list[date]:
+    """Make the masks of ``periods`` ready where they are stored; the periods left to compute.
+
+    The read layer then reads the values protection needs (a whole family of
+    counts) only for those periods: a cold process with stored masks reads the
+    indicator's own values and a few bytes per period.
+    """
+    keys = {p: _key(index, indicator.pk, p) for p in periods}
+    with _lock:
+        wanted = [p for p in periods if keys[p] not in _cache]
+    if not wanted:
+        return []
+    if indicator.is_computed:  # a rate's masks are the union of its parts' (cheap)
+        missing = set(prepare(index, indicator.numerator, wanted))
+        missing |= set(prepare(index, indicator.denominator, wanted))
+        return sorted(missing)
+    if stored_in_database(indicator):
+        stored = maskstore.load([(indicator.pk, p) for p in wanted], maskstore.state(index))
+        for (pk, period), masks in stored.items():
+            _remember(index, period, {pk: masks})
+        return [p for p in wanted if (indicator.pk, p) not in stored]
+    return wanted
+
+
+def stored_in_database(indicator: Indicator) -> bool:
+    """Counts (protected as families) and weighted means: the masks worth keeping."""
+    return indicator.kind == Kind.COUNT or (not indicator.is_computed and bool(indicator.weight_id))
+
+
+def _key(index: AreaIndex, pk: int, period: date) -> tuple:
+    # Thresholds and sums are part of the key: changing them in the admin takes effect.
+    return (pk, period, data_version(), families.relations().version, index.version)
+
+
+def _remember(index: AreaIndex, period: date, found: dict[int, dict]) -> None:
+    keys = {pk: _key(index, pk, period) for pk in found}
     with _lock:
         for pk, masks in found.items():
-            _cache[(pk, *version)] = masks
+            _cache[keys[pk]] = masks
         while len(_cache) > _MAX_CACHED:
             _cache.popitem(last=False)
-    return found[indicator.pk]
 
 
 def _masks(index: AreaIndex, indicator: Indicator, period: date) -> dict[int, dict]:

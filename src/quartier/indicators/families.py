@@ -107,8 +107,18 @@ def _load() -> Relations:
             by_indicator[pk] = family
     # Every threshold is part of the version: protection caches keyed by it see a changed
     # Mindestfallzahl at once, also when another process changed it.
+    # So is what a mask is computed from (kind, parts, weight): masks are kept per version.
     thresholds = tuple(
-        Indicator.objects.order_by("pk").values_list("pk", "min_count", "min_denominator")
+        Indicator.objects.order_by("pk").values_list(
+            "pk",
+            "min_count",
+            "min_denominator",
+            "kind",
+            "numerator_id",
+            "denominator_id",
+            "weight_id",
+            "confidential",
+        )
     )
     small_bases: dict[int, list] = {}
     rates = Indicator.objects.filter(

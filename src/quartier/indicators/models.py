@@ -318,3 +318,26 @@ class ValueRevision(models.Model):
         verbose_name = _("ersetzter Wert")
         verbose_name_plural = _("ersetzte Werte")
         indexes = [models.Index(fields=["indicator", "area", "period"], name="revision_cell")]
+
+
+class ProtectionMask(models.Model):
+    """Which cells disclosure control hides for one indicator and period, for one data state.
+
+    Protection is a function of the stored values, the thresholds and sums and the
+    areas; it is computed once per state (:mod:`quartier.indicators.maskstore`)
+    and shared by every server process and every restart, so that no process
+    pays the cold protection of a family again. ``state`` is a digest of all
+    that the masks depend on; a row for another state is never read.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    period = models.DateField()
+    state = models.CharField(max_length=64)
+    masks = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "period", "state"], name="protection_mask_unique"
+            )
+        ]

@@ -130,9 +130,12 @@ class Reader:
         """
         self._ensure_visible(indicator)
         index = self.index
-        # One query for all periods: the values and what their protection reads.
-        wanted = set(stored_ids(indicator)) | disclosure.inputs(indicator)
-        store.stored(index, sorted(wanted), list(periods))
+        # One query for all periods: the values, and what their protection reads for
+        # the periods whose masks are neither cached nor stored (maskstore).
+        store.stored(index, sorted(stored_ids(indicator)), list(periods))
+        to_protect = disclosure.prepare(index, indicator, list(periods))
+        if to_protect:
+            store.stored(index, sorted(disclosure.inputs(indicator)), to_protect)
         results = []
         for period in periods:
             result = disclosure.protect(compute(index, indicator, level, period), index, self.user)

@@ -8,6 +8,7 @@ request.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import threading
 import time
@@ -81,6 +82,24 @@ class AreaIndex:
         except KeyError:
             value = self._memo[key] = build()
             return value
+
+    def digest(self) -> str:
+        """A digest of what the index holds (levels, areas, parents, validity).
+
+        Unlike :attr:`version` it is the same in every process for the same areas,
+        so that results stored in the database can name the areas they describe.
+        """
+
+        def build():
+            h = hashlib.sha256()
+            for level in self.levels:
+                areas = self._areas[level.id]
+                h.update(repr((level.id, level.parent_id, len(areas.codes))).encode())
+                for array in (areas.ids, areas.parent_ids, areas.valid_from, areas.valid_to):
+                    h.update(np.ascontiguousarray(array).tobytes())
+            return h.hexdigest()
+
+        return self._memoized("digest", build)
 
     def level(self, key: str) -> Level:
         """The level with ``key``; raises NotFound-style error if unknown."""

@@ -1,0 +1,103 @@
+"""Protect every family before anyone asks: the masks of the current data state, stored.
+
+A server process computes the protection masks of every count family and
+weighted mean for every period in a background thread: once at start, and again
+whenever it notices a new data state (an import or rollback in any process —
+also a nightly ``quartier import`` on the command line). What another process
+already stored is read, not computed (:mod:`~.maskstore`), so several workers
+share the work. Nothing depends on this having run: a reader computes what is
+missing itself; this only moves the cost away from the first visitor.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.db import connection
+
+from quartier.indicators import datastate, disclosure, store
+from quartier.indicators.models import Indicator, Value
+
+log = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_state = {"running": False, "again": False, "enabled": False}
+
+
+def protect_all() -> int:
+    """Compute and store the masks of all count families and weighted means; returns how many.
+
+    One indicator at a time, all its periods at once (one read of its family's
+    values for the periods not yet stored).
+    """
+    from quartier.spatial.index import area_index
+
+    index = area_index()
+    periods = _periods()
+    done: set[int] = set()
+    computed = 0
+    for indicator in Indicator.objects.select_related("weight").order_by("pk"):
+        if indicator.pk in done or not disclosure.stored_in_database(indicator):
+            continue
+        wanted = periods.get(indicator.pk, [])
+        missing = disclosure.prepare(index, indicator, wanted)
+        if missing:
+            store.stored(index, sorted(disclosure.inputs(indicator)), missing)
+            for period in missing:
+                disclosure.hidden_cells(index, indicator, period)
+            computed += len(missing)
+        done.add(indicator.pk)
+    return computed
+
+
+def enable() -> None:
+    """Precompute in this process from now on: at once, and after every new data state."""
+    _state["enabled"] = True
+    datastate.on_change(soon)
+    soon()
+
+
+def soon() -> None:
+    """Run :func:`protect_all` in a background thread (once more if one is running)."""
+    if not _state["enabled"]:
+        return
+    with _lock:
+        if _state["running"]:
+            _state["again"] = True
+            return
+        _state["running"] = True
+    threading.Thread(target=_run, name="quartier-protection", daemon=True).start()
+
+
+def _run() -> None:
+    try:
+        while True:
+            started = time.monotonic()
+            try:
+                computed = protect_all()
+            except Exception:  # a cache filler must never take the process down
+                log.exception("precomputing protection masks failed; readers compute them")
+            else:
+                if computed:
+                    log.info(
+                        "protection masks of %d indicator-periods computed in %.1f s",
+                        computed,
+                        time.monotonic() - started,
+                    )
+            with _lock:
+                if not _state["again"]:
+                    _state["running"] = False
+                    return
+                _state["again"] = False
+    finally:
+        connection.close()  # this thread's own connection
+
+
+def _periods() -> dict[int, list]:
+    by_indicator: dict[int, list] = {}
+    pairs = Value.objects.values_list("indicator_id", "period").distinct().order_by()
+    for pk, period in pairs:
+        by_indicator.setdefault(pk, []).append(period)
+    return {pk: sorted(periods) for pk, periods in by_indicator.items()}
