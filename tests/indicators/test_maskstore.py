@@ -5,8 +5,16 @@ from datetime import date
 import numpy as np
 import pytest
 
-from quartier.indicators import datastate, disclosure, families, maskstore, readlayer, store
-from quartier.indicators import precompute, suppression
+from quartier.indicators import (
+    datastate,
+    disclosure,
+    families,
+    maskstore,
+    precompute,
+    readlayer,
+    store,
+    suppression,
+)
 from quartier.indicators.batches import create_batch, write_values
 from quartier.indicators.models import Indicator, ProtectionMask, Value
 from quartier.indicators.status import Status
