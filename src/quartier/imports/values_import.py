@@ -14,20 +14,19 @@ from datetime import date
 
 from django.db import transaction
 
-from quartier.access.rights import visible_ids
 from quartier.errors import QuartierError
 from quartier.imports.codes import CodeMatches, match_codes
+from quartier.imports.plausibility import jumps, numerators_above, shares_outside
 from quartier.imports.sums import declare, find_sums, sum_notes
 from quartier.imports.tablemap import LongRow, NewIndicator, TableMapping, to_long
 from quartier.imports.tables import RawTable
 from quartier.imports.targets import check_mapping_rights, check_write_rights, indicators_of
 from quartier.indicators.batches import create_batch, write_values
-from quartier.indicators.models import Indicator, Kind, Value, Visibility
+from quartier.indicators.models import Indicator, Kind, Visibility
 from quartier.indicators.writelock import lock_indicators
 from quartier.testhooks import pause
 
 MAX_LISTED = 50  # findings of one kind shown in full; the rest are counted
-FAR_FROM_PREVIOUS = 0.5  # a change by more than 50 % of the previous value is flagged
 
 
 @dataclass
@@ -126,74 +125,9 @@ def _code_findings(matches: CodeMatches, report: Report) -> None:
 
 def _value_checks(stored, indicators, report: Report, user=None) -> None:
     """Shares outside 0–100 %, numerator above denominator, jumps from the previous period."""
-    values = {(ind, area, period): v for (_r, _m, (ind, area, period), v, _f) in stored}
-    outside = [
-        f"{r.code} {indicators[k[0]].name} {k[2]:%Y}: {v:g} %"
-        for r, _m, k, v, _f in stored
-        if v is not None
-        and indicators[k[0]].kind != Kind.COUNT
-        and indicators[k[0]].unit.strip() == "%"
-        and not 0 <= v <= 100
-    ]
-    _listed(report.errors, outside, "Anteile außerhalb von 0–100 %")
-    above = []
-    for name, num, den in _rate_pairs(indicators, user):
-        for (key, area, period), v in values.items():
-            d = values.get((den, area, period))
-            if key == num and v is not None and d is not None and v > d:
-                above.append(f"{name}: Zähler {v:g} > Nenner {d:g} ({period:%Y})")
-    _listed(report.errors, above, "Zähler größer als Nenner")
-    _listed(report.warnings, _jumps(stored), "Große Sprünge gegenüber dem vorigen Stichtag")
-
-
-def _rate_pairs(indicators: dict[str, Indicator], user=None) -> list[tuple[str, str, str]]:
-    """(rate name, numerator key, denominator key) of rates whose parts are both imported.
-
-    Only rates ``user`` may see: the report names them (a rate may be restricted
-    while its parts are not).
-    """
-    keys = set(indicators)
-    rates = Indicator.objects.filter(
-        kind=Kind.RATE, numerator__key__in=keys, denominator__key__in=keys
-    ).select_related("numerator", "denominator")
-    if user is not None:
-        rates = rates.filter(pk__in=visible_ids(user))
-    pairs = [(r.name, r.numerator.key, r.denominator.key) for r in rates]
-    for ind in indicators.values():
-        spec = getattr(ind, "_new_spec", None)
-        if spec and spec.numerator in keys and spec.denominator in keys:
-            pairs.append((spec.name, spec.numerator, spec.denominator))
-    return pairs
-
-
-def _jumps(stored) -> list[str]:
-    """Values that differ by more than half from the same area's previous stored value."""
-    by_indicator: dict[str, list] = defaultdict(list)
-    for row, match, (ind, area, period), v, _f in stored:
-        if v is not None:
-            by_indicator[ind].append((row, match, area, period, v))
-    out = []
-    for key, items in by_indicator.items():
-        earliest = min(p for *_x, p, _v in items)
-        previous = {}
-        for area, period, value in (
-            Value.objects.filter(
-                indicator__key=key,
-                period__lt=earliest,
-                area_id__in={a for _r, _m, a, _p, _v in items},
-            )
-            .order_by("period")
-            .values_list("area_id", "period", "value")
-        ):
-            if value is not None:
-                previous[area] = (period, value)
-        for _row, match, area, _period, v in items:
-            if area in previous:
-                when, before = previous[area]
-                jump = abs(v - before)
-                if before and jump > FAR_FROM_PREVIOUS * abs(before) and jump >= 5:
-                    out.append(f"{match.code} {key}: {before:g} ({when:%Y}) → {v:g}")
-    return out
+    _listed(report.errors, shares_outside(stored, indicators), "Anteile außerhalb von 0–100 %")
+    _listed(report.errors, numerators_above(stored, indicators, user), "Zähler größer als Nenner")
+    _listed(report.warnings, jumps(stored), "Große Sprünge gegenüber dem vorigen Stichtag")
 
 
 def check_table(
