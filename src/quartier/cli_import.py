@@ -49,9 +49,16 @@ def add_parsers(sub) -> None:
     table.add_argument("--dry-run", action="store_true", help="nur prüfen, nichts speichern")
     table.set_defaults(func=cmd_table)
 
-    inspect = kinds.add_parser("inspect", help="Tabelle ansehen und eine Zuordnung vorschlagen")
+    inspect = kinds.add_parser(
+        "inspect",
+        help="Tabelle ansehen und eine Zuordnung vorschlagen (JSON auf die Standardausgabe, "
+        "die Übersicht auf die Fehlerausgabe)",
+    )
     inspect.add_argument("file", type=Path)
     inspect.add_argument("--sheet")
+    inspect.add_argument(
+        "--output", type=Path, help="Zuordnung in diese Datei schreiben (Übersicht dann auf stdout)"
+    )
     inspect.set_defaults(func=cmd_inspect)
     add_microdata(kinds)
 
@@ -150,14 +157,15 @@ def cmd_table(args) -> int:
 
     setup()
     from quartier.imports.tables import read_table
+    from quartier.imports.targets import reuse_existing
     from quartier.imports.values_import import commit_table
     from quartier.indicators.batches import file_sha256
 
     if not args.file.is_file():
         raise QuartierError(f"Die Datei {args.file} gibt es nicht.")
-    mapping = _load_mapping(args.mapping)
+    mapping, reused = reuse_existing(_load_mapping(args.mapping))
     table = read_table(args.file, original_name=args.file.name, sheet=args.sheet)
-    for note in table.notes:
+    for note in table.notes + reused:
         print(note)
     report, _rows = dry_or_real(lambda: _check_with_new(table, mapping), True)
     _print_findings("Fehler", report.errors)
@@ -172,13 +180,20 @@ def cmd_table(args) -> int:
     if report.warnings and not args.accept_warnings:
         print("Nichts wurde gespeichert: Warnungen mit --accept-warnings bestätigen.")
         return 1
-    batch, _report = commit_table(
+    batch, committed = commit_table(
         table,
         mapping,
         source_name=args.file.name,
         sha256=file_sha256(args.file),
         accept_warnings=True,
     )
+    if batch is None:
+        print(
+            f"0 Werte geändert: alle {committed.values} Werte sind bereits so gespeichert "
+            f"(0 neue, 0 ersetzte, {committed.values} unveränderte Werte); "
+            "kein Importlauf angelegt."
+        )
+        return 0
     print(
         f"Importlauf {batch.pk}: {batch.rows_inserted} neue, {batch.rows_replaced} ersetzte, "
         f"{batch.rows_unchanged} unveränderte Werte."
@@ -197,16 +212,38 @@ def _check_with_new(table, mapping):
 
 
 def cmd_inspect(args) -> int:
-    """Show a table's columns and a suggested mapping (JSON) to edit and reuse."""
+    """Suggest a mapping (JSON) to edit and reuse; a summary of the table for people.
+
+    The JSON goes to stdout (``quartier import inspect FILE > zuordnung.json``) and
+    the summary to stderr — or, with ``--output``, the JSON to that file and the
+    summary to stdout.
+    """
+    import sys
+
     from quartier.cli import setup
 
     setup()
+    from quartier.files import write_private
     from quartier.imports.analysis import guess_mapping
     from quartier.imports.tables import read_table
 
     table = read_table(args.file, original_name=args.file.name, sheet=args.sheet)
-    print(f"{len(table.rows)} Zeilen; Spalten: {', '.join(table.columns)}")
+    mapping = json.dumps(guess_mapping(table).to_json(), ensure_ascii=False, indent=2) + "\n"
+    summary = sys.stderr
+    if args.output:
+        try:
+            write_private(args.output, mapping.encode("utf-8"))
+        except OSError as exc:
+            raise QuartierError(
+                f"Die Zuordnung kann nicht nach {args.output} geschrieben werden "
+                f"({exc.strerror or exc})."
+            ) from exc
+        summary = sys.stdout
+    else:
+        sys.stdout.write(mapping)
+    print(f"{len(table.rows)} Zeilen; Spalten: {', '.join(table.columns)}", file=summary)
     for note in table.notes:
-        print(note)
-    print(json.dumps(guess_mapping(table).to_json(), ensure_ascii=False, indent=2))
+        print(note, file=summary)
+    if args.output:
+        print(f"Zuordnung geschrieben: {args.output}", file=summary)
     return 0

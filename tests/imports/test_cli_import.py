@@ -75,7 +75,7 @@ def test_berlin_levels_and_mss_through_the_cli(cli_env, tmp_path):
             env=cli_env,
         )
     )
-    mapping = json.loads(inspect[inspect.index("{") :])
+    mapping = json.loads(inspect)  # stdout is the mapping alone: `inspect FILE > m.json` works
     assert mapping["key_column"] == "PLR_ID" and mapping["level"] == "planungsraum"
     columns = ["S1", "S3", "S4", "D1", "D3", "D4"]
     mapping["columns"] = {c: f"mss_{c.lower()}" for c in columns}
@@ -123,7 +123,7 @@ def test_berlin_levels_and_mss_through_the_cli(cli_env, tmp_path):
         DATA / "berlin-einwohner-plr-2024" / "berlin-lor-population-2024-02-t2-planning-areas.csv"
     )
     inspect = ok(quartier("import", "inspect", population, env=cli_env))
-    mapping = json.loads(inspect[inspect.index("{") :])
+    mapping = json.loads(inspect)
     assert "inhabitants" in mapping["columns"] and "district_id" not in mapping["columns"]
     mapping["period"] = "31.12.2024"
     path.write_text(json.dumps(mapping), encoding="utf-8")
@@ -131,6 +131,16 @@ def test_berlin_levels_and_mss_through_the_cli(cli_env, tmp_path):
         quartier("import", "table", population, "--mapping", path, "--accept-warnings", env=cli_env)
     )
     assert re.search(r"Importlauf \d+: 11924 neue", out)  # 542 × 22 columns
+    # the next nights: the same mapping, the same file — nothing changes, and it says so
+    batches = ok(quartier("batches", env=cli_env))
+    for _night in range(2):
+        out = ok(
+            quartier(
+                "import", "table", population, "--mapping", path, "--accept-warnings", env=cli_env
+            )
+        )
+        assert "0 Werte geändert: alle 11924 Werte" in out and "kein Importlauf" in out
+    assert ok(quartier("batches", env=cli_env)) == batches  # no empty batches listed
 
 
 def test_koeln_through_the_cli(cli_env, tmp_path):

@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from quartier.imports.cells import parse_cell
+from quartier.imports.matching import candidates, match_indicator
 from quartier.imports.tablemap import (
     NewIndicator,
     TableMapping,
@@ -58,8 +59,12 @@ def guess_key(table: RawTable) -> tuple[str | None, str]:
     return best, best_level
 
 
-def guess_mapping(table: RawTable) -> TableMapping:
-    """A starting mapping: layout, key column, level, period column, value columns."""
+def guess_mapping(table: RawTable, user=None) -> TableMapping:
+    """A starting mapping: layout, key column, level, period column, value columns.
+
+    Value columns go to the existing indicators they stand for, among those
+    ``user`` may import into (None: all); the others to new indicators.
+    """
     key, level = guess_key(table)
     key = key or (table.columns[0] if table.columns else "")
     periods = [c for c in table.columns if _PERIOD_NAMES.match(c.strip())]
@@ -80,10 +85,10 @@ def guess_mapping(table: RawTable) -> TableMapping:
             value_column=values[0],
             indicator_columns=_label_columns(table, others, key),
         )
-        _new_for_labels(table, mapping)
+        _new_for_labels(table, mapping, user)
         return mapping
     mapping = TableMapping(layout="wide", key_column=key, level=level, period_column=period_column)
-    _new_for_numeric_columns(table, mapping)
+    _new_for_numeric_columns(table, mapping, user)
     return mapping
 
 
@@ -93,19 +98,35 @@ def _taken() -> set[str]:
     return set(Indicator.objects.values_list("key", flat=True))
 
 
-def _new_for_labels(table: RawTable, mapping: TableMapping) -> None:
-    """Propose a new count indicator for every indicator label of a long table."""
-    taken = _taken()
+def _existing(label: str, available: list, kind: str | None) -> str | None:
+    """The key of the existing indicator ``label`` stands for; each is proposed once."""
+    found = match_indicator(label, available, kind=kind)
+    if found is None:
+        return None
+    available.remove(found)
+    return found.key
+
+
+def _new_for_labels(table: RawTable, mapping: TableMapping, user=None) -> None:
+    """Propose an existing indicator, or else a new count, for every label of a long table."""
+    taken, available = _taken(), candidates(user)
     for label in distinct_labels(table, mapping)[:300]:
+        existing = _existing(label, available, None)
+        if existing:
+            mapping.indicator_labels[label] = existing
+            continue
         key = suggest_key(label, taken)
         taken.add(key)
         mapping.indicator_labels[label] = key
         mapping.new_indicators.append(NewIndicator(key=key, name=label))
 
 
-def _new_for_numeric_columns(table: RawTable, mapping: TableMapping) -> None:
-    """Propose a new indicator for every column that holds numbers (counts if whole numbers)."""
-    taken = _taken()
+def _new_for_numeric_columns(table: RawTable, mapping: TableMapping, user=None) -> None:
+    """Propose for every column of numbers its existing indicator, or else a new one.
+
+    New ones are counts if the column holds whole numbers.
+    """
+    taken, available = _taken(), candidates(user)
     for column in value_columns(table, mapping):
         i = table.columns.index(column)
         texts = [row[i] for row in table.rows[:2000]]
@@ -118,6 +139,10 @@ def _new_for_numeric_columns(table: RawTable, mapping: TableMapping) -> None:
         if not numbers or any(c.problem for c in cells):
             continue
         whole = all(v == int(v) and v >= 0 for v in numbers)
+        existing = _existing(column, available, "count" if whole else None)
+        if existing:
+            mapping.columns[column] = existing
+            continue
         key = suggest_key(column, taken)
         taken.add(key)
         mapping.columns[column] = key

@@ -3,7 +3,8 @@
 :func:`check_table` produces the validation report (errors block, warnings
 must be accepted, notes inform) and the rows exactly as they will be stored;
 :func:`commit_table` repeats the check inside the transaction and writes the
-values through :func:`quartier.indicators.batches.write_values`.
+values through :func:`quartier.indicators.batches.write_values`. An import that
+would change nothing (the same file again, e.g. a nightly job) records no batch.
 """
 
 from __future__ import annotations
@@ -12,22 +13,29 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from quartier.access.rights import visible_ids
+from quartier.access import audit
+from quartier.access.models import AuditEntry
 from quartier.errors import QuartierError
 from quartier.imports.codes import CodeMatches, match_codes
+from quartier.imports.plausibility import jumps, numerators_above, shares_outside
 from quartier.imports.sums import declare, find_sums, sum_notes
 from quartier.imports.tablemap import LongRow, NewIndicator, TableMapping, to_long
 from quartier.imports.tables import RawTable
-from quartier.imports.targets import check_mapping_rights, check_write_rights, indicators_of
+from quartier.imports.targets import (
+    check_mapping_rights,
+    check_write_rights,
+    indicators_of,
+    reuse_existing,
+)
 from quartier.indicators.batches import create_batch, write_values
-from quartier.indicators.models import Indicator, Kind, Value, Visibility
+from quartier.indicators.models import Indicator, Kind, Visibility
 from quartier.indicators.writelock import lock_indicators
 from quartier.testhooks import pause
 
 MAX_LISTED = 50  # findings of one kind shown in full; the rest are counted
-FAR_FROM_PREVIOUS = 0.5  # a change by more than 50 % of the previous value is flagged
 
 
 @dataclass
@@ -126,74 +134,9 @@ def _code_findings(matches: CodeMatches, report: Report) -> None:
 
 def _value_checks(stored, indicators, report: Report, user=None) -> None:
     """Shares outside 0–100 %, numerator above denominator, jumps from the previous period."""
-    values = {(ind, area, period): v for (_r, _m, (ind, area, period), v, _f) in stored}
-    outside = [
-        f"{r.code} {indicators[k[0]].name} {k[2]:%Y}: {v:g} %"
-        for r, _m, k, v, _f in stored
-        if v is not None
-        and indicators[k[0]].kind != Kind.COUNT
-        and indicators[k[0]].unit.strip() == "%"
-        and not 0 <= v <= 100
-    ]
-    _listed(report.errors, outside, "Anteile außerhalb von 0–100 %")
-    above = []
-    for name, num, den in _rate_pairs(indicators, user):
-        for (key, area, period), v in values.items():
-            d = values.get((den, area, period))
-            if key == num and v is not None and d is not None and v > d:
-                above.append(f"{name}: Zähler {v:g} > Nenner {d:g} ({period:%Y})")
-    _listed(report.errors, above, "Zähler größer als Nenner")
-    _listed(report.warnings, _jumps(stored), "Große Sprünge gegenüber dem vorigen Stichtag")
-
-
-def _rate_pairs(indicators: dict[str, Indicator], user=None) -> list[tuple[str, str, str]]:
-    """(rate name, numerator key, denominator key) of rates whose parts are both imported.
-
-    Only rates ``user`` may see: the report names them (a rate may be restricted
-    while its parts are not).
-    """
-    keys = set(indicators)
-    rates = Indicator.objects.filter(
-        kind=Kind.RATE, numerator__key__in=keys, denominator__key__in=keys
-    ).select_related("numerator", "denominator")
-    if user is not None:
-        rates = rates.filter(pk__in=visible_ids(user))
-    pairs = [(r.name, r.numerator.key, r.denominator.key) for r in rates]
-    for ind in indicators.values():
-        spec = getattr(ind, "_new_spec", None)
-        if spec and spec.numerator in keys and spec.denominator in keys:
-            pairs.append((spec.name, spec.numerator, spec.denominator))
-    return pairs
-
-
-def _jumps(stored) -> list[str]:
-    """Values that differ by more than half from the same area's previous stored value."""
-    by_indicator: dict[str, list] = defaultdict(list)
-    for row, match, (ind, area, period), v, _f in stored:
-        if v is not None:
-            by_indicator[ind].append((row, match, area, period, v))
-    out = []
-    for key, items in by_indicator.items():
-        earliest = min(p for *_x, p, _v in items)
-        previous = {}
-        for area, period, value in (
-            Value.objects.filter(
-                indicator__key=key,
-                period__lt=earliest,
-                area_id__in={a for _r, _m, a, _p, _v in items},
-            )
-            .order_by("period")
-            .values_list("area_id", "period", "value")
-        ):
-            if value is not None:
-                previous[area] = (period, value)
-        for _row, match, area, _period, v in items:
-            if area in previous:
-                when, before = previous[area]
-                jump = abs(v - before)
-                if before and jump > FAR_FROM_PREVIOUS * abs(before) and jump >= 5:
-                    out.append(f"{match.code} {key}: {before:g} ({when:%Y}) → {v:g}")
-    return out
+    _listed(report.errors, shares_outside(stored, indicators), "Anteile außerhalb von 0–100 %")
+    _listed(report.errors, numerators_above(stored, indicators, user), "Zähler größer als Nenner")
+    _listed(report.warnings, jumps(stored), "Große Sprünge gegenüber dem vorigen Stichtag")
 
 
 def check_table(
@@ -201,9 +144,12 @@ def check_table(
 ) -> tuple[Report, list[tuple]]:
     """Validate ``table`` under ``mapping``; returns the report and the rows to store.
 
-    ``new_keys`` are the indicators this import creates (default: the mapping's new ones).
+    ``new_keys`` are the indicators this import creates (default: the mapping's new ones
+    that do not exist yet).
     """
     report = Report(rows_read=len(table.rows))
+    mapping, reused = reuse_existing(mapping, user)
+    report.notes += reused
     if new_keys is None:
         new_keys = {n.key for n in mapping.new_indicators}
     indicators = indicators_of(mapping, user)
@@ -216,6 +162,8 @@ def check_table(
     matches = match_codes(codes, mapping.level)
     _code_findings(matches, report)
     stored = _stored_rows(rows, matches, indicators, report)
+    if not stored:
+        report.errors.append(_nothing_to_store(rows, matches, mapping))
     _value_checks(stored, indicators, report, user)
     symbols = Counter(f for *_x, f in stored if f)
     sentinels = sum(1 for r in rows if r.cell.flag == "sentinel")
@@ -247,6 +195,31 @@ def check_table(
         for r, m, k, v, f in stored[:20]
     ]
     return report, [(k[0], k[1], k[2], v, f) for _r, _m, k, v, f in stored]
+
+
+def _nothing_to_store(rows: list[LongRow], matches: CodeMatches, mapping: TableMapping) -> str:
+    """Why not a single value of the table can be stored (an error: an empty import is refused)."""
+    if rows and not matches.matched:
+        if matches.ambiguous and not matches.unknown:
+            return (
+                "Die Gebietsschlüssel passen zu Gebieten mehrerer Raumebenen – bitte eine "
+                "Raumebene wählen. Nichts kann übernommen werden."
+            )
+        samples = ", ".join(f"„{c}“" for c in sorted({r.code for r in rows})[:3])
+        if mapping.level == "auto":
+            where = "einer Raumebene"
+        else:
+            from quartier.spatial.index import area_index
+
+            where = f"der Raumebene {area_index().level(mapping.level).name}"
+        return (
+            f"Kein Gebietsschlüssel der Datei passt zu einem Gebiet {where} (z. B. {samples}). "
+            "Bitte Schlüsselspalte und Raumebene prüfen; nichts kann übernommen werden."
+        )
+    return (
+        "Die Datei enthält keinen einzigen Wert, der übernommen werden kann (leere Zellen, "
+        "nicht gewählte Spalten oder Gebiete, die zum Stichtag nicht gültig sind)."
+    )
 
 
 def _missing_areas(stored, matches: CodeMatches, mapping: TableMapping, report: Report) -> None:
@@ -326,7 +299,13 @@ def _create_indicator(spec: NewIndicator, owner) -> Indicator:
         visibility=Visibility.INTERNAL,
         **refs,
     )
-    indicator.full_clean(exclude=["owner"])
+    try:
+        indicator.full_clean(exclude=["owner"])
+    except ValidationError as exc:
+        raise QuartierError(
+            f"Der neue Indikator „{spec.key}“ ist so nicht möglich: {' '.join(exc.messages)} "
+            "Bitte die Zuordnung korrigieren; nichts wurde gespeichert."
+        ) from exc
     indicator.save()
     return indicator
 
@@ -343,8 +322,14 @@ def commit_table(
 ):
     """Check again and store atomically as one import batch; returns (batch, report).
 
+    The batch is None when the import changes nothing — no indicator created, no
+    value new or different (the same file again): then nothing is kept but an
+    audit entry, so that nightly runs do not fill the list of batches with empty
+    ones. New indicators of ``mapping`` that exist when the import starts are
+    used (:func:`~quartier.imports.targets.reuse_existing`).
     Imports of the same indicators at the same time run one after the other.
     """
+    mapping, _notes = reuse_existing(mapping, user)
     check_mapping_rights(mapping, user)
     with transaction.atomic():
         lock_indicators(mapping_keys(mapping))
@@ -368,8 +353,20 @@ def commit_table(
             description=f"Tabellenimport ({mapping.layout})",
         )
         ids = {i.key: i.id for i in Indicator.objects.filter(key__in={r[0] for r in rows})}
-        write_values(batch, [(ids[k], a, p, v, f) for k, a, p, v, f in rows])
-        declare(report.sums, new_keys)
-        pause("import-commit")  # fault-injection tests kill the server here
+        stats = write_values(batch, [(ids[k], a, p, v, f) for k, a, p, v, f in rows])
+        unchanged = not (new_keys or stats.inserted or stats.replaced)
+        if unchanged:
+            transaction.set_rollback(True)  # the empty batch (and its audit entry) goes
+        else:
+            declare(report.sums, new_keys)
+            pause("import-commit")  # fault-injection tests kill the server here
+    if unchanged:
+        audit.record(
+            AuditEntry.Action.IMPORT,
+            f"Import ohne Änderungen (kein Importlauf): {source_name}",
+            user=user,
+            sha256=sha256,
+        )
+        return None, report
     batch.refresh_from_db()
     return batch, report

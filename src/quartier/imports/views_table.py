@@ -14,6 +14,7 @@ from quartier.files import write_private
 from quartier.imports import jobs
 from quartier.imports.access import import_view, upload_too_large, visible_job
 from quartier.imports.analysis import guess_mapping, value_columns
+from quartier.imports.matching import candidates, same_definition
 from quartier.imports.models import ImportJob
 from quartier.imports.tablemap import (
     IGNORE,
@@ -79,7 +80,7 @@ def upload(request):
             "columns": table.columns,
             "rows": len(table.rows),
         }
-        job.options = {"mapping": guess_mapping(table).to_json()}
+        job.options = {"mapping": guess_mapping(table, request.user).to_json()}
         job.save()
         return redirect("imports:job", job.pk)
     return render(request, "quartier/imports/upload.html", {"kind": "table"})
@@ -147,20 +148,31 @@ def _row(i: int, label: str, target: str, new: dict[str, NewIndicator]) -> dict:
     }
 
 
-def _target(post, prefix: str, label: str, taken: set[str], new: list[NewIndicator]) -> str:
-    """Indicator key chosen for one column or label; creates a NewIndicator spec if asked."""
+def _target(
+    post, prefix: str, label: str, taken: set[str], new: list[NewIndicator], available: list
+) -> str:
+    """Indicator key chosen for one column or label; creates a NewIndicator spec if asked.
+
+    A new indicator exactly like one in ``available`` (name, unit, kind) gets that
+    one's key: the check then uses the existing indicator instead of a duplicate.
+    """
     choice = post.get(f"{prefix}-ziel", IGNORE)
     if not choice.startswith(NEW_PREFIX):
         return choice
     kind = choice[len(NEW_PREFIX) :]
     name = (post.get(f"{prefix}-name") or label).strip()
-    key = (post.get(f"{prefix}-kuerzel") or "").strip() or suggest_key(name, taken)
+    unit = (post.get(f"{prefix}-einheit") or "").strip()
+    key = (post.get(f"{prefix}-kuerzel") or "").strip()
+    twin = None if key else same_definition(name, unit, kind, available)
+    if twin is not None:
+        available.remove(twin)  # one column per indicator
+    key = key or (twin.key if twin else suggest_key(name, taken))
     taken.add(key)
     new.append(
         NewIndicator(
             key=key,
             name=name,
-            unit=(post.get(f"{prefix}-einheit") or "").strip(),
+            unit=unit,
             kind=kind,
             topic=post.get(f"{prefix}-handlungsfeld") or "soziales",
             numerator=post.get(f"{prefix}-zaehler") or None if kind == "rate" else None,
@@ -170,8 +182,11 @@ def _target(post, prefix: str, label: str, taken: set[str], new: list[NewIndicat
     return key
 
 
-def mapping_from_post(post, table: RawTable, previous: TableMapping) -> TableMapping:
-    """Build the mapping from the form fields (names are German, like the UI)."""
+def mapping_from_post(post, table: RawTable, previous: TableMapping, user=None) -> TableMapping:
+    """Build the mapping from the form fields (names are German, like the UI).
+
+    ``user`` decides which existing indicators a "new" one may turn out to be.
+    """
     period_mode = post.get("stichtag_art", "fest")
     mapping = TableMapping(
         layout=post.get("layout", previous.layout),
@@ -185,16 +200,19 @@ def mapping_from_post(post, table: RawTable, previous: TableMapping) -> TableMap
     )
     taken = set(Indicator.objects.values_list("key", flat=True))
     new: list[NewIndicator] = []
+    available = candidates(user)
     if mapping.layout == "wide":
         for column in value_columns(table, mapping):
-            target = _target(post, f"spalte-{table.columns.index(column)}", column, taken, new)
+            prefix = f"spalte-{table.columns.index(column)}"
+            target = _target(post, prefix, column, taken, new, available)
             if target != IGNORE:
                 mapping.columns[column] = target
     elif mapping.layout == "wide_period":
-        mapping.indicator = _target(post, "indikator", post.get("indikator-name") or "", taken, new)
+        label = post.get("indikator-name") or ""
+        mapping.indicator = _target(post, "indikator", label, taken, new, available)
     elif mapping.indicator_columns:
         for i, label in enumerate(distinct_labels(table, mapping)[:300]):
-            target = _target(post, f"label-{i}", label, taken, new)
+            target = _target(post, f"label-{i}", label, taken, new, available)
             if target != IGNORE:
                 mapping.indicator_labels[label] = target
     _resolve_column_references(table, mapping, new)
@@ -230,14 +248,14 @@ def check(request, pk):
     ):
         job.options = {"sheet": request.POST["blatt"]}
         try:
-            job.options["mapping"] = guess_mapping(load_table(job)).to_json()
+            job.options["mapping"] = guess_mapping(load_table(job), request.user).to_json()
         except QuartierError as exc:
             return mapping_page(request, job, exc.message)
         job.save()
         return redirect("imports:job", job.pk)
     table = load_table(job)
     previous = TableMapping.from_json(job.options["mapping"])
-    mapping = mapping_from_post(request.POST, table, previous)
+    mapping = mapping_from_post(request.POST, table, previous, request.user)
     job.options = {**job.options, "mapping": mapping.to_json()}
     job.save()
     if "aktualisieren" in request.POST:
@@ -273,6 +291,14 @@ def commit_work(job: ImportJob, user, accept_warnings: bool):
             accept_warnings=accept_warnings,
             progress=progress,
         )
+        if batch is None:  # the same data again: nothing changed, no batch recorded
+            return {
+                "batch": None,
+                "inserted": 0,
+                "replaced": 0,
+                "unchanged": report.values,
+                "indicators": report.indicators,
+            }
         return {
             "batch": batch.pk,
             "inserted": batch.rows_inserted,
