@@ -199,13 +199,16 @@ def _reset_sqlite(config) -> None:
 
 
 def cmd_batches(args) -> int:
-    """List import batches."""
+    """List import batches, at local time (TIME_ZONE, with its abbreviation) like the web."""
     setup()
+    from django.utils.timezone import localtime
+
     from quartier.indicators.models import ImportBatch
 
     for batch in ImportBatch.objects.order_by("id"):
+        created = localtime(batch.created_at)  # stored in UTC
         print(
-            f"{batch.pk:>5}  {batch.created_at:%Y-%m-%d %H:%M}  {batch.get_status_display():<15} "
+            f"{batch.pk:>5}  {created:%Y-%m-%d %H:%M %Z}  {batch.get_status_display():<15} "
             f"{batch.rows_inserted:>9} neu  {batch.rows_replaced:>7} ersetzt  {batch.source_name}"
         )
     return 0

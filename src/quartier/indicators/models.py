@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 
@@ -257,7 +258,7 @@ class ImportBatch(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.source_name} ({self.created_at:%d.%m.%Y %H:%M})"
+        return f"{self.source_name} ({localtime(self.created_at):%d.%m.%Y %H:%M})"  # not UTC
 
 
 class ValueFlag(models.TextChoices):
