@@ -17,12 +17,19 @@ from django.db import transaction
 from quartier.access.rights import visible_ids
 from quartier.errors import QuartierError
 from quartier.imports.codes import CodeMatches, match_codes
+from quartier.imports.findings import as_text, group
+from quartier.imports.reporttexts import (
+    new_indicator_names,
+    preview_decimals,
+    rows_where,
+    symbol_note,
+)
 from quartier.imports.sums import declare, find_sums, sum_notes
 from quartier.imports.tablemap import LongRow, NewIndicator, TableMapping, to_long
 from quartier.imports.tables import RawTable
 from quartier.imports.targets import check_mapping_rights, check_write_rights, indicators_of
 from quartier.indicators.batches import create_batch, write_values
-from quartier.indicators.models import Indicator, Kind, Value, Visibility
+from quartier.indicators.models import Indicator, Kind, Value
 from quartier.indicators.writelock import lock_indicators
 from quartier.testhooks import pause
 
@@ -43,18 +50,21 @@ class Report:
     indicators: list[str] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
     sums: list[tuple[str, list[str]]] = field(default_factory=list)  # (total, parts) found
+    # the long messages above as groups (see imports.findings), by "errors"/"warnings"/"notes"
+    groups: dict[str, list[dict]] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         """JSON-compatible form for storing on the job."""
         return self.__dict__.copy()
 
 
-def _listed(report_list: list[str], items: list[str], heading: str) -> None:
+def _listed(report: Report, severity: str, items: list[str], heading: str) -> None:
+    """Add findings of one kind as one message, and as a group the wizard can fold."""
     if not items:
         return
-    shown = "; ".join(items[:MAX_LISTED])
-    more = f" … und {len(items) - MAX_LISTED} weitere" if len(items) > MAX_LISTED else ""
-    report_list.append(f"{heading}: {shown}{more}")
+    found = group(heading, items, MAX_LISTED)
+    getattr(report, severity).append(as_text(found))
+    report.groups.setdefault(severity, []).append(found)
 
 
 def _stored_rows(rows: list[LongRow], matches: CodeMatches, indicators, report: Report):
@@ -83,15 +93,23 @@ def _stored_rows(rows: list[LongRow], matches: CodeMatches, indicators, report: 
         keys[key] += 1
         out.append((row, match, key, cell.value, "" if cell.flag == "sentinel" else cell.flag))
     codes = {key: match.code for _r, match, key, _v, _f in out}
-    duplicates = [f"{k[0]} / Gebiet {codes[k]} / {k[2]:%d.%m.%Y}" for k, n in keys.items() if n > 1]
+    places = defaultdict(list)  # where each duplicate stands (rare: looked up only then)
+    for row, _m, key, _v, _f in out if len(keys) < len(out) else ():
+        if keys[key] > 1:
+            places[key].append((row.line, row.column))
+    duplicates = [
+        f"{k[0]} / Gebiet {codes[k]} / {k[2]:%d.%m.%Y}: {rows_where(where)}"
+        for k, where in places.items()
+    ]
     _listed(
-        report.notes, sorted(computed), "Nicht gespeichert, weil aus Zähler und Nenner berechnet"
+        report, "notes", sorted(computed), "Nicht gespeichert, weil aus Zähler und Nenner berechnet"
     )
-    _listed(report.errors, not_numeric, "Keine Zahlen")
-    _listed(report.errors, negative, "Negative Anzahlen")
-    _listed(report.errors, duplicates, "Doppelte Einträge (Gebiet, Indikator, Stichtag)")
+    _listed(report, "errors", not_numeric, "Keine Zahlen")
+    _listed(report, "errors", negative, "Negative Anzahlen")
+    _listed(report, "errors", duplicates, "Doppelte Einträge (Gebiet, Indikator, Stichtag)")
     _listed(
-        report.warnings,
+        report,
+        "warnings",
         [f"„{r.code}“ ({r.period:%d.%m.%Y})" for r in invalid],
         "Gebiete, die zum Stichtag nicht gültig sind (Zeilen werden übersprungen)",
     )
@@ -111,14 +129,16 @@ def _code_findings(matches: CodeMatches, report: Report) -> None:
         f"„{c}“" + (f" (meinten Sie {', '.join(s)}?)" if s else "")
         for c, s in sorted(matches.unknown.items())
     ]
-    _listed(report.warnings, unknown, "Unbekannte Gebietsschlüssel (Zeilen werden übersprungen)")
+    _listed(report, "warnings", unknown, "Unbekannte Gebietsschlüssel (Zeilen werden übersprungen)")
     _listed(
-        report.warnings,
+        report,
+        "warnings",
         [f"„{c}“ → {n}" for c, n in sorted(matches.renamed.items())],
         "Schlüssel mit fehlenden oder zusätzlichen führenden Nullen zugeordnet",
     )
     _listed(
-        report.warnings,
+        report,
+        "warnings",
         [f"„{c}“ passt zu {', '.join(v)}" for c, v in sorted(matches.ambiguous.items())],
         "Mehrdeutige Schlüssel (bitte eine Raumebene wählen)",
     )
@@ -135,15 +155,15 @@ def _value_checks(stored, indicators, report: Report, user=None) -> None:
         and indicators[k[0]].unit.strip() == "%"
         and not 0 <= v <= 100
     ]
-    _listed(report.errors, outside, "Anteile außerhalb von 0–100 %")
+    _listed(report, "errors", outside, "Anteile außerhalb von 0–100 %")
     above = []
     for name, num, den in _rate_pairs(indicators, user):
         for (key, area, period), v in values.items():
             d = values.get((den, area, period))
             if key == num and v is not None and d is not None and v > d:
                 above.append(f"{name}: Zähler {v:g} > Nenner {d:g} ({period:%Y})")
-    _listed(report.errors, above, "Zähler größer als Nenner")
-    _listed(report.warnings, _jumps(stored), "Große Sprünge gegenüber dem vorigen Stichtag")
+    _listed(report, "errors", above, "Zähler größer als Nenner")
+    _listed(report, "warnings", _jumps(stored), "Große Sprünge gegenüber dem vorigen Stichtag")
 
 
 def _rate_pairs(indicators: dict[str, Indicator], user=None) -> list[tuple[str, str, str]]:
@@ -209,7 +229,7 @@ def check_table(
     indicators = indicators_of(mapping, user)
     check_write_rights(user, indicators)
     rows, problems = to_long(table, mapping)
-    _listed(report.errors, problems, "Ungültige Stichtage")
+    _listed(report, "errors", problems, "Ungültige Stichtage")
     codes: dict[date, set[str]] = defaultdict(set)
     for row in rows:
         codes[row.period].add(row.code)
@@ -217,19 +237,21 @@ def check_table(
     _code_findings(matches, report)
     stored = _stored_rows(rows, matches, indicators, report)
     _value_checks(stored, indicators, report, user)
-    symbols = Counter(f for *_x, f in stored if f)
+    symbols = Counter((r.cell.symbol or f, f) for r, *_x, f in stored if f)
     sentinels = sum(1 for r in rows if r.cell.flag == "sentinel")
     if sentinels:
         report.notes.append(f"{sentinels} Werte wie −9999 werden als fehlende Werte behandelt.")
-    for flag, n in sorted(symbols.items()):
-        report.notes.append(f"{n} × Zeichen „{flag}“ (amtliche Statistik) übernommen.")
+    for (symbol, flag), n in sorted(symbols.items()):
+        report.notes.append(symbol_note(symbol, flag, n))
     _missing_areas(stored, matches, mapping, report)
     report.sums = find_sums(stored, indicators)
     report.notes += sum_notes(report.sums, indicators, new_keys)
+    for label, names in new_indicator_names(indicators, new_keys):
+        _listed(report, "notes", names, f"Neu angelegt, Sichtbarkeit „{label}“")
     empty = sorted(
         i.name for key, i in indicators.items() if key not in {k[0] for *_x, k, _v, _f in stored}
     )
-    _listed(report.warnings, empty, "Ohne einen einzigen Wert in der Datei")
+    _listed(report, "warnings", empty, "Ohne einen einzigen Wert in der Datei")
     report.values = len(stored)
     report.indicators = sorted({k[0] for *_x, k, _v, _f in stored})
     report.periods = sorted({k[2].isoformat() for *_x, k, _v, _f in stored})
@@ -242,7 +264,9 @@ def check_table(
             "indikator": indicators[k[0]].name,
             "stichtag": k[2].isoformat(),
             "wert": v,
+            "dezimalen": preview_decimals(indicators[k[0]], v),
             "kennzeichen": f,
+            "zeichen": r.cell.symbol,  # as the file wrote it, if not the flag itself
         }
         for r, m, k, v, f in stored[:20]
     ]
@@ -265,11 +289,7 @@ def _missing_areas(stored, matches: CodeMatches, mapping: TableMapping, report: 
         for i in areas.valid_at(p)
         if int(areas.ids[i]) not in covered
     }
-    _listed(
-        report.warnings,
-        sorted(missing),
-        f"{len(missing)} Gebiete der Ebene {level.name} ohne Werte",
-    )
+    _listed(report, "warnings", sorted(missing), f"Gebiete der Ebene {level.name} ohne Werte")
 
 
 def mapping_keys(mapping: TableMapping) -> set[str]:
@@ -323,7 +343,7 @@ def _create_indicator(spec: NewIndicator, owner) -> Indicator:
         factor=spec.factor,
         description=spec.description,
         owner=owner,
-        visibility=Visibility.INTERNAL,
+        visibility=spec.visibility,
         **refs,
     )
     indicator.full_clean(exclude=["owner"])
