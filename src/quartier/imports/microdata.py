@@ -247,6 +247,8 @@ def commit(agg: Aggregation, spec: MicrodataSpec, *, user, source_name: str, sha
         if agg.by_category and not spec.indicator_key:
             # The splits add up to the total: protect them together (Geheimhaltung).
             sets[0][0].sum_of.set([ind for ind, _counts in sets[1:]])
+        created = [ind.pk for ind, _counts in sets[1 if spec.indicator_key else 0 :]]
+        Indicator.objects.filter(pk__in=created).update(created_in_batch=batch)
         rows = [
             (ind.pk, area, agg.period, float(n), "")
             for ind, counts in sets

@@ -299,8 +299,8 @@ def mapping_keys(mapping: TableMapping) -> set[str]:
     return keys - {""}
 
 
-def create_indicators(mapping: TableMapping, user) -> None:
-    """Create the mapping's new indicators, owned by the importing user's unit.
+def create_indicators(mapping: TableMapping, user) -> list[Indicator]:
+    """Create the mapping's new indicators, owned by the importing user's unit; return them.
 
     Call inside a transaction. A key that exists by now was created by an import
     running at the same time (this one waited for it): a clear error, nothing written.
@@ -321,8 +321,10 @@ def create_indicators(mapping: TableMapping, user) -> None:
     if user is not None and getattr(user, "is_authenticated", False):
         owner = user.units.order_by("name").first()
     # Counts first: a new rate may use new counts as numerator and denominator.
-    for spec in sorted(mapping.new_indicators, key=lambda n: n.kind == Kind.RATE):
+    return [
         _create_indicator(spec, owner)
+        for spec in sorted(mapping.new_indicators, key=lambda n: n.kind == Kind.RATE)
+    ]
 
 
 def _create_indicator(spec: NewIndicator, owner) -> Indicator:
@@ -368,7 +370,7 @@ def commit_table(
     check_mapping_rights(mapping, user)
     with transaction.atomic():
         lock_indicators(mapping_keys(mapping))
-        create_indicators(mapping, user)
+        created = create_indicators(mapping, user)
         progress(30, "Werte werden geprüft")
         new_keys = {n.key for n in mapping.new_indicators}
         report, rows = check_table(table, replace(mapping, new_indicators=[]), user, new_keys)
@@ -387,6 +389,8 @@ def commit_table(
             rows_read=report.rows_read,
             description=f"Tabellenimport ({mapping.layout})",
         )
+        # remembered so that rolling the batch back can offer to remove them again
+        Indicator.objects.filter(pk__in=[i.pk for i in created]).update(created_in_batch=batch)
         ids = {i.key: i.id for i in Indicator.objects.filter(key__in={r[0] for r in rows})}
         write_values(batch, [(ids[k], a, p, v, f) for k, a, p, v, f in rows])
         declare(report.sums, new_keys)

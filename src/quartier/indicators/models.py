@@ -171,6 +171,17 @@ class Indicator(models.Model):
             "eingeschränkt."
         ),
     )
+    # The import batch that created the indicator: rolling it back offers to remove the
+    # indicator if nothing else is left in it (see indicators.emptied).
+    created_in_batch = models.ForeignKey(
+        "ImportBatch",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="created_indicators",
+        verbose_name=_("angelegt durch Importlauf"),
+    )
 
     class Meta:
         verbose_name = _("Indikator")
