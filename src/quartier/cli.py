@@ -203,29 +203,51 @@ def _reset_sqlite(config) -> None:
 
 
 def cmd_batches(args) -> int:
-    """List import batches."""
+    """List import batches, at local time (TIME_ZONE, with its abbreviation) like the web."""
     setup()
+    from django.utils.timezone import localtime
+
     from quartier.indicators.models import ImportBatch
 
     for batch in ImportBatch.objects.order_by("id"):
+        created = localtime(batch.created_at)  # stored in UTC
         print(
-            f"{batch.pk:>5}  {batch.created_at:%Y-%m-%d %H:%M}  {batch.get_status_display():<15} "
+            f"{batch.pk:>5}  {created:%Y-%m-%d %H:%M %Z}  {batch.get_status_display():<15} "
             f"{batch.rows_inserted:>9} neu  {batch.rows_replaced:>7} ersetzt  {batch.source_name}"
         )
     return 0
 
 
 def cmd_rollback(args) -> int:
-    """Roll back one import batch."""
+    """Roll back one import batch; optionally remove the indicators it created, now empty.
+
+    With ``--remove-empty-indicators`` on a batch rolled back before, only the removal runs.
+    """
     setup()
+    from django.db import transaction
+
     from quartier.indicators.batches import rollback
+    from quartier.indicators.emptied import removable_indicators, remove_empty_indicators
     from quartier.indicators.models import ImportBatch
 
     batch = ImportBatch.objects.filter(pk=args.batch).first()
     if batch is None:
         raise QuartierError(f"Importlauf {args.batch} gibt es nicht. / No such batch.")
-    removed = rollback(batch)
-    print(f"Importlauf {batch.pk} zurückgenommen: {removed} Werte entfernt.")
+    again = batch.status == ImportBatch.Status.ROLLED_BACK and args.remove_empty_indicators
+    with transaction.atomic():
+        removed = None if again else rollback(batch)
+        gone = remove_empty_indicators(batch) if args.remove_empty_indicators else []
+    if removed is not None:
+        print(f"Importlauf {batch.pk} zurückgenommen: {removed} Werte entfernt.")
+    for indicator in gone:
+        print(f"Leeren Indikator {indicator.key} ({indicator.name}) gelöscht.")
+    left = [] if args.remove_empty_indicators else removable_indicators(batch)
+    if left:
+        print(
+            "Diese vom Importlauf angelegten Indikatoren sind jetzt leer: "
+            f"{', '.join(i.key for i in left)}. Löschen mit: "
+            f"quartier rollback {batch.pk} --remove-empty-indicators"
+        )
     return 0
 
 
@@ -264,6 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("batches", help="Importläufe auflisten").set_defaults(func=cmd_batches)
     rb = sub.add_parser("rollback", help="Importlauf zurücknehmen")
     rb.add_argument("batch", type=int, help="Nummer des Importlaufs")
+    rb.add_argument(
+        "--remove-empty-indicators",
+        action="store_true",
+        help="vom Lauf angelegte Indikatoren löschen, die danach leer sind",
+    )
     rb.set_defaults(func=cmd_rollback)
 
     from quartier.cli_analysis import add_parsers as add_analysis

@@ -77,6 +77,7 @@ def cmd_geometry(args) -> int:
     setup()
     import tempfile
 
+    from quartier.imports.findings import group_geometry, print_groups
     from quartier.imports.geofiles import open_source, resolve_crs, stage_upload
     from quartier.imports.geometry_import import LevelTarget, import_level
     from quartier.imports.georead import guess_fields, read_features, sample_values
@@ -117,7 +118,7 @@ def cmd_geometry(args) -> int:
             for n in data["not_nested"]
         ],
     )
-    _print_findings("Hinweise", [f["message"] for f in data["findings"]])
+    print_groups("Hinweise", group_geometry(data["findings"]))
     if args.dry_run:
         print("Probelauf: nichts wurde gespeichert.")
     return 0
@@ -156,6 +157,7 @@ def cmd_table(args) -> int:
     from quartier.cli import setup
 
     setup()
+    from quartier.imports.findings import grouped, print_groups
     from quartier.imports.tables import read_table
     from quartier.imports.targets import reuse_existing
     from quartier.imports.values_import import commit_table
@@ -168,9 +170,8 @@ def cmd_table(args) -> int:
     for note in table.notes + reused:
         print(note)
     report, _rows = dry_or_real(lambda: _check_with_new(table, mapping), True)
-    _print_findings("Fehler", report.errors)
-    _print_findings("Warnungen", report.warnings)
-    _print_findings("Hinweise", report.notes)
+    for title, severity in (("Fehler", "errors"), ("Warnungen", "warnings"), ("Hinweise", "notes")):
+        print_groups(title, grouped(getattr(report, severity), report.groups.get(severity, [])))
     if report.errors:
         print("Nichts wurde gespeichert: bitte die Fehler beheben.")
         return 1
@@ -208,7 +209,8 @@ def _check_with_new(table, mapping):
     from quartier.imports.values_import import check_table, create_indicators
 
     create_indicators(mapping, None)
-    return check_table(table, replace(mapping, new_indicators=[]))
+    new_keys = {spec.key for spec in mapping.new_indicators}
+    return check_table(table, replace(mapping, new_indicators=[]), None, new_keys)
 
 
 def cmd_inspect(args) -> int:

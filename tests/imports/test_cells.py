@@ -17,22 +17,25 @@ ENGLISH = (".", ",")
 
 
 @pytest.mark.parametrize(
-    ("text", "value", "flag"),
+    ("text", "value", "flag", "symbol"),
     [
-        (".", None, "."),  # unknown or secret
-        ("/", None, "."),  # not reliable enough
-        ("-", 0.0, "-"),  # nothing: exactly zero
-        ("\u2013", 0.0, "-"),  # en dash, as printed in yearbooks
-        ("x", None, "x"),
-        ("X", None, "x"),
-        ("\u2026", None, "..."),
-        ("...", None, "..."),
-        (" . ", None, "."),  # spaces around a symbol do not matter
-        ("k. A.", None, "."),
+        (".", None, ".", ""),  # unknown or secret
+        ("/", None, ".", "/"),  # not reliable enough: stored as unknown, reported as "/"
+        ("-", 0.0, "-", ""),  # nothing: exactly zero
+        ("\u2013", 0.0, "-", ""),  # en dash, as printed in yearbooks
+        ("x", None, "x", ""),
+        ("X", None, "x", ""),
+        ("\u2026", None, "...", ""),
+        ("...", None, "...", ""),
+        (" . ", None, ".", ""),  # spaces around a symbol do not matter
+        ("k. A.", None, ".", "k. A."),  # keine Angabe: its own symbol in the report
+        ("k.A.", None, ".", "k. A."),
+        ("K.A.", None, ".", "k. A."),
+        ("n/a", None, ".", "NA"),
     ],
 )
-def test_symbols_of_official_statistics(text, value, flag):
-    assert parse_cell(text, *GERMAN) == Cell(value, flag, None)
+def test_symbols_of_official_statistics(text, value, flag, symbol):
+    assert parse_cell(text, *GERMAN) == Cell(value, flag, None, symbol)
 
 
 @pytest.mark.parametrize("text", [None, "", "   ", "\u00a0", "\t"])

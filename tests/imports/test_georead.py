@@ -262,7 +262,7 @@ def test_missing_code_is_skipped_and_reported(tmp_path):
     assert result.skipped == 1
     assert result.findings == [
         Finding("warning", None, "Objekt Nr. 2 hat keinen Wert im Feld „NR“ und wird nicht "
-                "übernommen.")
+                "übernommen.", "no_code")
     ]  # fmt: skip
 
 

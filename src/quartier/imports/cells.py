@@ -25,12 +25,15 @@ class Cell:
     is qualified (``""`` normal, ``"."`` unknown/secret, ``"-"`` nothing (value 0.0), ``"x"``
     locked, ``"..."`` not yet available, ``"sentinel"`` placeholder like -9999, ``"p"``
     provisional, ``"r"`` revised, ``"s"``/``"e"`` estimated) and ``problem`` is a German text
-    if the cell is neither a number nor a known symbol.
+    if the cell is neither a number nor a known symbol. ``symbol`` names what the file wrote
+    when that differs in meaning from the flag's own sign (``"k. A."``, ``"/"``, ``"NA"``
+    are stored as ``"."`` but reported as what they are).
     """
 
     value: float | None
     flag: str
     problem: str | None
+    symbol: str = ""
 
 
 # Placeholder values that statistics exports use for "no value". Only long runs of nines are
@@ -51,7 +54,7 @@ _SENTINEL = Cell(None, "sentinel", None)
 # tools ("k. A." = keine Angabe, NA/NaN from R and pandas) that mean "unknown" as well.
 _SYMBOLS: dict[str, Cell] = {
     ".": _UNKNOWN,
-    "/": _UNKNOWN,
+    "/": Cell(None, ".", None, "/"),  # "Zahlenwert nicht sicher genug"
     "-": _NOTHING,
     "\u2013": _NOTHING,  # en dash, as printed in statistical yearbooks
     "\u2014": _NOTHING,  # em dash, typed by word processors instead of "-"
@@ -60,7 +63,22 @@ _SYMBOLS: dict[str, Cell] = {
     "\u2026": _LATER,
     "...": _LATER,
 }
-_UNKNOWN_WORDS = frozenset({"k.a.", "k. a.", "n.a.", "na", "n/a", "nan"})
+# What the symbols stored under another flag mean, for the import report.
+SYMBOL_MEANINGS = {
+    "/": "Zahlenwert nicht sicher genug",
+    "k. A.": "keine Angabe",
+    "n. a.": "nicht angegeben",
+    "NA": "nicht verfügbar",
+}
+_UNKNOWN_WORDS: dict[str, Cell] = {
+    word: Cell(None, ".", None, symbol)
+    for symbol, words in (
+        ("k. A.", ("k.a.", "k. a.", "k.a", "k. a", "keine angabe")),
+        ("n. a.", ("n.a.", "n. a.")),
+        ("NA", ("na", "n/a", "nan")),
+    )
+    for word in words
+}
 
 # Space-like characters that may group thousands in every format (DIN 1333 uses thin spaces).
 _SPACES = " \u00a0\u202f\u2009"
@@ -153,8 +171,9 @@ def _ungroup(head: str, thousands: str | None) -> str | None:
 
 def _not_a_number(text: str, decimal: str, thousands: str | None) -> Cell:
     """A cell that is no number: unknown if it is a common "no data" word, else a problem."""
-    if text.lower() in _UNKNOWN_WORDS:
-        return _UNKNOWN
+    unknown = _UNKNOWN_WORDS.get(text.lower())
+    if unknown is not None:
+        return unknown
     return Cell(None, "", _problem(text, decimal, thousands))
 
 

@@ -53,6 +53,7 @@ class Finding:
     severity: str  # "error" | "warning" | "info"
     code: str | None
     message: str
+    kind: str = ""  # findings of one kind are listed together (see imports.findings)
 
 
 @dataclass
@@ -195,28 +196,32 @@ def _accept(result, number, code, name, geom, code_field, kept):
         result.findings.append(Finding("warning", None, (
             f"Objekt Nr. {number} hat keinen Wert im Feld „{code_field}“ und wird nicht "
             "übernommen."
-        )))  # fmt: skip
+        ), "no_code"))  # fmt: skip
         return None
     if code in kept:
         result.findings.append(Finding("error", code, (
             f"Der Code {code} kommt mehrfach vor (Objekte Nr. {kept[code]} und {number}); "
             "übernommen würde nur das erste. Bitte die Codes in der Datei eindeutig machen."
-        )))  # fmt: skip
+        ), "duplicate_code"))  # fmt: skip
         return None
-    clean, problem = _polygonal(geom, label)
+    clean, problem, kind = _polygonal(geom, label)
     if problem:
-        result.findings.append(Finding("warning", code, problem))
+        result.findings.append(Finding("warning", code, problem, kind))
     return clean
 
 
-def _polygonal(geom, label: str) -> tuple[object | None, str | None]:
-    """Keep the polygonal part of ``geom``, repairing it; say what happened."""
+def _polygonal(geom, label: str) -> tuple[object | None, str | None, str]:
+    """Keep the polygonal part of ``geom``, repairing it; say what happened (and its kind)."""
     if geom is None or geom.is_empty:
-        return None, f"Gebiet {label} hat keine Geometrie und wird nicht übernommen."
+        return None, f"Gebiet {label} hat keine Geometrie und wird nicht übernommen.", "no_geometry"
     if geom.geom_type in _KINDS:
         kind = _KINDS[geom.geom_type]
-        return None, f"Gebiet {label} ist keine Fläche, sondern {kind}; es wird nicht übernommen."
-    problem, parts = None, []
+        return (
+            None,
+            f"Gebiet {label} ist keine Fläche, sondern {kind}; es wird nicht übernommen.",
+            "not_polygon",
+        )
+    problem, parts, problem_kind = None, [], ""
     try:
         if not shapely.is_valid(geom):
             reason = _reason(shapely.is_valid_reason(geom))
@@ -224,15 +229,21 @@ def _polygonal(geom, label: str) -> tuple[object | None, str | None]:
             # which suits boundaries better than the default "linework" method.
             geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
             problem = f"Geometrie von {label} war ungültig ({reason}) und wurde repariert."
+            problem_kind = "repaired"
         parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
         clean = shapely.union_all(parts) if parts else None
     except shapely.errors.GEOSException:
         clean = None
     if geom.geom_type == "GeometryCollection" and problem is None and parts:
         problem = f"Gebiet {label} enthielt neben Flächen auch Punkte oder Linien; sie entfallen."
+        problem_kind = "mixed"
     if clean is None or clean.is_empty or clean.area == 0:
-        return None, f"Gebiet {label} hat keine gültige Fläche und wird nicht übernommen."
-    return clean, problem
+        return (
+            None,
+            f"Gebiet {label} hat keine gültige Fläche und wird nicht übernommen.",
+            "no_area",
+        )
+    return clean, problem, problem_kind
 
 
 def _reason(text: str) -> str:

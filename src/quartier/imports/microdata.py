@@ -130,7 +130,7 @@ def _coordinates(table: RawTable, spec: MicrodataSpec, agg: Aggregation):
     )
     result = match_addresses(_register(), streets, numbers, suffixes, postcodes)
     agg.unmatched = [
-        f"Zeile {row + table.header_row + 2}: {text}" for row, text in result.unmatched[:MAX_LISTED]
+        f"Zeile {table.line(row)}: {text}" for row, text in result.unmatched[:MAX_LISTED]
     ]
     return result.x, result.y
 
@@ -178,7 +178,7 @@ def aggregate(table: RawTable, spec: MicrodataSpec) -> Aggregation:
     agg.counts = np.bincount(placed.area_index[inside], minlength=ids.size).tolist()
     unmatched_rows = set(np.flatnonzero(np.isnan(lon) | np.isnan(lat)).tolist())
     agg.outside = [
-        f"Zeile {r + table.header_row + 2}"
+        f"Zeile {table.line(r)}"
         for r in np.flatnonzero(~inside).tolist()
         if r not in unmatched_rows
     ][:MAX_LISTED]
@@ -247,6 +247,8 @@ def commit(agg: Aggregation, spec: MicrodataSpec, *, user, source_name: str, sha
         if agg.by_category and not spec.indicator_key:
             # The splits add up to the total: protect them together (Geheimhaltung).
             sets[0][0].sum_of.set([ind for ind, _counts in sets[1:]])
+        created = [ind.pk for ind, _counts in sets[1 if spec.indicator_key else 0 :]]
+        Indicator.objects.filter(pk__in=created).update(created_in_batch=batch)
         rows = [
             (ind.pk, area, agg.period, float(n), "")
             for ind, counts in sets

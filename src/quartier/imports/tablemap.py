@@ -43,6 +43,31 @@ class NewIndicator:
     denominator: str | None = None
     factor: float = 100.0
     description: str = ""
+    visibility: str = "internal"  # who sees it: "public", "internal" or "restricted"
+
+
+# Visibilities a mapping file may name, also in German (see the README).
+VISIBILITIES = {
+    "public": "public",
+    "öffentlich": "public",
+    "oeffentlich": "public",
+    "internal": "internal",
+    "intern": "internal",
+    "restricted": "restricted",
+    "eingeschränkt": "restricted",
+    "eingeschraenkt": "restricted",
+}
+
+
+def _visibility(spec: NewIndicator) -> str:
+    """The visibility code of a new indicator from a mapping file; a clear error if unknown."""
+    code = VISIBILITIES.get(str(spec.visibility).strip().lower())
+    if code is None:
+        raise QuartierError(
+            f"Unbekannte Sichtbarkeit „{spec.visibility}“ für den neuen Indikator „{spec.key}“ "
+            "(erlaubt: internal/intern, public/öffentlich, restricted/eingeschränkt)."
+        )
+    return code
 
 
 @dataclass
@@ -72,6 +97,8 @@ class TableMapping:
         """Rebuild a mapping from :meth:`to_json` output (or a mapping file)."""
         data = dict(data)
         data["new_indicators"] = [NewIndicator(**n) for n in data.get("new_indicators", [])]
+        for spec in data["new_indicators"]:
+            spec.visibility = _visibility(spec)
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
@@ -90,7 +117,7 @@ class TableMapping:
 class LongRow:
     """One value of the table in long form, before codes are matched."""
 
-    line: int  # row number in the file (1-based, counting the header)
+    line: int  # row number in the file (1-based, header and title rows counted)
     code: str
     indicator: str
     period: date
@@ -183,10 +210,11 @@ def to_long(table: RawTable, mapping: TableMapping) -> tuple[list[LongRow], list
     )
     decimal, thousands = table.decimal, table.thousands  # detected over the whole table
     rows, problems = [], []
-    for n, raw in enumerate(table.rows, start=table.header_row + 2):
+    for index, raw in enumerate(table.rows):
         code = raw[key].strip()
         if not code:
             continue
+        n = table.line(index)
         if period_col is not None:
             period = parse_period(raw[period_col])
             if period is None:

@@ -15,6 +15,8 @@ import csv
 import io
 import math
 import re
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
@@ -71,6 +73,15 @@ class RawTable:
     sheet: str | None
     sheets: list[str]
     notes: list[str]
+    # Row number in the file of each data row (1-based, header and title rows counted, as a
+    # spreadsheet shows it); None for tables built in code: then rows follow the header.
+    lines: Sequence[int] | None = None
+
+    def line(self, index: int) -> int:
+        """The file's row number of data row ``index``, as messages name it ("Zeile 7")."""
+        if self.lines is None:
+            return index + self.header_row + 2
+        return self.lines[index]
 
 
 def list_sheets(path: Path) -> list[str]:
@@ -158,7 +169,12 @@ def _shape(grid: Grid, header_row: int | None, max_rows: int) -> RawTable:
             f"Die Kopfzeile {header_row + 1} gibt es nicht; die Tabelle hat {len(rows)} Zeilen."
         )
     top, bottom = _header_span(rows, top, grid.merges, hcopies, auto=header_row is None)
-    data = [row for row in rows[bottom + 1 :] if any(row)]
+    data: list[list[str]] = []
+    lines = array("I")  # blank rows are dropped, so row numbers are kept (4 bytes a row)
+    for number, row in enumerate(rows[bottom + 1 :], start=bottom + 2):
+        if any(row):
+            data.append(row)
+            lines.append(number)
     if not data:
         raise QuartierError(
             f"Unter der Kopfzeile (Zeile {bottom + 1}) stehen keine Daten. Bitte die Datei "
@@ -185,6 +201,7 @@ def _shape(grid: Grid, header_row: int | None, max_rows: int) -> RawTable:
         sheet=grid.sheet,
         sheets=grid.sheets,
         notes=notes + name_notes,
+        lines=lines,
     )
 
 

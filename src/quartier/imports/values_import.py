@@ -20,7 +20,14 @@ from quartier.access import audit
 from quartier.access.models import AuditEntry
 from quartier.errors import QuartierError
 from quartier.imports.codes import CodeMatches, match_codes
+from quartier.imports.findings import as_text, group
 from quartier.imports.plausibility import jumps, numerators_above, shares_outside
+from quartier.imports.reporttexts import (
+    new_indicator_names,
+    preview_decimals,
+    rows_where,
+    symbol_note,
+)
 from quartier.imports.sums import declare, find_sums, sum_notes
 from quartier.imports.tablemap import LongRow, NewIndicator, TableMapping, to_long
 from quartier.imports.tables import RawTable
@@ -31,7 +38,7 @@ from quartier.imports.targets import (
     reuse_existing,
 )
 from quartier.indicators.batches import create_batch, write_values
-from quartier.indicators.models import Indicator, Kind, Visibility
+from quartier.indicators.models import Indicator, Kind
 from quartier.indicators.writelock import lock_indicators
 from quartier.testhooks import pause
 
@@ -51,18 +58,21 @@ class Report:
     indicators: list[str] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
     sums: list[tuple[str, list[str]]] = field(default_factory=list)  # (total, parts) found
+    # the long messages above as groups (see imports.findings), by "errors"/"warnings"/"notes"
+    groups: dict[str, list[dict]] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         """JSON-compatible form for storing on the job."""
         return self.__dict__.copy()
 
 
-def _listed(report_list: list[str], items: list[str], heading: str) -> None:
+def _listed(report: Report, severity: str, items: list[str], heading: str) -> None:
+    """Add findings of one kind as one message, and as a group the wizard can fold."""
     if not items:
         return
-    shown = "; ".join(items[:MAX_LISTED])
-    more = f" … und {len(items) - MAX_LISTED} weitere" if len(items) > MAX_LISTED else ""
-    report_list.append(f"{heading}: {shown}{more}")
+    found = group(heading, items, MAX_LISTED)
+    getattr(report, severity).append(as_text(found))
+    report.groups.setdefault(severity, []).append(found)
 
 
 def _stored_rows(rows: list[LongRow], matches: CodeMatches, indicators, report: Report):
@@ -91,15 +101,23 @@ def _stored_rows(rows: list[LongRow], matches: CodeMatches, indicators, report: 
         keys[key] += 1
         out.append((row, match, key, cell.value, "" if cell.flag == "sentinel" else cell.flag))
     codes = {key: match.code for _r, match, key, _v, _f in out}
-    duplicates = [f"{k[0]} / Gebiet {codes[k]} / {k[2]:%d.%m.%Y}" for k, n in keys.items() if n > 1]
+    places = defaultdict(list)  # where each duplicate stands (rare: looked up only then)
+    for row, _m, key, _v, _f in out if len(keys) < len(out) else ():
+        if keys[key] > 1:
+            places[key].append((row.line, row.column))
+    duplicates = [
+        f"{k[0]} / Gebiet {codes[k]} / {k[2]:%d.%m.%Y}: {rows_where(where)}"
+        for k, where in places.items()
+    ]
     _listed(
-        report.notes, sorted(computed), "Nicht gespeichert, weil aus Zähler und Nenner berechnet"
+        report, "notes", sorted(computed), "Nicht gespeichert, weil aus Zähler und Nenner berechnet"
     )
-    _listed(report.errors, not_numeric, "Keine Zahlen")
-    _listed(report.errors, negative, "Negative Anzahlen")
-    _listed(report.errors, duplicates, "Doppelte Einträge (Gebiet, Indikator, Stichtag)")
+    _listed(report, "errors", not_numeric, "Keine Zahlen")
+    _listed(report, "errors", negative, "Negative Anzahlen")
+    _listed(report, "errors", duplicates, "Doppelte Einträge (Gebiet, Indikator, Stichtag)")
     _listed(
-        report.warnings,
+        report,
+        "warnings",
         [f"„{r.code}“ ({r.period:%d.%m.%Y})" for r in invalid],
         "Gebiete, die zum Stichtag nicht gültig sind (Zeilen werden übersprungen)",
     )
@@ -119,14 +137,16 @@ def _code_findings(matches: CodeMatches, report: Report) -> None:
         f"„{c}“" + (f" (meinten Sie {', '.join(s)}?)" if s else "")
         for c, s in sorted(matches.unknown.items())
     ]
-    _listed(report.warnings, unknown, "Unbekannte Gebietsschlüssel (Zeilen werden übersprungen)")
+    _listed(report, "warnings", unknown, "Unbekannte Gebietsschlüssel (Zeilen werden übersprungen)")
     _listed(
-        report.warnings,
+        report,
+        "warnings",
         [f"„{c}“ → {n}" for c, n in sorted(matches.renamed.items())],
         "Schlüssel mit fehlenden oder zusätzlichen führenden Nullen zugeordnet",
     )
     _listed(
-        report.warnings,
+        report,
+        "warnings",
         [f"„{c}“ passt zu {', '.join(v)}" for c, v in sorted(matches.ambiguous.items())],
         "Mehrdeutige Schlüssel (bitte eine Raumebene wählen)",
     )
@@ -134,9 +154,11 @@ def _code_findings(matches: CodeMatches, report: Report) -> None:
 
 def _value_checks(stored, indicators, report: Report, user=None) -> None:
     """Shares outside 0–100 %, numerator above denominator, jumps from the previous period."""
-    _listed(report.errors, shares_outside(stored, indicators), "Anteile außerhalb von 0–100 %")
-    _listed(report.errors, numerators_above(stored, indicators, user), "Zähler größer als Nenner")
-    _listed(report.warnings, jumps(stored), "Große Sprünge gegenüber dem vorigen Stichtag")
+    _listed(report, "errors", shares_outside(stored, indicators), "Anteile außerhalb von 0–100 %")
+    _listed(
+        report, "errors", numerators_above(stored, indicators, user), "Zähler größer als Nenner"
+    )
+    _listed(report, "warnings", jumps(stored), "Große Sprünge gegenüber dem vorigen Stichtag")
 
 
 def check_table(
@@ -155,7 +177,7 @@ def check_table(
     indicators = indicators_of(mapping, user)
     check_write_rights(user, indicators)
     rows, problems = to_long(table, mapping)
-    _listed(report.errors, problems, "Ungültige Stichtage")
+    _listed(report, "errors", problems, "Ungültige Stichtage")
     codes: dict[date, set[str]] = defaultdict(set)
     for row in rows:
         codes[row.period].add(row.code)
@@ -165,19 +187,21 @@ def check_table(
     if not stored:
         report.errors.append(_nothing_to_store(rows, matches, mapping))
     _value_checks(stored, indicators, report, user)
-    symbols = Counter(f for *_x, f in stored if f)
+    symbols = Counter((r.cell.symbol or f, f) for r, *_x, f in stored if f)
     sentinels = sum(1 for r in rows if r.cell.flag == "sentinel")
     if sentinels:
         report.notes.append(f"{sentinels} Werte wie −9999 werden als fehlende Werte behandelt.")
-    for flag, n in sorted(symbols.items()):
-        report.notes.append(f"{n} × Zeichen „{flag}“ (amtliche Statistik) übernommen.")
+    for (symbol, flag), n in sorted(symbols.items()):
+        report.notes.append(symbol_note(symbol, flag, n))
     _missing_areas(stored, matches, mapping, report)
     report.sums = find_sums(stored, indicators)
     report.notes += sum_notes(report.sums, indicators, new_keys)
+    for label, names in new_indicator_names(indicators, new_keys):
+        _listed(report, "notes", names, f"Neu angelegt, Sichtbarkeit „{label}“")
     empty = sorted(
         i.name for key, i in indicators.items() if key not in {k[0] for *_x, k, _v, _f in stored}
     )
-    _listed(report.warnings, empty, "Ohne einen einzigen Wert in der Datei")
+    _listed(report, "warnings", empty, "Ohne einen einzigen Wert in der Datei")
     report.values = len(stored)
     report.indicators = sorted({k[0] for *_x, k, _v, _f in stored})
     report.periods = sorted({k[2].isoformat() for *_x, k, _v, _f in stored})
@@ -190,7 +214,9 @@ def check_table(
             "indikator": indicators[k[0]].name,
             "stichtag": k[2].isoformat(),
             "wert": v,
+            "dezimalen": preview_decimals(indicators[k[0]], v),
             "kennzeichen": f,
+            "zeichen": r.cell.symbol,  # as the file wrote it, if not the flag itself
         }
         for r, m, k, v, f in stored[:20]
     ]
@@ -238,11 +264,7 @@ def _missing_areas(stored, matches: CodeMatches, mapping: TableMapping, report: 
         for i in areas.valid_at(p)
         if int(areas.ids[i]) not in covered
     }
-    _listed(
-        report.warnings,
-        sorted(missing),
-        f"{len(missing)} Gebiete der Ebene {level.name} ohne Werte",
-    )
+    _listed(report, "warnings", sorted(missing), f"Gebiete der Ebene {level.name} ohne Werte")
 
 
 def mapping_keys(mapping: TableMapping) -> set[str]:
@@ -252,8 +274,8 @@ def mapping_keys(mapping: TableMapping) -> set[str]:
     return keys - {""}
 
 
-def create_indicators(mapping: TableMapping, user) -> None:
-    """Create the mapping's new indicators, owned by the importing user's unit.
+def create_indicators(mapping: TableMapping, user) -> list[Indicator]:
+    """Create the mapping's new indicators, owned by the importing user's unit; return them.
 
     Call inside a transaction. A key that exists by now was created by an import
     running at the same time (this one waited for it): a clear error, nothing written.
@@ -274,8 +296,10 @@ def create_indicators(mapping: TableMapping, user) -> None:
     if user is not None and getattr(user, "is_authenticated", False):
         owner = user.units.order_by("name").first()
     # Counts first: a new rate may use new counts as numerator and denominator.
-    for spec in sorted(mapping.new_indicators, key=lambda n: n.kind == Kind.RATE):
+    return [
         _create_indicator(spec, owner)
+        for spec in sorted(mapping.new_indicators, key=lambda n: n.kind == Kind.RATE)
+    ]
 
 
 def _create_indicator(spec: NewIndicator, owner) -> Indicator:
@@ -296,7 +320,7 @@ def _create_indicator(spec: NewIndicator, owner) -> Indicator:
         factor=spec.factor,
         description=spec.description,
         owner=owner,
-        visibility=Visibility.INTERNAL,
+        visibility=spec.visibility,
         **refs,
     )
     try:
@@ -333,7 +357,7 @@ def commit_table(
     check_mapping_rights(mapping, user)
     with transaction.atomic():
         lock_indicators(mapping_keys(mapping))
-        create_indicators(mapping, user)
+        created = create_indicators(mapping, user)
         progress(30, "Werte werden geprüft")
         new_keys = {n.key for n in mapping.new_indicators}
         report, rows = check_table(table, replace(mapping, new_indicators=[]), user, new_keys)
@@ -352,6 +376,8 @@ def commit_table(
             rows_read=report.rows_read,
             description=f"Tabellenimport ({mapping.layout})",
         )
+        # remembered so that rolling the batch back can offer to remove them again
+        Indicator.objects.filter(pk__in=[i.pk for i in created]).update(created_in_batch=batch)
         ids = {i.key: i.id for i in Indicator.objects.filter(key__in={r[0] for r in rows})}
         stats = write_values(batch, [(ids[k], a, p, v, f) for k, a, p, v, f in rows])
         unchanged = not (new_keys or stats.inserted or stats.replaced)

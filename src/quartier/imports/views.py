@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
@@ -16,6 +17,7 @@ from quartier.imports import jobs, views_geo, views_micro, views_table
 from quartier.imports.access import import_view, visible_job
 from quartier.imports.models import ImportJob
 from quartier.indicators.batches import rollback
+from quartier.indicators.emptied import removable_indicators, remove_empty_indicators
 from quartier.indicators.models import ImportBatch, ValueRevision
 
 
@@ -138,10 +140,13 @@ def batch_detail(request, pk):
     if not is_admin(request.user):  # old values are unprotected: only the owning unit sees them
         replaced = replaced.filter(indicator__owner_id__in=unit_ids(request.user))
     replaced = replaced.select_related("indicator", "area")[:100]
+    allowed = may_roll_back(request.user, batch)
     context = {
         "batch": batch,
         "replaced": replaced,
-        "may_roll_back": may_roll_back(request.user, batch),
+        "may_roll_back": allowed,
+        # indicators this batch created that its rollback leaves (or has left) empty
+        "emptied": removable_indicators(batch, request.user) if allowed else [],
     }
     return render(request, "quartier/imports/batch.html", context)
 
@@ -156,12 +161,22 @@ def batch_rollback(request, pk):
     """
     batch = get_object_or_404(ImportBatch, pk=pk)
     check_rollback(request.user, batch)  # a QuartierError(403) becomes the error page
+    # Empty indicators the batch created go too if asked — only those the page listed.
+    remove = request.POST.get("leere_entfernen") == "ja"
+    shown = [int(v) for v in request.POST.getlist("indikator") if v.isdigit()]
+    again = remove and batch.status == ImportBatch.Status.ROLLED_BACK  # only the removal
     try:
-        removed = rollback(batch, user=request.user)
+        with transaction.atomic():
+            removed = None if again else rollback(batch, user=request.user)
+            gone = remove_empty_indicators(batch, request.user, only=shown) if remove else []
     except QuartierError as exc:
         messages.error(request, exc.message)
-    else:
+        return redirect("imports:batch", batch.pk)
+    if removed is not None:
         messages.success(
             request, f"Importlauf {batch.pk} zurückgenommen: {removed} Werte entfernt."
         )
+    if gone:
+        names = ", ".join(f"„{indicator.name}“" for indicator in gone)
+        messages.success(request, f"Leere Indikatoren gelöscht: {names}.")
     return redirect("imports:batch", batch.pk)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from quartier.errors import QuartierError
 from quartier.imports import jobs
 from quartier.imports.access import import_view, upload_too_large, visible_job
+from quartier.imports.findings import group_geometry
 from quartier.imports.geofiles import open_source, resolve_crs, stage_upload
 from quartier.imports.geometry_import import LevelTarget, import_level
 from quartier.imports.georead import guess_fields, read_features, sample_values
@@ -183,12 +184,14 @@ def geometry_job_page(request, job: ImportJob):
     """The page for a geometry job in any state."""
     if job.status == ImportJob.Status.UPLOADED:
         return options_page(request, job)
+    report = job.result or job.report
     return render(
         request,
         "quartier/imports/geometry_report.html",
         {
             "job": job,
-            "report": job.result or job.report,
+            "report": report,
+            "finding_groups": group_geometry(report.get("findings", [])),
             "final": job.status == ImportJob.Status.DONE,
         },
     )

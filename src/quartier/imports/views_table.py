@@ -14,6 +14,7 @@ from quartier.files import write_private
 from quartier.imports import jobs
 from quartier.imports.access import import_view, upload_too_large, visible_job
 from quartier.imports.analysis import guess_mapping, value_columns
+from quartier.imports.findings import grouped
 from quartier.imports.matching import candidates, same_definition
 from quartier.imports.models import ImportJob
 from quartier.imports.tablemap import (
@@ -27,7 +28,7 @@ from quartier.imports.tablemap import (
 from quartier.imports.tables import RawTable, read_table
 from quartier.imports.targets import check_mapping_rights
 from quartier.imports.values_import import check_table, commit_table
-from quartier.indicators.models import Indicator, Kind, Topic
+from quartier.indicators.models import Indicator, Kind, Topic, Visibility
 from quartier.spatial.models import Level
 
 NEW_PREFIX = "neu:"  # choice value "neu:count" = create a new indicator of that kind
@@ -122,6 +123,9 @@ def mapping_page(request, job: ImportJob, error: str | None = None, status: int 
         "indicator_row": _row(0, "", mapping.indicator or IGNORE, new),
         "period_columns": period_columns(table),
         "too_many_labels": len(labels) > 300,
+        "visibility": next(
+            (spec.visibility for spec in mapping.new_indicators), Visibility.INTERNAL
+        ),
         "error": error,
     }
     return render(request, "quartier/imports/table_mapping.html", context, status=status)
@@ -216,6 +220,9 @@ def mapping_from_post(post, table: RawTable, previous: TableMapping, user=None) 
             if target != IGNORE:
                 mapping.indicator_labels[label] = target
     _resolve_column_references(table, mapping, new)
+    visibility = post.get("sichtbarkeit")
+    for spec in new:  # asked once for all new indicators of this import; intern by default
+        spec.visibility = visibility if visibility in Visibility.values else Visibility.INTERNAL
     mapping.new_indicators = new
     return mapping
 
@@ -314,12 +321,17 @@ def table_job_page(request, job: ImportJob):
     """The page for a table job in any state."""
     if job.status == ImportJob.Status.UPLOADED:
         return mapping_page(request, job)
+    groups = job.report.get("groups", {})  # reports stored before grouping have none
     return render(
         request,
         "quartier/imports/table_report.html",
         {
             "job": job,
             "report": job.report,
+            "findings": {
+                severity: grouped(job.report.get(severity, []), groups.get(severity, []))
+                for severity in ("errors", "warnings", "notes")
+            },
             "result": job.result,
             "mapping": job.options.get("mapping"),
         },

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 
@@ -170,6 +171,17 @@ class Indicator(models.Model):
             "eingeschränkt."
         ),
     )
+    # The import batch that created the indicator: rolling it back offers to remove the
+    # indicator if nothing else is left in it (see indicators.emptied).
+    created_in_batch = models.ForeignKey(
+        "ImportBatch",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="created_indicators",
+        verbose_name=_("angelegt durch Importlauf"),
+    )
 
     class Meta:
         verbose_name = _("Indikator")
@@ -257,7 +269,7 @@ class ImportBatch(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.source_name} ({self.created_at:%d.%m.%Y %H:%M})"
+        return f"{self.source_name} ({localtime(self.created_at):%d.%m.%Y %H:%M})"  # not UTC
 
 
 class ValueFlag(models.TextChoices):
