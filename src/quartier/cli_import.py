@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from datetime import date
 from pathlib import Path
 
 from quartier.errors import QuartierError
@@ -12,25 +10,13 @@ from quartier.errors import QuartierError
 
 def add_parsers(sub) -> None:
     """Register ``quartier import geometry|table|inspect|microdata|register``."""
+    from quartier.cli_geometry import add_parser as add_geometry
     from quartier.cli_microdata import add_parsers as add_microdata
 
     imp = sub.add_parser("import", help="Geometrien, Tabellen oder Einzeldaten importieren")
     kinds = imp.add_subparsers(dest="import_kind", required=True, metavar="ART")
 
-    geo = kinds.add_parser("geometry", help="Gebietsgrenzen als Raumebene importieren")
-    geo.add_argument("files", nargs="+", type=Path, help="ZIP, Shapefile-Teile, GPKG, GeoJSON …")
-    geo.add_argument("--level", required=True, help="Kürzel der Raumebene (neu oder vorhanden)")
-    geo.add_argument("--name", help="Name einer neuen Raumebene")
-    geo.add_argument("--parent", help="Kürzel der übergeordneten Raumebene")
-    geo.add_argument("--code-field", help="Feld mit dem Gebietsschlüssel (sonst geraten)")
-    geo.add_argument("--name-field", help="Feld mit dem Namen (sonst geraten)")
-    geo.add_argument(
-        "--crs", help="Koordinatensystem, wenn die Datei keins nennt, z. B. EPSG:25832"
-    )
-    geo.add_argument("--layer", help="Ebene innerhalb der Datei (GeoPackage)")
-    geo.add_argument("--valid-from", type=date.fromisoformat, help="gültig ab (JJJJ-MM-TT)")
-    geo.add_argument("--dry-run", action="store_true", help="nur prüfen, nichts speichern")
-    geo.set_defaults(func=cmd_geometry)
+    add_geometry(kinds)
 
     table = kinds.add_parser("table", help="Statistiktabelle importieren")
     table.add_argument("file", type=Path)
@@ -68,60 +54,6 @@ def _print_findings(title: str, items: list[str]) -> None:
         print(f"{title}:")
         for item in items:
             print(f"  - {item}")
-
-
-def cmd_geometry(args) -> int:
-    """Import geometry files as a level."""
-    from quartier.cli import setup
-
-    setup()
-    import tempfile
-
-    from quartier.imports.findings import group_geometry, print_groups
-    from quartier.imports.geofiles import open_source, resolve_crs, stage_upload
-    from quartier.imports.geometry_import import LevelTarget, import_level
-    from quartier.imports.georead import guess_fields, read_features, sample_values
-
-    for path in args.files:
-        if not path.is_file():
-            raise QuartierError(f"Die Datei {path} gibt es nicht.")
-    with tempfile.TemporaryDirectory(prefix="quartier-import-") as work:
-        staged = stage_upload([(p.name, p) for p in args.files], Path(work))
-        source = open_source(staged, args.layer)
-        guessed_code, guessed_name = guess_fields(source.fields, sample_values(source))
-        code_field = args.code_field or guessed_code
-        if not code_field:
-            raise QuartierError(
-                "Das Schlüsselfeld ist nicht erkennbar – bitte --code-field angeben "
-                f"(Felder: {', '.join(source.fields)})."
-            )
-        read = read_features(
-            source,
-            code_field=code_field,
-            name_field=args.name_field or guessed_name,
-            crs=resolve_crs(source, args.crs),
-        )
-        target = LevelTarget(args.level, args.name or args.level, args.parent, args.valid_from)
-        report = dry_or_real(lambda: import_level(read, target), args.dry_run)
-    for note in source.notes:
-        print(note)
-    data = asdict(report)
-    print(
-        f"Ebene {data['level']}: {data['created']} neu, {data['new_versions']} neue Fassungen, "
-        f"{data['unchanged']} unverändert, {data['closed']} beendet, "
-        f"{data['with_parent']} mit übergeordnetem Gebiet."
-    )
-    _print_findings(
-        "Nicht vollständig in einem übergeordneten Gebiet",
-        [
-            f"{n['code']} {n['name']}: {n['share']:.0%} in {n['parent_code']}"
-            for n in data["not_nested"]
-        ],
-    )
-    print_groups("Hinweise", group_geometry(data["findings"]))
-    if args.dry_run:
-        print("Probelauf: nichts wurde gespeichert.")
-    return 0
 
 
 def dry_or_real(action, dry_run: bool):

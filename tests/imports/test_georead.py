@@ -23,6 +23,7 @@ from quartier.imports.georead import (
     read_features,
     sample_values,
 )
+from quartier.imports.placement import GERMANY, Extent, overlap, relation
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 LOR = DATA / "berlin-lor-2021-geometrien"
@@ -139,7 +140,11 @@ def test_koeln_read_in_the_wrong_crs_is_flagged(tmp_path):
         shutil.copyfile(KOELN / f"Stadtbezirk{suffix}", tmp_path / f"Stadtbezirk{suffix}")
     # Without the .prj a user might pick EPSG:25832: 2,000,000 m too far east.
     _, result, _ = read_all(tmp_path / "Stadtbezirk.shp", "EPSG:25832")
-    assert any(f.code is None and "nicht in Deutschland" in f.message for f in result.findings)
+    # The location check (quartier.imports.placement) flags it before anything is stored.
+    germany = Extent("Deutschlands", GERMANY)
+    bbox = shapely.total_bounds(result.geometries)
+    assert overlap(bbox, germany.box) == 0
+    assert "liegen nicht im Bereich Deutschlands" in relation(bbox, germany, 0.0)
 
 
 def test_degrees_read_as_metres_are_refused(tmp_path):

@@ -68,7 +68,12 @@ def test_geometry_wizard_zip_to_committed_level(admin_client):
     report = admin_client.get(f"/import/vorgang/{job.pk}/").content.decode()
     assert 'data-count="created">58<' in report
     assert not Level.objects.filter(key="prognoseraum").exists()  # only checked so far
+    # Berlin lies 400 km from the test database's Musterstadt: its location must be confirmed.
+    assert 'id="location-warning"' in report and "östlich davon" in report
     admin_client.post(f"/import/vorgang/{job.pk}/uebernehmen/")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CHECKED
+    admin_client.post(f"/import/vorgang/{job.pk}/uebernehmen/", {"lage_bestaetigt": "ja"})
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE, job.error
     assert Area.objects.filter(level__key="prognoseraum").count() == 58

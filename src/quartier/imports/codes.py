@@ -30,9 +30,30 @@ class CodeMatches:
     ambiguous: dict[str, list[str]] = field(default_factory=dict)  # code → level names
 
 
-def _normal(code: str) -> str:
+def normal_code(code: str) -> str:
+    """A code without surrounding blanks and leading zeros ("001" and "1" are the same)."""
     stripped = code.strip().lstrip("0")
     return stripped or "0"
+
+
+def restore_known(codes: list[str], known: list[str]) -> dict[str, str]:
+    """``{code: known code}`` for codes that match a known code only without leading zeros.
+
+    The rule of :func:`match_codes`: an exact code wins; otherwise a code whose
+    :func:`normal_code` equals that of exactly one known code stands for it.
+    """
+    exact = set(known)
+    by_normal: dict[str, list[str]] = {}
+    for code in exact:
+        by_normal.setdefault(normal_code(code), []).append(code)
+    restored, taken = {}, set(codes)
+    for code in codes:
+        found = by_normal.get(normal_code(code), [])
+        # Never two codes onto one area, nor onto a code the list itself holds.
+        if code not in exact and len(found) == 1 and found[0] not in taken:
+            restored[code] = found[0]
+            taken.add(found[0])
+    return restored
 
 
 def _candidates(index: AreaIndex, level_key: str, period: date) -> dict[str, Match]:
@@ -62,9 +83,9 @@ def match_codes(codes_by_period: dict[date, set[str]], level_key: str) -> CodeMa
         by_normal: dict[str, list[Match]] = {}
         for matches in exact.values():
             for m in matches:
-                by_normal.setdefault(_normal(m.code), []).append(m)
+                by_normal.setdefault(normal_code(m.code), []).append(m)
         for code in codes:
-            found = exact.get(code) or by_normal.get(_normal(code), [])
+            found = exact.get(code) or by_normal.get(normal_code(code), [])
             if len(found) == 1:
                 result.matched[(code, period)] = found[0]
                 if found[0].code != code:

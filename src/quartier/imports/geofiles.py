@@ -10,6 +10,7 @@ message; nothing here knows about Django.
 from __future__ import annotations
 
 import codecs
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class GeoSource:
     crs_label: str
     encoding: str | None
     notes: list[str] = field(default_factory=list)
+    bounds: tuple[float, float, float, float] | None = None  # in the file's coordinates
 
 
 def open_source(path: Path, layer: str | None = None) -> GeoSource:
@@ -79,7 +81,7 @@ def open_source(path: Path, layer: str | None = None) -> GeoSource:
         encoding, found = _shapefile_encoding(shp)
         notes += found
     info = guarded(path, pyogrio.read_info, layer=chosen, encoding=encoding,
-                   force_feature_count=True)  # fmt: skip
+                   force_feature_count=True, force_total_bounds=True)  # fmt: skip
     crs_wkt, label = _file_crs(info.get("crs"))
     if crs_wkt is None:
         notes.append(_missing_crs_note(shp is not None, info.get("total_bounds")))
@@ -92,7 +94,16 @@ def open_source(path: Path, layer: str | None = None) -> GeoSource:
         path=path, layers=layers, layer=chosen, driver=str(info.get("driver") or ""),
         fields=[str(f) for f in info["fields"]], feature_count=int(info["features"]),
         crs_wkt=crs_wkt, crs_label=label, encoding=encoding, notes=notes,
+        bounds=_finite_bounds(info.get("total_bounds")),
     )  # fmt: skip
+
+
+def _finite_bounds(bounds) -> tuple[float, float, float, float] | None:
+    try:
+        values = tuple(float(v) for v in bounds)
+    except (TypeError, ValueError):
+        return None
+    return values if len(values) == 4 and all(map(math.isfinite, values)) else None
 
 
 def guarded(path: Path, func, *args, **kwargs):

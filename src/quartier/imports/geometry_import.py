@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F, Max
 
 from quartier.errors import QuartierError
+from quartier.imports.codes import restore_known
 from quartier.imports.georead import Finding, GeoRead
 from quartier.spatial.index import clear_area_index
 from quartier.spatial.models import Area, Level
@@ -95,6 +96,8 @@ def import_level(read: GeoRead, target: LevelTarget) -> GeometryReport:
         if existing is not None and parent is not None and existing.parent_id != parent.id:
             existing.parent = parent
             existing.save(update_fields=["parent"])
+        if existing is not None:
+            _keep_known_codes(read, current_codes(existing.key), report)
         stored = _store_areas(level, read, target.valid_from, report)
         if level.parent_id:
             _assign_parents(level, stored, target.valid_from, report)
@@ -102,6 +105,34 @@ def import_level(read: GeoRead, target: LevelTarget) -> GeometryReport:
             _reparent_children(child, level)
     clear_area_index()
     return report
+
+
+def current_codes(level_key: str) -> list[str]:
+    """The codes of a level's current areas (empty if the level does not exist)."""
+    areas = Area.objects.filter(level__key=level_key, valid_to__isnull=True)
+    return list(areas.values_list("code", flat=True))
+
+
+def _keep_known_codes(read: GeoRead, known: list[str], report: GeometryReport) -> None:
+    """Codes that lost leading zeros keep standing for the areas they name (as in tables)."""
+    restored = restore_known(read.codes, known)
+    if not restored:
+        return
+    read.codes = [restored.get(code, code) for code in read.codes]
+    examples = ", ".join(f"{a} → {b}" for a, b in list(restored.items())[:3])
+    report.findings.append(Finding("info", None, (
+        f"{len(restored)} Codes passen nur ohne führende Nullen zu vorhandenen Gebieten der "
+        f"Ebene und wurden ihnen zugeordnet (z. B. {examples})."
+    )))  # fmt: skip
+
+
+def not_nested_text(item: dict) -> str:
+    """One not-nested area as text; an area outside every parent says so (never "None")."""
+    code, name = item["code"], item["name"]
+    label = code if name in (None, "", code) else f"{code} {name}"
+    if item["parent_code"] is None:
+        return f"{label}: liegt in keinem Gebiet der übergeordneten Ebene"
+    return f"{label}: zu {round(100 * item['share'])} % in {item['parent_code']}"
 
 
 def _create_level(target: LevelTarget, parent: Level | None) -> Level:

@@ -18,10 +18,10 @@ import shapely
 from pyogrio.raw import read as ogr_read
 
 from quartier.errors import QuartierError
+from quartier.imports.codewidth import pad_code, restored_message
 from quartier.imports.geofiles import GeoSource, crs_label, guarded
 
 AREA_CRS = "EPSG:3035"  # LAEA Europe: equal-area, so planar areas are true areas
-GERMANY = (5.5, 47.0, 15.5, 55.2)  # lon/lat box; outside it the CRS is probably wrong
 
 _CODE_NAMES = re.compile(
     r"(^|_)(ID|NR|NUMMER|SCHL|SCHLUESSEL|SCHLÜSSEL|KEY|CODE|KZ|KENNZIFFER|AGS|ARS)$"
@@ -67,6 +67,7 @@ class GeoRead:
     source_crs: str = ""
     findings: list[Finding] = field(default_factory=list)
     skipped: int = 0
+    source_bounds: tuple[float, float, float, float] | None = None  # before reprojection
 
 
 # --- choosing fields ----------------------------------------------------------------------
@@ -135,9 +136,18 @@ def _name_score(name: str, values: list) -> int:
 
 
 def read_features(
-    source: GeoSource, *, code_field: str, name_field: str | None, crs: pyproj.CRS
+    source: GeoSource,
+    *,
+    code_field: str,
+    name_field: str | None,
+    crs: pyproj.CRS,
+    code_width: int | None = None,
 ) -> GeoRead:
-    """Read codes, names and polygons; repair, reproject to EPSG:4326 and measure areas."""
+    """Read codes, names and polygons; repair, reproject to EPSG:4326 and measure areas.
+
+    ``code_width`` pads codes of digits only with leading zeros to that many
+    digits (codes a GIS stored as numbers, see :mod:`quartier.imports.codewidth`).
+    """
     for wanted in (code_field, name_field):
         if wanted is not None and wanted not in source.fields:
             raise QuartierError(
@@ -148,6 +158,13 @@ def read_features(
     if not geoms:
         raise QuartierError("Die Datei enthält keine Objekte.")
     result = GeoRead(source_crs=_crs_text(crs))
+    if code_width:
+        padded = [None if c is None else pad_code(c, code_width) for c in codes]
+        changed = [(a, b) for a, b in zip(codes, padded, strict=True) if a != b]
+        present = sum(c is not None for c in codes)
+        message = restored_message(code_field, changed, present, code_width)
+        result.findings.append(Finding("info", None, message))
+        codes, names = padded, (names if name_field else padded)
     kept: dict[str, int] = {}
     for number, (code, name, geom) in enumerate(zip(codes, names, geoms, strict=True), 1):
         clean = _accept(result, number, code, name, geom, code_field, kept)
@@ -255,7 +272,7 @@ def _reason(text: str) -> str:
 
 
 def _project(result: GeoRead, crs: pyproj.CRS) -> None:
-    """Reproject to EPSG:4326 (lon, lat) in place, check the position, measure areas."""
+    """Reproject to EPSG:4326 (lon, lat) in place and measure areas."""
     try:
         to_wgs = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     except pyproj.exceptions.ProjError as exc:
@@ -263,6 +280,7 @@ def _project(result: GeoRead, crs: pyproj.CRS) -> None:
             f"Aus dem Koordinatensystem {crs_label(crs)} kann nicht umgerechnet werden."
         ) from exc
     geoms = np.asarray(result.geometries, dtype=object)
+    result.source_bounds = tuple(float(v) for v in shapely.total_bounds(geoms))
     geoms = shapely.transform(geoms, to_wgs.transform, interleaved=False)
     xy = shapely.get_coordinates(geoms)
     if not np.isfinite(xy).all() or np.abs(xy[:, 0]).max() > 180 or np.abs(xy[:, 1]).max() > 90:
@@ -280,13 +298,7 @@ def _project(result: GeoRead, crs: pyproj.CRS) -> None:
     areas = shapely.area(shapely.transform(geoms, to_area.transform, interleaved=False))
     result.geometries = list(geoms)
     result.area_m2 = [float(a) for a in areas]
-    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
-    west, south, east, north = GERMANY
-    if xmax < west or xmin > east or ymax < south or ymin > north:
-        result.findings.append(Finding("warning", None, (
-            f"Die Gebiete liegen nicht in Deutschland (um {xmin:.2f}° O, {ymin:.2f}° N). "
-            f"Ist das Koordinatensystem ({crs_label(crs)}) richtig?"
-        )))  # fmt: skip
+    # Whether the areas lie where they belong is judged by quartier.imports.placement.
 
 
 def _crs_text(crs: pyproj.CRS) -> str:

@@ -64,6 +64,9 @@ def commit(request, pk):
     """Start committing a checked job (in the background)."""
     job = visible_job(request, pk, status=ImportJob.Status.CHECKED)
     if job.kind == ImportJob.Kind.GEOMETRY:
+        if refusal := views_geo.location_unconfirmed(job, request.POST):
+            messages.error(request, refusal)
+            return redirect("imports:job", job.pk)
         work = views_geo.commit_work(job)
     elif job.kind == ImportJob.Kind.MICRODATA:
         work = views_micro.commit_work(job, request.user)
