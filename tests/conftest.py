@@ -38,11 +38,11 @@ def _fresh_caches():
     """Caches keyed by table statistics can be fooled by rolled-back test transactions."""
     from quartier.indicators import families, store
     from quartier.indicators.datastate import bump
-    from quartier.indicators.readlayer import _stored_periods
+    from quartier.indicators.readlayer import stored_periods
     from quartier.spatial.index import clear_area_index
 
     clear_area_index()
-    _stored_periods.cache_clear()
+    stored_periods.cache_clear()
     store.clear()
     bump()
     families.bump()

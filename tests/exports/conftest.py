@@ -20,11 +20,11 @@ def refresh_caches():
     """After writing values or areas inside a test: forget every cache keyed by data state."""
     from quartier.indicators import store
     from quartier.indicators.datastate import bump
-    from quartier.indicators.readlayer import _stored_periods
+    from quartier.indicators.readlayer import stored_periods
     from quartier.spatial.index import clear_area_index
 
     clear_area_index()
-    _stored_periods.cache_clear()
+    stored_periods.cache_clear()
     store.clear()
     bump()
 

@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from quartier.imports.cells import parse_cell
+from quartier.imports.codes import normal_code
 from quartier.imports.matching import candidates, match_indicator
 from quartier.imports.tablemap import (
     NewIndicator,
@@ -23,10 +24,6 @@ _ID_NAMES = re.compile(r"(^id$|_id$|^id_|_nr$|^nr$|schl(ü|ue)ssel|^code$|_code$
 _VALUE_NAMES = re.compile(r"^(wert|value|zahl|anzahl|count|betrag)$", re.I)
 
 
-def _normal(code: str) -> str:
-    return code.strip().lstrip("0") or "0"
-
-
 def code_coverage(values: list[str]) -> dict[str, float]:
     """For each level: the share of distinct ``values`` that are (normalised) codes of it."""
     distinct = {v.strip() for v in values if v and v.strip()}
@@ -36,8 +33,8 @@ def code_coverage(values: list[str]) -> dict[str, float]:
     out = {}
     for level in index.levels:
         codes = set(index.areas(level).codes)
-        normal = {_normal(c) for c in codes}
-        hits = sum(1 for v in distinct if v in codes or _normal(v) in normal)
+        normal = {normal_code(c) for c in codes}
+        hits = sum(1 for v in distinct if v in codes or normal_code(v) in normal)
         if hits:
             out[level.key] = hits / len(distinct)
     return out

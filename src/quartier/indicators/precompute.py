@@ -18,7 +18,7 @@ import time
 from django.db import connection
 
 from quartier.indicators import datastate, disclosure, store
-from quartier.indicators.models import Indicator, Value
+from quartier.indicators.models import Indicator
 
 log = logging.getLogger(__name__)
 
@@ -32,23 +32,22 @@ def protect_all() -> int:
     One indicator at a time, all its periods at once (one read of its family's
     values for the periods not yet stored).
     """
+    from quartier.indicators.readlayer import stored_periods
     from quartier.spatial.index import area_index
 
     index = area_index()
-    periods = _periods()
-    done: set[int] = set()
+    periods = stored_periods()
     computed = 0
     for indicator in Indicator.objects.select_related("weight").order_by("pk"):
-        if indicator.pk in done or not disclosure.stored_in_database(indicator):
+        if not disclosure.stored_in_database(indicator):
             continue
-        wanted = periods.get(indicator.pk, [])
-        missing = disclosure.prepare(index, indicator, wanted)
+        # Members of a family computed with an earlier one are found stored here.
+        missing = disclosure.prepare(index, indicator, periods.get(indicator.pk, []))
         if missing:
             store.stored(index, sorted(disclosure.inputs(indicator)), missing)
             for period in missing:
                 disclosure.hidden_cells(index, indicator, period)
             computed += len(missing)
-        done.add(indicator.pk)
     return computed
 
 
@@ -93,11 +92,3 @@ def _run() -> None:
                 _state["again"] = False
     finally:
         connection.close()  # this thread's own connection
-
-
-def _periods() -> dict[int, list]:
-    by_indicator: dict[int, list] = {}
-    pairs = Value.objects.values_list("indicator_id", "period").distinct().order_by()
-    for pk, period in pairs:
-        by_indicator.setdefault(pk, []).append(period)
-    return {pk: sorted(periods) for pk, periods in by_indicator.items()}

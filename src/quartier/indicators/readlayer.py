@@ -88,15 +88,15 @@ class Reader:
 
     def periods_by_indicator(self) -> dict[int, list[date]]:
         """Periods with data for each visible indicator (rates: both parts present)."""
-        stored_periods = _stored_periods()
+        by_indicator = stored_periods()
         result = {}
         for ind in self.visible():
             if ind.is_computed:
-                periods = set(stored_periods.get(ind.numerator_id, ())) & set(
-                    stored_periods.get(ind.denominator_id, ())
+                periods = set(by_indicator.get(ind.numerator_id, ())) & set(
+                    by_indicator.get(ind.denominator_id, ())
                 )
             else:
-                periods = set(stored_periods.get(ind.id, ()))
+                periods = set(by_indicator.get(ind.id, ()))
             if periods:
                 result[ind.id] = sorted(periods)
         return result
@@ -262,7 +262,8 @@ def total_series(user, indicator: Indicator, periods: list[date]) -> list[float 
 
 
 @cached_by_data_version
-def _stored_periods() -> dict[int, list[date]]:
+def stored_periods() -> dict[int, list[date]]:
+    """Periods with stored values per indicator id (cached until the data change)."""
     by_indicator: dict[int, list[date]] = defaultdict(list)
     for ind_id, period in Value.objects.values_list("indicator_id", "period").distinct().order_by():
         by_indicator[ind_id].append(period)
