@@ -33,14 +33,17 @@ def cmd_list(args) -> int:
     from quartier.cli import setup
 
     setup()
+    from django.utils.timezone import localtime
+
     from quartier.access.models import ApiToken
 
     tokens = ApiToken.objects.select_related("user").order_by("id")
     if args.user:
         tokens = tokens.filter(user__username=args.user)
     for t in tokens:
-        state = f"widerrufen {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "aktiv"
-        used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "–"
+        # Stored in UTC; shown at local time with its abbreviation, like `quartier batches`.
+        state = f"widerrufen {localtime(t.revoked_at):%Y-%m-%d}" if t.revoked_at else "aktiv"
+        used = f"{localtime(t.last_used_at):%Y-%m-%d %H:%M %Z}" if t.last_used_at else "–"
         print(f"{t.pk:>5}  {t.user.username:<15} {t.prefix}…  {state:<22} zuletzt {used}  {t.name}")
     return 0
 

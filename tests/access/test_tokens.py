@@ -171,3 +171,22 @@ def test_the_throttle_counts_failures_every_server_process_recorded(client, user
     assert client.get(INTERNAL, **bearer(secret)).status_code == 429
     settings.QUARTIER_TOKEN_FAILURE_WINDOW = timedelta(0)  # those failures are now outside
     assert client.get(INTERNAL, **bearer(secret)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "utc, local",
+    [
+        ((2024, 1, 15, 23, 30), "2024-01-16 00:30 CET"),
+        ((2024, 7, 15, 12, 0), "2024-07-15 14:00 CEST"),
+    ],
+)
+def test_command_line_token_list_shows_local_time(users, capsys, utc, local):
+    from datetime import UTC, datetime
+
+    from quartier.cli import main
+
+    token, _ = create_token(users["admin"], "Zeitzone")
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=datetime(*utc, tzinfo=UTC))
+    assert main(["token", "list"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "Zeitzone" in x)
+    assert f"zuletzt {local}" in line
