@@ -296,3 +296,36 @@ def test_a_view_without_any_visible_value_explains_its_empty_legend(page):
     assert len(lines) == 2 and "keine Daten" in lines[0] and "geheim" in lines[1]
     note = page.locator("#legend [role=note]").first.inner_text()
     assert "kein Gebiet dieser Ebene einen sichtbaren Wert" in note
+
+
+def test_area_names_in_tooltips_are_text_never_html(page):
+    """Names come from imported files; until values arrived the tooltip rendered them as HTML."""
+    injected = '<img id="injected" src="x" onerror="window.injected=1">Mitte'
+    held = []
+
+    def rename_areas_hold_parents(route):
+        if "/geometrie/stadtteil/" not in route.request.url:
+            held.append(route)  # the parent level's outlines: areas drawn, values not yet set
+            return
+        body = route.fetch().json()
+        body["names"] = [injected] * len(body["names"])
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route("**/karte/geometrie/**", rename_areas_hold_parents)
+    page.goto(f"{page.server}/karte/?ebene=stadtteil&indikator=kinderarmut")
+    page.wait_for_function("() => window.quartier && window.quartier.geometry !== null")
+    assert page.evaluate("window.quartier.values") is None
+    x, y = page.evaluate(
+        """() => { const q = window.quartier; q.map.setView(q.geometry.labels[0], 14);
+        const p = q.map.latLngToContainerPoint(q.geometry.labels[0]);
+        const r = document.getElementById('map').getBoundingClientRect();
+        return [p.x + r.left, p.y + r.top]; }"""
+    )
+    page.mouse.move(x, y)
+    tooltip = page.locator(".area-tooltip")
+    tooltip.wait_for()
+    assert injected in tooltip.inner_text()
+    assert page.locator("#injected").count() == 0
+    for route in held:
+        route.continue_()
+    wait_ready(page)

@@ -219,7 +219,11 @@ function statusOf(i) {
 function tooltipFor(i) {
   const name = geometry.names[i];
   const code = geometry.codes[i];
-  if (!values) return `${name} (${code})`;
+  if (!values) {
+    const span = document.createElement("span");
+    span.textContent = `${name} (${code})`; // names come from imported files: never HTML
+    return span;
+  }
   const { decimals, unit } = values.indicator;
   const signed = Boolean(values.compare);
   const status = statusOf(i);
