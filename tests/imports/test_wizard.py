@@ -248,3 +248,41 @@ def test_batches_page_rollback_and_history(admin_client):
     assert batch.status == ImportBatch.Status.ROLLED_BACK
     assert Value.objects.get(indicator=ind, area=area, period=date(2024, 12, 31)).value != 1.0
     assert "zurückgenommen" in admin_client.get("/import/laeufe/").content.decode()
+
+
+def test_a_new_rate_takes_its_numerator_from_a_column_and_its_denominator_from_a_count(
+    admin_client,
+):
+    from quartier.indicators.models import Indicator
+
+    codes = Area.objects.filter(level__key="stadtbezirk").values_list("code", flat=True)
+    rows = ["Bezirk;Arme Kinder;Quote neu"] + [f"{c};{10 + i};{1 + i}" for i, c in enumerate(codes)]
+    job = job_of(upload(admin_client, "table", ("quote.csv", "\n".join(rows).encode())))
+    page = admin_client.get(f"/import/vorgang/{job.pk}/").content.decode()
+    numerator = re.search(r'<select id="spalte-2-zaehler"[^>]*>(.*?)</select>', page).group(1)
+    assert '<option value="spalte:1">Spalte Arme Kinder</option>' in numerator
+    assert '<option value="ew_gesamt">' in numerator  # existing counts too
+    for table in re.findall(r"<table[^>]*>\s*(?:<caption)?", page):  # every table has a name
+        named = re.search(r'aria-labelledby="([^"]+)"', table)
+        assert table.endswith("<caption") or (named and f'id="{named.group(1)}"' in page), table
+    form = {
+        "layout": "wide",
+        "schluessel": "Bezirk",
+        "ebene": "stadtbezirk",
+        "stichtag_art": "fest",
+        "stichtag": "2024-12-31",
+        "spalte-1-ziel": "neu:count",
+        "spalte-1-name": "Arme Kinder",
+        "spalte-2-ziel": "neu:rate",
+        "spalte-2-name": "Quote neu",
+        "spalte-2-einheit": "%",
+        "spalte-2-zaehler": "spalte:1",
+        "spalte-2-nenner": "ew_gesamt",
+    }
+    response = admin_client.post(f"/import/vorgang/{job.pk}/tabelle-pruefen/", form)
+    assert response.status_code == 302, response.content.decode()[:800]
+    mapping = ImportJob.objects.get(pk=job.pk).options["mapping"]
+    rate = next(spec for spec in mapping["new_indicators"] if spec["name"] == "Quote neu")
+    count = next(spec for spec in mapping["new_indicators"] if spec["name"] == "Arme Kinder")
+    assert (rate["numerator"], rate["denominator"]) == (count["key"], "ew_gesamt")
+    assert not Indicator.objects.filter(name="Quote neu").exists()  # only checked so far

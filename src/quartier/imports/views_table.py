@@ -110,6 +110,8 @@ def mapping_page(request, job: ImportJob, error: str | None = None, status: int 
         "preview": table.rows[:8],
         "levels": Level.objects.all(),
         "choices": _choices(request.user),
+        # A new rate's numerator and denominator: another column of the file or an existing count.
+        "count_choices": _count_choices(table, mapping, request.user),
         "topics": Topic.choices,
         # Fields are numbered by the column's position in the file, which never changes.
         "column_rows": [
