@@ -122,13 +122,13 @@ def cmd_microdata(args) -> int:
     spec = spec_from_args(args)
     user = _acting_user(args.user, spec.indicator_key)
     table = read_table(args.file, original_name=args.file.name, sheet=args.sheet)
-    agg = aggregate(table, spec)
+    agg = aggregate(table, spec, listed=None if args.all_problems else LISTED)
     print(
         f"{agg.records} Fälle gelesen, {agg.placed} in der Ebene {agg.level} zugeordnet, "
         f"{agg.records - agg.placed} nicht (Stichtag {agg.period:%d.%m.%Y})."
     )
-    _print_problems("Adresse nicht gefunden", agg.unmatched, args.all_problems)
-    _print_problems("Außerhalb aller Gebiete", agg.outside, args.all_problems)
+    _print_problems("Adresse nicht gefunden", agg.unmatched, agg.unmatched_total)
+    _print_problems("Außerhalb aller Gebiete", agg.outside, agg.outside_total)
     if agg.duplicates:
         print(f"Hinweis: {agg.duplicates} Zeilen kommen doppelt vor (sie werden mitgezählt).")
     sha256 = file_sha256(args.file)
@@ -148,15 +148,15 @@ def cmd_microdata(args) -> int:
     return 0
 
 
-def _print_problems(title: str, items: list[str], show_all: bool) -> None:
-    """A titled list, shortened unless asked for all (the wizard keeps at most 500)."""
-    if not items:
+def _print_problems(title: str, items: list[str], total: int) -> None:
+    """A titled list: ``total`` problems, ``items`` of them listed (all with --all-problems)."""
+    if not total:
         return
-    print(f"{title}:")
-    for item in items if show_all else items[:LISTED]:
+    print(f"{title}: {total}")
+    for item in items:
         print(f"  - {item}")
-    if len(items) > LISTED and not show_all:
-        print(f"  … und {len(items) - LISTED} weitere (--all-problems zeigt alle)")
+    if total > len(items):
+        print(f"  … und {total - len(items)} weitere (--all-problems zeigt alle)")
 
 
 def cmd_register(args) -> int:

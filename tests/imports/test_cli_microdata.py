@@ -88,7 +88,7 @@ def test_points_are_counted_per_block_with_the_units_rights(town, tmp_path):
 
     dry = ok(quartier(*args, "--user", "jugendamt", "--dry-run", env=env))
     assert "10 Fälle gelesen, 8 in der Ebene baublock zugeordnet, 2 nicht" in dry
-    assert "Außerhalb aller Gebiete:\n  - Zeile 10" in dry and "Probelauf" in dry
+    assert "Außerhalb aller Gebiete: 1\n  - Zeile 10" in dry and "Probelauf" in dry
     assert "Kita-Warteliste" not in ok(quartier("batches", env=env))
 
     out = ok(quartier(*args, "--user", "jugendamt", env=env))
@@ -141,7 +141,7 @@ def test_addresses_through_the_register(town, tmp_path):
         )
     )  # fmt: skip
     assert "5 Fälle gelesen, 4 in der Ebene baublock zugeordnet, 1 nicht" in out
-    assert "Adresse nicht gefunden:\n  - Zeile 6: Nirgendweg 1" in out
+    assert "Adresse nicht gefunden: 1\n  - Zeile 6: Nirgendweg 1" in out
     key = re.search(r"^  (\S+): Hilfefälle", out, re.M).group(1)
     counts = exported_counts(env, tmp_path, key, "jugendamt")
     assert float(counts[c]) == 3

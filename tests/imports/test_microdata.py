@@ -234,3 +234,30 @@ def test_bad_coordinate_system_and_missing_columns(steward_client):
         {"mode": "addresses", "indicator_name": "X", "period": "2025"},
     ).content.decode()
     assert 'role="alert"' in page
+
+
+def test_more_unplaced_records_than_listed_are_counted_in_full(steward_client, tmp_path):
+    """The wizard lists 500 rows but counts all; the command line lists all when asked."""
+    from quartier.imports.microdata import MAX_LISTED, MicrodataSpec, aggregate
+    from quartier.imports.tables import read_table
+
+    rows = [[str(1000 + i), "10"] for i in range(MAX_LISTED + 100)]  # far outside the city
+    data = csv_bytes(["x", "y"], rows)
+    spec = {
+        "mode": "coordinates",
+        "x_column": "x",
+        "y_column": "y",
+        "crs": "EPSG:25832",
+        "indicator_name": "Außerhalb",
+        "period": "2025",
+    }
+    job = run_wizard(steward_client, data, spec)
+    assert job.report["outside_total"] == MAX_LISTED + 100
+    assert len(job.report["outside"]) == MAX_LISTED
+    page = steward_client.get(f"/import/vorgang/{job.pk}/").content.decode()
+    assert f'data-count="outside">{MAX_LISTED + 100}<' in page
+    assert f"Die ersten {MAX_LISTED} von {MAX_LISTED + 100} sind aufgeführt" in page
+    path = tmp_path / "faelle.csv"
+    path.write_bytes(data)
+    everything = aggregate(read_table(path), MicrodataSpec(**spec), listed=None)
+    assert len(everything.outside) == everything.outside_total == MAX_LISTED + 100

@@ -68,9 +68,11 @@ class Aggregation:
     by_category: dict[str, list[int]] = field(default_factory=dict)
     records: int = 0
     placed: int = 0
-    unmatched: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)  # at most ``listed`` of them
     outside: list[str] = field(default_factory=list)
     duplicates: int = 0
+    unmatched_total: int = 0  # all of them: the lists above may be shortened
+    outside_total: int = 0
 
     def to_json(self) -> dict:
         """JSON-compatible form (kept on the job only until the upload is gone)."""
@@ -98,7 +100,7 @@ def _column(table: RawTable, name: str, what: str) -> list[str]:
     return [row[i] for row in table.rows]
 
 
-def _coordinates(table: RawTable, spec: MicrodataSpec, agg: Aggregation):
+def _coordinates(table: RawTable, spec: MicrodataSpec, agg: Aggregation, listed: int | None):
     """Longitude/latitude of every record (NaN where it cannot be placed)."""
     if spec.mode == "coordinates":
         x = np.array(
@@ -129,9 +131,8 @@ def _coordinates(table: RawTable, spec: MicrodataSpec, agg: Aggregation):
         _column(table, spec.postcode_column, "die Postleitzahl") if spec.postcode_column else None
     )
     result = match_addresses(_register(), streets, numbers, suffixes, postcodes)
-    agg.unmatched = [
-        f"Zeile {table.line(row)}: {text}" for row, text in result.unmatched[:MAX_LISTED]
-    ]
+    agg.unmatched_total = len(result.unmatched)
+    agg.unmatched = [f"Zeile {table.line(row)}: {text}" for row, text in result.unmatched[:listed]]
     return result.x, result.y
 
 
@@ -156,8 +157,12 @@ def _register() -> AddressRegister:
     )
 
 
-def aggregate(table: RawTable, spec: MicrodataSpec) -> Aggregation:
-    """Place every record in the finest level and count per area."""
+def aggregate(table: RawTable, spec: MicrodataSpec, listed: int | None = MAX_LISTED) -> Aggregation:
+    """Place every record in the finest level and count per area.
+
+    Rows that could not be placed are listed up to ``listed`` (None: all) and
+    counted in full, so a report never understates them.
+    """
     period = parse_period(spec.period)
     if period is None:
         raise QuartierError("Bitte einen Stichtag angeben (z. B. 31.12.2024).")
@@ -171,17 +176,15 @@ def aggregate(table: RawTable, spec: MicrodataSpec) -> Aggregation:
     }
     polygons = np.array([shapely.from_wkb(bytes(shapes[i])) for i in ids.tolist()], dtype=object)
     agg = Aggregation(level.key, period, ids.tolist(), [], records=len(table.rows))
-    lon, lat = _coordinates(table, spec, agg)
+    lon, lat = _coordinates(table, spec, agg, listed)
     placed = assign_points(lon, lat, polygons)
     inside = placed.area_index >= 0
     agg.placed = int(inside.sum())
     agg.counts = np.bincount(placed.area_index[inside], minlength=ids.size).tolist()
     unmatched_rows = set(np.flatnonzero(np.isnan(lon) | np.isnan(lat)).tolist())
-    agg.outside = [
-        f"Zeile {table.line(r)}"
-        for r in np.flatnonzero(~inside).tolist()
-        if r not in unmatched_rows
-    ][:MAX_LISTED]
+    outside = [r for r in np.flatnonzero(~inside).tolist() if r not in unmatched_rows]
+    agg.outside_total = len(outside)
+    agg.outside = [f"Zeile {table.line(r)}" for r in outside[:listed]]
     if spec.category_column:
         categories = np.array(_column(table, spec.category_column, "die Merkmale"), dtype=object)
         split = count_by(placed.area_index, categories, ids.size)
