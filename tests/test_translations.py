@@ -50,6 +50,10 @@ def _msgids(domain: str) -> set[str]:
     return {msgid.replace('\\"', '"') for msgid, _strs in entries(text)}
 
 
+# {% blocktranslate … %}text{% endblocktranslate %} (or up to {% plural %}); {{ x }} is %(x)s.
+BLOCK = r"{% blocktranslate([^%]*)%}(.*?){% (?:endblocktranslate|plural) %}"
+
+
 def test_every_template_string_is_in_the_catalogue():
     """A string marked for translation but missing from django.po would stay German in English."""
     known = _msgids("django")
@@ -60,6 +64,11 @@ def test_every_template_string_is_in_the_catalogue():
         for text in re.findall(r'{% translate "([^"]+)"|\b_\("([^"]+)"\)', source):
             text = text[0] or text[1]
             if text not in known and text.replace("%", "%%") not in known:  # makemessages escapes %
+                missing.add(f"{template.name}: {text}")
+        for options, text in re.findall(BLOCK, source, re.S):
+            text = " ".join(text.split()) if "trimmed" in options else text
+            text = re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", text.replace("%", "%%"))
+            if text not in known:
                 missing.add(f"{template.name}: {text}")
     assert sorted(missing) == []
 
