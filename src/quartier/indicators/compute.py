@@ -96,7 +96,49 @@ def stored_ids(indicator: Indicator) -> list[int]:
 
 
 def compute(index: AreaIndex, indicator: Indicator, level: Level, period: date) -> AreaValues:
-    """Values at ``level``: stored there, or aggregated from the nearest finer level with data."""
+    """Values at ``level``: stored there, or aggregated from the nearest finer level with data.
+
+    The result is the same for every user, so it is kept until the stored values
+    change: a profile needs every indicator over every period at its level, and
+    the next profile of that level needs the same (459 ms → see bench/profiles.py).
+    """
+    key = (*definition(indicator), level.id, period, index.version)
+    result = store.remembered(
+        key, lambda: _frozen(_compute(index, indicator, level, period)), _nbytes
+    )
+    # The indicator's other fields (name, unit, decimals) may have been edited since.
+    return result if result.indicator is indicator else replace(result, indicator=indicator)
+
+
+def definition(indicator: Indicator) -> tuple:
+    """What a computed value depends on besides the stored values and the areas."""
+    return (
+        indicator.pk,
+        indicator.kind,
+        indicator.numerator_id,
+        indicator.denominator_id,
+        indicator.weight_id,
+        indicator.factor,
+    )
+
+
+def _frozen(result: AreaValues) -> AreaValues:
+    """``result`` with read-only arrays: a shared result must not be changed by anyone."""
+    for array in (result.values, result.status, result.complete, result.area_ids):
+        array.flags.writeable = False
+    for array in (result.numerator, result.denominator):
+        if array is not None:
+            array.flags.writeable = False
+    return result
+
+
+def _nbytes(result: AreaValues) -> int:
+    arrays = (result.values, result.status, result.complete, result.area_ids)
+    extra = (a for a in (result.numerator, result.denominator) if a is not None)
+    return sum(a.nbytes for a in (*arrays, *extra)) + 200
+
+
+def _compute(index: AreaIndex, indicator: Indicator, level: Level, period: date) -> AreaValues:
     roles = parts(indicator)
     data = store.stored(index, stored_ids(indicator), [period])
     by_role = {name: (data[(p.id, period)] if p else None) for name, p in roles.items()}

@@ -41,6 +41,7 @@ class Reader:
         self.user = user
         self.index = index if index is not None else area_index()
         self._visible: list[Indicator] | None = None
+        self._visible_ids: frozenset[int] | None = None
         self._audited: set[tuple] = set()
 
     # -- visibility ------------------------------------------------------------------
@@ -102,7 +103,9 @@ class Reader:
         return result
 
     def _ensure_visible(self, indicator: Indicator) -> None:
-        if all(indicator.pk != i.pk for i in self.visible()):
+        if self._visible_ids is None:  # asked for every series: a set, not a scan
+            self._visible_ids = frozenset(i.pk for i in self.visible())
+        if indicator.pk not in self._visible_ids:
             raise NotFound(f"Indikator „{indicator.key}“ nicht gefunden. / Indicator not found.")
 
     # -- areas -----------------------------------------------------------------------

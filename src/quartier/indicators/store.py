@@ -23,24 +23,60 @@ from quartier.spatial.index import AreaIndex
 Stored = dict[int, tuple[np.ndarray, np.ndarray]]
 
 MAX_ENTRIES = 6000
+# Results computed from the stored values (see :func:`remembered`), bounded by their size.
+MAX_RESULT_BYTES = 96 * 1024 * 1024
 _lock = threading.Lock()
 _cache: OrderedDict[tuple[int, date], Stored] = OrderedDict()
+_results: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
+_result_bytes = [0]
 _version: list = [None]
 
 
 def clear() -> None:
-    """Forget all cached values."""
+    """Forget all cached values and the results computed from them."""
     with _lock:
-        _cache.clear()
+        _forget_all()
         _version[0] = None
+
+
+def _forget_all() -> None:
+    _cache.clear()
+    _results.clear()
+    _result_bytes[0] = 0
 
 
 def _check_version() -> None:
     version = data_version()
     with _lock:
         if _version[0] != version:
-            _cache.clear()
+            _forget_all()
             _version[0] = version
+
+
+def remembered(key: tuple, build, size) -> object:
+    """``build()``'s result for ``key``, kept until the stored values change.
+
+    For results that depend only on ``key`` and the stored values (the caller
+    puts everything else they depend on into ``key``). ``size(result)`` is its
+    size in bytes; the least recently used results go first when all together
+    exceed :data:`MAX_RESULT_BYTES`.
+    """
+    _check_version()
+    with _lock:
+        hit = _results.get(key)
+        if hit is not None:
+            _results.move_to_end(key)
+            return hit[0]
+    result = build()
+    nbytes = size(result)
+    with _lock:
+        if key not in _results:
+            _results[key] = (result, nbytes)
+            _result_bytes[0] += nbytes
+        while _result_bytes[0] > MAX_RESULT_BYTES and len(_results) > 1:
+            _old, (_value, old_bytes) = _results.popitem(last=False)
+            _result_bytes[0] -= old_bytes
+    return result
 
 
 def stored(index: AreaIndex, indicator_ids: list[int], periods: list[date]) -> dict:
