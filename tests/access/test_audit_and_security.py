@@ -71,6 +71,30 @@ def test_viewing_unprotected_values_is_audited_once_per_request(client, users):
     assert AuditEntry.objects.filter(action=A.CONFIDENTIAL).count() == before + 1
 
 
+def test_a_profile_writes_its_confidential_views_in_one_statement(client, users):
+    """A steward's profile reads hundreds of series; their entries go out together.
+
+    One INSERT per series took most of the page's time (issue 15: profile ≤ 100 ms).
+    Each (indicator, level, period) still gets its own entry, with user and address.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(users["steward"])
+    code = Area.objects.filter(level__key="sozialraum").values_list("code", flat=True)[0]
+    before = AuditEntry.objects.filter(action=A.CONFIDENTIAL).count()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/gebiete/sozialraum/{code}/").status_code == 200
+    inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "access_auditentry"')]
+    entries = AuditEntry.objects.filter(action=A.CONFIDENTIAL).order_by("-id")
+    written = entries.count() - before
+    assert written > 10 and len(inserts) == 1
+    keys = {(e.target, e.details["level"], e.details["period"]) for e in entries[:written]}
+    assert len(keys) == written
+    assert {e.user for e in entries[:written]} == {users["steward"]}
+    assert all(e.ip == "127.0.0.1" for e in entries[:written])
+
+
 def test_unprotected_values_outside_a_request_are_audited_with_the_user(users):
     """``quartier export --user …`` reads through the read layer without a request."""
     from quartier.exports.service import build_export

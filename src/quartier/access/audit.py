@@ -65,6 +65,11 @@ def client_ip(request) -> str | None:
 
 def record(action: str, target: str = "", *, user=None, request=None, **details) -> None:
     """Append one entry; never lets an audit problem break the user's action silently."""
+    entry(action, target, user=user, request=request, **details).save()
+
+
+def entry(action: str, target: str = "", *, user=None, request=None, **details):
+    """The unsaved entry :func:`record` would append (for :func:`record_all`)."""
     from quartier.access.models import AuditEntry
 
     request = request or current_request.get()
@@ -74,7 +79,7 @@ def record(action: str, target: str = "", *, user=None, request=None, **details)
     if user is None and actor is not None:
         user = actor.user
     signed_in = user is not None and getattr(user, "is_authenticated", False)
-    AuditEntry.objects.create(
+    return AuditEntry(
         action=action,
         target=str(target)[:300],
         user=user if signed_in else None,
@@ -82,3 +87,28 @@ def record(action: str, target: str = "", *, user=None, request=None, **details)
         details=details,
         ip=client_ip(request) if request is not None else (actor.ip if actor else None),
     )
+
+
+def record_all(entries: list) -> None:
+    """Append several entries made by :func:`entry` in one statement."""
+    from quartier.access.models import AuditEntry
+
+    if entries:
+        AuditEntry.objects.bulk_create(entries)
+
+
+def defer_until_response(request, flush) -> None:
+    """Call ``flush()`` when ``request``'s response is ready (see RequestContextMiddleware).
+
+    A profile reads a few hundred confidential series; one INSERT per series took
+    most of a steward's profile page, so the read layer collects them and writes
+    them together.
+    """
+    request.__dict__.setdefault("_quartier_audit_flush", []).append(flush)
+
+
+def flush_deferred(request) -> None:
+    """Run the flushes registered for ``request`` (each once)."""
+    flushes = request.__dict__.pop("_quartier_audit_flush", [])
+    for flush in flushes:
+        flush()

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 
-from quartier.access.audit import current_request
+from quartier.access.audit import current_request, flush_deferred
 
 # Paths that stay reachable without login when the installation is fully internal.
 _OPEN_PREFIXES = (
@@ -38,7 +38,10 @@ class RequestContextMiddleware:
         try:
             return self.get_response(request)
         finally:
-            current_request.reset(token)
+            try:
+                flush_deferred(request)
+            finally:
+                current_request.reset(token)
 
 
 # Machine interfaces: tokens are accepted here, and they answer 401 instead of a login page.

@@ -43,6 +43,7 @@ class Reader:
         self._visible: list[Indicator] | None = None
         self._visible_ids: frozenset[int] | None = None
         self._audited: set[tuple] = set()
+        self._pending: list = []  # audit entries waiting for the end of the request
 
     # -- visibility ------------------------------------------------------------------
 
@@ -190,7 +191,18 @@ class Reader:
         if key in self._audited:
             return
         self._audited.add(key)
-        audit.record(action, target, user=self.user, **details)
+        request = audit.current_request.get()
+        if request is None:  # a command-line run: no end of request to wait for
+            audit.record(action, target, user=self.user, **details)
+            return
+        if not self._pending:
+            audit.defer_until_response(request, self.flush_audit)
+        self._pending.append(audit.entry(action, target, user=self.user, **details))
+
+    def flush_audit(self) -> None:
+        """Write the entries collected during the request (called when its response is ready)."""
+        pending, self._pending = self._pending, []
+        audit.record_all(pending)
 
     def _record_confidential(self, result: AreaValues) -> None:
         from quartier.access.models import AuditEntry
