@@ -77,6 +77,11 @@ class Writer:
         clear(self.job_id)
 
 
+def console(percent: int, message: str) -> None:
+    """Show progress on the command line, as the wizard's bar shows it: ``[ 60 %] …``."""
+    print(f"[{max(0, min(100, int(percent))):3d} %] {message}", flush=True)
+
+
 def clear(job_id) -> None:
     """Forget the progress file of a job that has ended."""
     _file(job_id).unlink(missing_ok=True)
