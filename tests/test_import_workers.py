@@ -93,9 +93,10 @@ def test_imports_run_in_a_worker_process_and_survive_its_kill(installation):  # 
         workers.append(paused)
         job = started_import(env, server_a, session_a)
         paused.wait_for(f"{ANNOUNCEMENT} import-commit")
-        assert session_b.get(f"{server_b.url}{job}status/", timeout=60).json()["status"] == (
-            "running"
-        )
+        # The worker's progress, reported inside its open transaction, reaches server B.
+        state = session_b.get(f"{server_b.url}{job}status/", timeout=60).json()
+        assert state["status"] == "running" and state["percent"] == 60, state
+        assert "Werte werden gespeichert" in state["message"], state
         assert write_transaction_open(env), "the kill must hit an open write transaction"
         paused.kill()
         state = follow(server_b, session_b, job)
