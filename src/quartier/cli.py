@@ -137,6 +137,13 @@ def cmd_createadmin(args) -> int:
     return 0
 
 
+def start_import_worker() -> None:
+    """Run queued imports in a child process (``quartier worker``) of this server."""
+    from quartier.imports.supervise import start_worker
+
+    start_worker()
+
+
 def cmd_serve(args) -> int:
     """Serve Quartier until Ctrl+C."""
     from quartier import server
@@ -144,6 +151,7 @@ def cmd_serve(args) -> int:
     sock = server.bind(args.host, args.port)  # as in demo: a taken port is said first
     setup()
     print(f"Quartier läuft auf {server.url_for(sock)} – beenden mit Strg+C.", flush=True)
+    start_import_worker()
     server.serve(sock, threads=args.threads)
     return 0
 
@@ -187,6 +195,7 @@ def cmd_demo(args) -> int:
     if sock is None:
         return 0
     print(f"Quartier läuft auf {server.url_for(sock)} – beenden mit Strg+C.", flush=True)
+    start_import_worker()
     server.serve(sock)
     return 0
 
@@ -304,6 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_export(sub)
     add_tokens(sub)
     add_disclosure(sub)
+    from quartier.cli_worker import add_parsers as add_worker
+
+    add_worker(sub)
     return parser
 
 

@@ -90,6 +90,7 @@ def cmd_table(args) -> int:
 
     setup()
     from quartier.imports.findings import grouped, print_groups
+    from quartier.imports.progress import console
     from quartier.imports.tables import read_table
     from quartier.imports.targets import reuse_existing
     from quartier.imports.values_import import commit_table
@@ -119,6 +120,7 @@ def cmd_table(args) -> int:
         source_name=args.file.name,
         sha256=file_sha256(args.file),
         accept_warnings=True,
+        progress=console,
     )
     if batch is None:
         print(

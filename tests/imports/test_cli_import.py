@@ -131,6 +131,7 @@ def test_berlin_levels_and_mss_through_the_cli(cli_env, tmp_path):
         quartier("import", "table", population, "--mapping", path, "--accept-warnings", env=cli_env)
     )
     assert re.search(r"Importlauf \d+: 11924 neue", out)  # 542 × 22 columns
+    assert "[ 30 %] Werte werden geprüft" in out and "[ 60 %] 11924 Werte" in out  # progress
     # the next nights: the same mapping, the same file — nothing changes, and it says so
     batches = ok(quartier("batches", env=cli_env))
     for _night in range(2):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from quartier.imports import jobs
+from quartier.imports import jobs, worker
 from quartier.imports.models import ImportJob
 from quartier.imports.runlock import RunLock
 
@@ -73,7 +73,8 @@ def test_files_of_finished_jobs_left_by_a_killed_process_are_removed(users):
     assert not Path(job.workdir).exists()
 
 
-def test_a_job_committed_twice_runs_once(users):
+def test_a_job_committed_twice_runs_once(users, settings):
+    settings.QUARTIER_IMPORTS_IN_BACKGROUND = True  # queued for a worker, run here below
     job = jobs.create_job(
         ImportJob.Kind.TABLE, [("tabelle.csv", b"schluessel;wert\n")], users["admin"]
     )
@@ -84,8 +85,10 @@ def test_a_job_committed_twice_runs_once(users):
         calls.append(1)
         return {"ok": True}
 
-    jobs.run(job, work)
-    jobs.run(job, work)  # a second click on "Übernehmen"
+    assert worker.submit(job, users["admin"])
+    assert not worker.submit(job, users["admin"])  # a second click on "Übernehmen"
+    worker.run_claimed(*worker.claim(job.pk), work=work)
+    assert worker.claim_next() is None
     job.refresh_from_db()
     assert calls == [1] and job.status == ImportJob.Status.DONE and job.result == {"ok": True}
 
@@ -100,6 +103,7 @@ def test_a_unique_violation_in_an_import_is_explained(users):
         Indicator.objects.create(key="ew_gesamt", name="Doppelt", kind="count")
         return {}
 
-    jobs.run(job, work)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED)
+    worker.run_claimed(*worker.claim(job.pk), work=work)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED and job.error == jobs.CONCURRENT

@@ -1,9 +1,9 @@
-"""Import jobs: a private work folder for uploads, progress, and running work in the background.
+"""Import jobs: a private work folder for uploads, their progress, and recovery after crashes.
 
-Long imports run in a thread of the server process so the wizard stays
-responsive; the page polls :func:`progress`. Progress lives in memory (Quartier
-serves from one process), the outcome is written to the job row in the same
-transaction as the imported data. Uploaded files are deleted as soon as a job ends
+Long imports run in a worker process (:mod:`.worker`) so the wizard stays
+responsive; the page polls :func:`progress`, which any web process can answer
+(:mod:`.progress`). The outcome is written to the job row in the same transaction
+as the imported data. Uploaded files are deleted as soon as a job ends
 (data minimisation). A job whose process died (kill -9, power cut) is failed with
 a message, and its files deleted, when a server starts or someone looks at it.
 """
@@ -14,34 +14,29 @@ import hashlib
 import logging
 import os
 import shutil
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, connections, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
-from quartier.access import audit
 from quartier.errors import DiskFull, QuartierError
 from quartier.files import copy_private, is_disk_full, private_dir, write_private
 from quartier.imports.models import ImportJob
 from quartier.imports.runlock import RunLock
 
 log = logging.getLogger(__name__)
-_progress: dict[str, tuple[int, str]] = {}
-_lock = threading.Lock()
 STALE_AFTER = timedelta(hours=24)
 UPLOAD_DISK_FULL = (
     "Die Datei konnte nicht gespeichert werden: der Speicherplatz des Servers ist erschöpft. "
     "Bitte die Administration verständigen. / The upload could not be stored: the server's "
     "disk is full."
 )
-STARTING = 30  # seconds to wait for a background import to start
 INTERRUPTED = (
-    "Der Import wurde unterbrochen, weil der Server beendet wurde; nichts wurde gespeichert. "
-    "Bitte laden Sie die Datei erneut hoch."
+    "Der Import wurde unterbrochen, weil der Hintergrundprozess beendet wurde; nichts wurde "
+    "gespeichert. Bitte laden Sie die Datei erneut hoch."
 )
 UNEXPECTED = "Beim Import ist ein unerwarteter Fehler aufgetreten; nichts wurde gespeichert."
 CONCURRENT = (
@@ -131,113 +126,32 @@ def cleanup_stale() -> None:
     ).update(report={})
 
 
-def set_progress(job_id, percent: int, message: str) -> None:
-    """Record how far a running job is."""
-    with _lock:
-        _progress[str(job_id)] = (int(percent), message)
-
-
 def progress(job: ImportJob) -> dict:
-    """Status of a job for the wizard's polling."""
-    with _lock:
-        percent, message = _progress.get(str(job.pk), (0, ""))
+    """Status of a job for the wizard's polling (whichever process runs it)."""
+    from quartier.imports import progress as job_progress
+
+    percent, message = job_progress.read(job)
     if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
         percent = 100
     return {"status": job.status, "percent": percent, "message": message, "error": job.error}
 
 
-def run(job: ImportJob, work: Callable[[Callable[[int, str], None]], dict]) -> None:
-    """Run ``work(report_progress)`` for ``job``, in the background unless configured otherwise.
-
-    ``work`` returns the result dict stored on the job; a QuartierError marks
-    the job failed with its message. Uploaded files are removed afterwards.
-    """
-    started = threading.Event()
-    # A thread sees no request: hand user and address over for the audit log.
-    actor = audit.current_actor()
-    if getattr(settings, "QUARTIER_IMPORTS_IN_BACKGROUND", True):
-        threading.Thread(
-            target=_in_thread,
-            args=(job.pk, work, started, actor),
-            daemon=True,
-            name=f"import-{job.pk}",
-        ).start()
-        # Return once the runner holds the job's lock and has marked it running: the next
-        # page shows it running, and no other process can take it for a stranded job.
-        started.wait(timeout=STARTING)
-    else:
-        _execute(job.pk, work, started, actor)
-
-
-def _in_thread(job_id, work, started: threading.Event, actor) -> None:
-    """A background thread has its own database connection: open and close it cleanly."""
-    close_old_connections()
-    try:
-        _execute(job_id, work, started, actor)
-    finally:
-        connections.close_all()  # this thread's connections; the thread ends here
-
-
-def _execute(job_id, work, started: threading.Event, actor=None) -> None:
-    """Run the job while holding its run lock (see :mod:`.runlock`)."""
-    lock, claimed, status = RunLock(job_id, lock_folder()), 0, ImportJob.Status.FAILED
-    try:
-        lock.acquire()
-        # Only a checked job starts (a second click on "Übernehmen" finds it running).
-        claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.CHECKED).update(
-            status=ImportJob.Status.RUNNING, error="", updated_at=timezone.now()
-        )
-        started.set()
-        if claimed:
-            set_progress(job_id, 1, "gestartet")
-            status = _work(job_id, work, actor)
-    finally:
-        started.set()
-        lock.release()
-    if claimed:
-        set_progress(job_id, 100, "fertig" if status == ImportJob.Status.DONE else "abgebrochen")
-        discard_files(ImportJob.objects.get(pk=job_id))
-
-
-def _work(job_id, work, actor=None) -> str:
-    """Run ``work``; its data and the job's outcome are committed in one transaction.
-
-    A crash therefore leaves either the data and a finished job, or neither (and a
-    job still marked running, which :func:`recover_stranded` then fails).
-    """
-    try:
-        with transaction.atomic(), audit.acting(actor):
-            result = work(lambda percent, message: set_progress(job_id, percent, message))
-            _record(job_id, ImportJob.Status.DONE, result=result)
-        return ImportJob.Status.DONE
-    except QuartierError as exc:
-        error = exc.message
-    except Exception as exc:  # the wizard must show something rather than spin forever
-        if isinstance(exc, IntegrityError) and _unique_violation(exc):
-            log.warning("import job %s collided with another import: %s", job_id, exc)
-            error = CONCURRENT
-        else:
-            log.exception("import job %s failed", job_id)
-            error = UNEXPECTED
-    _record(job_id, ImportJob.Status.FAILED, error=error)
-    return ImportJob.Status.FAILED
-
-
-def _unique_violation(exc: IntegrityError) -> bool:
+def unique_violation(exc: IntegrityError) -> bool:
     """Whether ``exc`` is a unique constraint violation (PostgreSQL or SQLite)."""
     cause = exc.__cause__
     return getattr(cause, "sqlstate", None) == "23505" or "UNIQUE constraint" in str(exc)
 
 
-def _record(job_id, status, *, error: str = "", result: dict | None = None) -> None:
-    ImportJob.objects.filter(pk=job_id).update(
-        status=status, error=error, result=result or {}, updated_at=timezone.now()
-    )
-
-
 def lock_folder() -> Path:
     """Folder for the run locks of jobs on SQLite (see :mod:`.runlock`)."""
     return Path(settings.QUARTIER.data_dir) / "locks"
+
+
+def clear_progress(job_id) -> None:
+    """Remove the progress file a killed worker left."""
+    from quartier.imports import progress as job_progress
+
+    job_progress.clear(job_id)
 
 
 def recover_stranded(candidates: Iterable[ImportJob] | None = None) -> int:
@@ -263,6 +177,7 @@ def recover_stranded(candidates: Iterable[ImportJob] | None = None) -> int:
         if failed:
             log.warning("import job %s was interrupted (its process ended): marked failed", job.pk)
             discard_files(job)
+            clear_progress(job.pk)
             recovered += failed
     return recovered
 

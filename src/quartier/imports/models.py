@@ -21,6 +21,7 @@ class ImportJob(models.Model):
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("hochgeladen")
         CHECKED = "checked", _("geprüft")
+        QUEUED = "queued", _("wartet")
         RUNNING = "running", _("läuft")
         DONE = "done", _("übernommen")
         FAILED = "failed", _("fehlgeschlagen")
@@ -44,6 +45,13 @@ class ImportJob(models.Model):
     report = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    # What the background worker needs to run a queued job (user, client address, choices).
+    task = models.JSONField(default=dict, blank=True)
+    # Which worker process runs it ("host:pid"), for the administration; whether it still
+    # lives is told by the job's run lock (see runlock), not by this name.
+    worker = models.CharField(max_length=100, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    progress_message = models.CharField(max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("Importvorgang")

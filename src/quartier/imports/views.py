@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from quartier.access.rights import is_admin, unit_ids
 from quartier.access.writes import check_rollback, may_roll_back
 from quartier.errors import QuartierError
-from quartier.imports import jobs, views_geo, views_micro, views_table
+from quartier.imports import jobs, views_geo, views_micro, views_table, worker
 from quartier.imports.access import import_view, visible_job
 from quartier.imports.models import ImportJob
 from quartier.indicators.batches import rollback
@@ -47,7 +47,8 @@ def _checked(job: ImportJob) -> ImportJob:
 def job_page(request, pk):
     """Whatever the job needs next: options, report, progress or result."""
     job = _checked(visible_job(request, pk))
-    if job.status in (ImportJob.Status.RUNNING, ImportJob.Status.FAILED, ImportJob.Status.DONE):
+    shown = ImportJob.Status.QUEUED, ImportJob.Status.RUNNING
+    if job.status in (*shown, ImportJob.Status.FAILED, ImportJob.Status.DONE):
         return render(
             request, "quartier/imports/progress.html", {"job": job, "progress": jobs.progress(job)}
         )
@@ -61,22 +62,24 @@ def job_page(request, pk):
 @require_POST
 @import_view
 def commit(request, pk):
-    """Start committing a checked job (in the background)."""
+    """Queue a checked job for the import worker (which commits it in the background)."""
     job = visible_job(request, pk, status=ImportJob.Status.CHECKED)
     if job.kind == ImportJob.Kind.GEOMETRY:
         if refusal := views_geo.location_unconfirmed(job, request.POST):
             messages.error(request, refusal)
             return redirect("imports:job", job.pk)
-        work = views_geo.commit_work(job)
+        choices = {}
     elif job.kind == ImportJob.Kind.MICRODATA:
-        work = views_micro.commit_work(job, request.user)
+        views_micro.commit_work(job, request.user)  # a refused commit answers 403 here
+        choices = {}
     else:
         accept = request.POST.get("warnungen_akzeptiert") == "ja"
         if job.report.get("warnings") and not accept:
             messages.error(request, "Bitte bestätigen Sie, dass Sie die Warnungen gelesen haben.")
             return redirect("imports:job", job.pk)
-        work = views_table.commit_work(job, request.user, accept)
-    jobs.run(job, work)
+        views_table.commit_work(job, request.user, accept)  # a refused commit answers 403 here
+        choices = {"accept_warnings": accept}
+    worker.submit(job, request.user, **choices)  # a second click finds it queued: nothing
     return redirect("imports:job", job.pk)
 
 
@@ -96,6 +99,7 @@ def cancel(request, pk):
     """Abandon a job and delete its files."""
     job = visible_job(request, pk)
     if job.status not in (ImportJob.Status.RUNNING, ImportJob.Status.DONE):
+        # A queued job is taken back: only a worker that claims it while queued runs it.
         jobs.discard_files(job)
         job.status = ImportJob.Status.CANCELLED
         job.save(update_fields=["status", "updated_at"])

@@ -7,8 +7,8 @@ async function poll() {
   const data = await response.json();
   document.getElementById("job-progress").value = data.percent;
   if (data.message) document.getElementById("job-message").textContent = data.message;
-  if (data.status === "running") setTimeout(poll, 700);
+  if (data.status === "running" || data.status === "queued") setTimeout(poll, 700);
   else window.location.reload();
 }
 
-if (box && box.dataset.status === "running") setTimeout(poll, 500);
+if (box && ["running", "queued"].includes(box.dataset.status)) setTimeout(poll, 500);

@@ -1,0 +1,118 @@
+"""Imports outside the web processes: two servers and a separate ``quartier worker`` process.
+
+An import is started through the wizard on server A, run by the worker, and followed to
+its end through server B. A worker killed with SIGKILL in the middle of an import leaves
+a job that is failed with a message, and nothing of the import in the database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import pytest
+
+from quartier.testhooks import ANNOUNCEMENT, VARIABLE
+from tests.support.serverproc import Server, login, query, write_transaction_open
+from tests.test_crash_recovery import count, installation, start_table_import  # noqa: F401
+
+pytestmark = pytest.mark.slow
+LIMIT = 240  # seconds; a bound for a hung worker, not a measurement
+
+
+class Worker:
+    """One ``quartier worker`` process; its output is collected."""
+
+    def __init__(self, env: dict, extra_env: dict | None = None) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "quartier", "worker"],
+            env={**env, **(extra_env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def wait_for(self, text: str) -> None:
+        deadline = time.monotonic() + LIMIT
+        while not any(text in line for line in self.lines):
+            assert self.proc.poll() is None, "".join(self.lines)
+            assert time.monotonic() < deadline, "".join(self.lines)
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+
+
+def follow(server: Server, session, job: str) -> dict:
+    """Poll the job's status on ``server`` until it has ended; returns the last answer."""
+    deadline = time.monotonic() + LIMIT
+    while True:
+        state = session.get(f"{server.url}{job}status/", timeout=60).json()
+        if state["status"] not in ("queued", "running"):
+            return state
+        assert time.monotonic() < deadline, state
+        time.sleep(0.3)
+
+
+def started_import(env, server, session) -> str:
+    """Start a table import through the wizard on ``server``; returns the job's path."""
+    start_table_import(env)(server, session)
+    job_id = query(env, "SELECT id FROM imports_importjob ORDER BY created_at DESC")[0][0]
+    return f"/import/vorgang/{uuid.UUID(str(job_id))}/"
+
+
+def test_imports_run_in_a_worker_process_and_survive_its_kill(installation):  # noqa: F811
+    env, password = installation
+    env = {**env, "QUARTIER_START_WORKER": "0"}  # only the worker below runs imports
+    batches = count(env, "SELECT count(*) FROM indicators_importbatch")
+    server_a, server_b = Server(env), Server(env)
+    workers = []
+    try:
+        session_a = login(server_a, "admin", password)
+        session_b = login(server_b, "admin", password)
+        # 1. The worker is killed in the middle of the import's write transaction.
+        paused = Worker(env, {VARIABLE: "import-commit"})
+        workers.append(paused)
+        job = started_import(env, server_a, session_a)
+        paused.wait_for(f"{ANNOUNCEMENT} import-commit")
+        # The worker's progress, reported inside its open transaction, reaches server B.
+        state = session_b.get(f"{server_b.url}{job}status/", timeout=60).json()
+        assert state["status"] == "running" and state["percent"] == 60, state
+        assert "Werte werden gespeichert" in state["message"], state
+        assert write_transaction_open(env), "the kill must hit an open write transaction"
+        paused.kill()
+        state = follow(server_b, session_b, job)
+        assert state["status"] == "failed", state
+        assert "Hintergrundprozess beendet" in state["error"]
+        assert count(env, "SELECT count(*) FROM indicators_importbatch") == batches
+        page = session_a.get(f"{server_a.url}{job}", timeout=60).text
+        assert "Der Import wurde unterbrochen" in page
+        # 2. Started on server A, run by a (new) worker, followed to the end on server B.
+        workers.append(Worker(env))
+        job = started_import(env, server_a, session_a)
+        state = follow(server_b, session_b, job)
+        assert state == {**state, "status": "done", "percent": 100}, state
+        assert count(env, "SELECT count(*) FROM indicators_importbatch") == batches + 1
+        page = session_b.get(f"{server_b.url}{job}", timeout=60).text
+        assert re.search(r"Importlauf \d+: \d+ neue Werte", page), page[:2000]
+    finally:
+        for process in [*workers, server_a, server_b]:
+            process.stop()
