@@ -144,7 +144,7 @@ def cmd_serve(args) -> int:
     sock = server.bind(args.host, args.port)  # as in demo: a taken port is said first
     setup()
     print(f"Quartier läuft auf {server.url_for(sock)} – beenden mit Strg+C.", flush=True)
-    server.serve(sock, threads=args.threads)
+    server.serve(sock, threads=args.threads, workers=args.workers)
     return 0
 
 
@@ -187,7 +187,7 @@ def cmd_demo(args) -> int:
     if sock is None:
         return 0
     print(f"Quartier läuft auf {server.url_for(sock)} – beenden mit Strg+C.", flush=True)
-    server.serve(sock)
+    server.serve(sock, workers=args.workers)
     return 0
 
 
@@ -251,6 +251,13 @@ def cmd_rollback(args) -> int:
     return 0
 
 
+def _workers(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError("mindestens 1 / at least 1")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``quartier`` command."""
     parser = argparse.ArgumentParser(
@@ -262,6 +269,12 @@ def build_parser() -> argparse.ArgumentParser:
     def add_server_args(p, port=8000):
         p.add_argument("--host", default="127.0.0.1", help="Adresse (Standard: 127.0.0.1)")
         p.add_argument("--port", type=int, default=port, help="Port (Standard: 8000)")
+        p.add_argument(
+            "--workers",
+            type=_workers,
+            default=None,
+            help="Anzahl Prozesse (Standard: einer je Prozessorkern; 1 = waitress)",
+        )
 
     demo = sub.add_parser("demo", help="Musterstadt erzeugen und starten")
     demo.add_argument("--no-serve", action="store_true", help="nur aufbauen, nicht starten")
