@@ -120,10 +120,20 @@ def create_admin(username: str = "admin", email: str = "") -> str:
     return password
 
 
+def _collect_static() -> None:
+    """Copy the static files with hashed names if their sources changed (seconds, once)."""
+    from quartier.staticfiles import collect_if_changed
+
+    seconds = collect_if_changed()
+    if seconds is not None:
+        print(f"Statische Dateien bereitgestellt in {seconds:.1f} s.", flush=True)
+
+
 def cmd_migrate(args) -> int:
     """Create or update the database tables."""
     setup(require_migrated=False)
     _migrate(verbose=True)
+    _collect_static()
     return 0
 
 
@@ -143,6 +153,7 @@ def cmd_serve(args) -> int:
 
     sock = server.bind(args.host, args.port)  # as in demo: a taken port is said first
     setup()
+    _collect_static()
     print(f"Quartier läuft auf {server.url_for(sock)} – beenden mit Strg+C.", flush=True)
     server.serve(sock, threads=args.threads, workers=args.workers)
     return 0
@@ -158,6 +169,7 @@ def cmd_demo(args) -> int:
     sock = None if args.no_serve else server.bind(args.host, args.port)
     setup(require_migrated=False)
     _migrate()
+    _collect_static()
     from quartier.demo import load as demo_load
     from quartier.demo.generate import generate
     from quartier.demo.geometry import FULL, SMALL
