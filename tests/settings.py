@@ -25,3 +25,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # The test client needs imports to finish within the request.
 QUARTIER_IMPORTS_IN_BACKGROUND = False
+
+# The suite reads static files straight from the packages (no collectstatic per test
+# run), and so do the servers it starts with these settings. tests/test_staticfiles.py
+# starts one with quartier.settings: hashed, compressed copies.
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+WHITENOISE_USE_FINDERS = True

@@ -120,10 +120,20 @@ def create_admin(username: str = "admin", email: str = "") -> str:
     return password
 
 
+def _collect_static() -> None:
+    """Copy the static files with hashed names if their sources changed (seconds, once)."""
+    from quartier.staticfiles import collect_if_changed
+
+    seconds = collect_if_changed()
+    if seconds is not None:
+        print(f"Statische Dateien bereitgestellt in {seconds:.1f} s.", flush=True)
+
+
 def cmd_migrate(args) -> int:
     """Create or update the database tables."""
     setup(require_migrated=False)
     _migrate(verbose=True)
+    _collect_static()
     return 0
 
 
@@ -150,9 +160,10 @@ def cmd_serve(args) -> int:
 
     sock = server.bind(args.host, args.port)  # as in demo: a taken port is said first
     setup()
+    _collect_static()
     print(f"Quartier läuft auf {server.url_for(sock)} – beenden mit Strg+C.", flush=True)
     start_import_worker()
-    server.serve(sock, threads=args.threads)
+    server.serve(sock, threads=args.threads, workers=args.workers)
     return 0
 
 
@@ -166,6 +177,7 @@ def cmd_demo(args) -> int:
     sock = None if args.no_serve else server.bind(args.host, args.port)
     setup(require_migrated=False)
     _migrate()
+    _collect_static()
     from quartier.demo import load as demo_load
     from quartier.demo.generate import generate
     from quartier.demo.geometry import FULL, SMALL
@@ -196,7 +208,7 @@ def cmd_demo(args) -> int:
         return 0
     print(f"Quartier läuft auf {server.url_for(sock)} – beenden mit Strg+C.", flush=True)
     start_import_worker()
-    server.serve(sock)
+    server.serve(sock, workers=args.workers)
     return 0
 
 
@@ -260,6 +272,13 @@ def cmd_rollback(args) -> int:
     return 0
 
 
+def _workers(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError("mindestens 1 / at least 1")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``quartier`` command."""
     parser = argparse.ArgumentParser(
@@ -271,6 +290,12 @@ def build_parser() -> argparse.ArgumentParser:
     def add_server_args(p, port=8000):
         p.add_argument("--host", default="127.0.0.1", help="Adresse (Standard: 127.0.0.1)")
         p.add_argument("--port", type=int, default=port, help="Port (Standard: 8000)")
+        p.add_argument(
+            "--workers",
+            type=_workers,
+            default=None,
+            help="Anzahl Prozesse (Standard: einer je Prozessorkern; 1 = waitress)",
+        )
 
     demo = sub.add_parser("demo", help="Musterstadt erzeugen und starten")
     demo.add_argument("--no-serve", action="store_true", help="nur aufbauen, nicht starten")

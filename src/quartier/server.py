@@ -1,9 +1,10 @@
-"""Serving Quartier with waitress: one process, threads, no extra services."""
+"""Serving Quartier: one process with waitress, or several with gunicorn (:mod:`.prefork`)."""
 
 from __future__ import annotations
 
 import errno
 import ipaddress
+import os
 import socket
 
 from quartier.errors import QuartierError
@@ -97,22 +98,52 @@ def behind_proxy(app, proxies=(), count: int = 1, headers=()):
     return dispatch
 
 
-def serve(sock: socket.socket, threads: int = 8) -> None:
-    """Serve the WSGI application on an already bound socket until interrupted."""
-    import threading
+def default_workers() -> int:
+    """Worker processes by default: one per core this process may use; one on Windows."""
+    if os.name == "nt":
+        return 1  # gunicorn forks; waitress serves with threads only
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return os.cpu_count() or 1
 
+
+def application():
+    """The WSGI application as served: behind the trusted proxies only (see behind_proxy)."""
     from django.conf import settings
-    from waitress import serve as waitress_serve
 
-    from quartier.wsgi import application
+    from quartier import testhooks
+    from quartier.wsgi import application as django_application
 
     config = settings.QUARTIER
     app = behind_proxy(
-        application,
+        django_application,
         config.trusted_proxies,
         config.trusted_proxy_count,
         config.trusted_proxy_headers,
     )
+    return testhooks.worker_header(app)
+
+
+def serve(sock: socket.socket, threads: int = 8, workers: int | None = 1) -> None:
+    """Serve the WSGI application on an already bound socket until interrupted.
+
+    One worker: waitress in this process (also on Windows). More: gunicorn forks
+    them from this process (:mod:`quartier.prefork`). ``None``: :func:`default_workers`.
+    """
+    workers = default_workers() if workers is None else workers
+    app = application()
+    if workers > 1:
+        from django.conf import settings
+
+        from quartier import prefork
+
+        prefork.serve(app, sock, workers, threads, settings.QUARTIER.data_dir)
+        return
+    import threading
+
+    from waitress import serve as waitress_serve
+
     threading.Thread(target=_start_up, name="quartier-warm-up", daemon=True).start()
     waitress_serve(
         app,

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages and JSON compressed for GET/HEAD (quartier.compression: why this is safe).
+    "quartier.compression.GZipMiddleware",
     "quartier.access.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -128,9 +130,19 @@ USE_TZ = True
 STATIC_URL = "/static/"
 # Front-end libraries come from Python packages, never from a CDN.
 STATICFILES_DIRS = [("vendor/leaflet", _leaflet_dir())]
-STATIC_ROOT = None  # served from the package by WhiteNoise; no collectstatic needed
-# WhiteNoise serves app static files straight from the package: no collectstatic step.
-WHITENOISE_USE_FINDERS = True
+# Collected with hashed names and .gz/.br copies by migrate, demo and serve when the
+# sources changed (quartier.staticfiles); WhiteNoise serves them with a far-future
+# Cache-Control. With QUARTIER_DEBUG, files come straight from the packages instead.
+STATIC_ROOT = CONFIG.data_dir / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "quartier.staticfiles.Storage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "login"

@@ -27,3 +27,25 @@ def pause(point: str) -> None:
     deadline = time.monotonic() + 3600
     while time.monotonic() < deadline and not (resume and os.path.exists(resume)):
         time.sleep(0.1)
+
+
+WORKER_HEADER = "QUARTIER_TEST_WORKER_HEADER"
+
+
+def worker_header(app):
+    """``app``, answering with the serving process id if a test asked (several workers).
+
+    ``X-Quartier-Worker`` lets a test see which worker process served a request;
+    without ``QUARTIER_TEST_WORKER_HEADER=1`` the application is returned as it is.
+    """
+    if os.environ.get(WORKER_HEADER) != "1":
+        return app
+
+    def with_pid(environ, start_response):
+        def start(status, headers, exc_info=None):
+            pid = ("X-Quartier-Worker", str(os.getpid()))
+            return start_response(status, [*headers, pid], exc_info)
+
+        return app(environ, start)
+
+    return with_pid

@@ -40,7 +40,8 @@ def site(tmp_path_factory):
         assert quartier("migrate", env=env).returncode == 0
         passwords = {name: _account(env, name) for name in ("max", "erika", "jan")}
         port = free_port()
-        with running(["serve", "--port", str(port)], env):
+        # Two worker processes (gunicorn): each must apply the proxy rules the same way.
+        with running(["serve", "--port", str(port), "--workers", "2"], env):
             proxy, proxy_port = start_proxy(port)
             try:
                 yield proxy_port, port, passwords, env

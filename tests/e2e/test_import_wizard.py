@@ -30,7 +30,8 @@ def fresh(tmp_path_factory):
     assert quartier("migrate", env=env).returncode == 0
     created = quartier("createadmin", "--username", "planerin", env=env)
     password = re.search(r": (\S+)$", created.stdout.strip()).group(1)
-    with running(["serve", "--port", str(free_port())], env) as (url, _out):
+    # One process: import jobs still keep their progress in the web process (issue 15, point 2).
+    with running(["serve", "--port", str(free_port()), "--workers", "1"], env) as (url, _out):
         yield url.rstrip("/"), password
     next(env_gen, None)
 

@@ -28,7 +28,9 @@ START_TIMEOUT = 240  # seconds; a bound for a hung start, not a measurement
 class Server:
     """One ``quartier serve`` process; its output is collected line by line."""
 
-    def __init__(self, env: dict, extra_env: dict | None = None, threads: int = 4) -> None:
+    def __init__(
+        self, env: dict, extra_env: dict | None = None, threads: int = 4, workers: int = 1
+    ) -> None:
         self.env = {**env, **(extra_env or {})}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -36,7 +38,7 @@ class Server:
         self._changed = threading.Condition()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "quartier", "serve", "--port", str(self.port)]
-            + ["--threads", str(threads)],
+            + ["--threads", str(threads), "--workers", str(workers)],
             env=self.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
