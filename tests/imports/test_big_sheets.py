@@ -1,11 +1,16 @@
 """Big spreadsheets are read row by row with shared cell texts (issue 14, point 6)."""
 
 import datetime as dt
+import json
 import tracemalloc
+from dataclasses import replace
 
 import openpyxl
+import pytest
 
+from quartier.errors import QuartierError
 from quartier.imports.tables import read_table
+from quartier.indicators.models import ImportBatch, Indicator, Value
 
 from .test_tables import write_xlsx
 
@@ -54,3 +59,68 @@ def test_xlsx_data_away_from_the_top_left_corner(tmp_path):
 def test_xlsx_error_cells_are_empty(tmp_path):
     path = write_xlsx(tmp_path / "fehler.xlsx", {"D": [["Gebiet", "Wert"], ["001", "#DIV/0!"]]})
     assert read_table(path).rows == [["001", ""]]
+
+
+# --- QUARTIER_MAX_IMPORT_ROWS -------------------------------------------------------------------
+
+
+def test_max_import_rows_setting():
+    from quartier.config import load_config
+
+    assert load_config({}).max_import_rows == 1_000_000
+    assert load_config({"QUARTIER_MAX_IMPORT_ROWS": "250"}).max_import_rows == 250
+    with pytest.raises(QuartierError, match="QUARTIER_MAX_IMPORT_ROWS muss mindestens 1"):
+        load_config({"QUARTIER_MAX_IMPORT_ROWS": "0"})
+
+
+def long_table(tmp_path):
+    """An XLSX of 30 Stadtteile with one count each (a mapping for a new indicator)."""
+    from quartier.imports.tablemap import NewIndicator, TableMapping
+    from quartier.spatial.models import Area
+
+    codes = Area.objects.filter(level__key="stadtteil").values_list("code", flat=True)[:30]
+    rows = [["Schlüssel", "Fälle"]] + [[c, i] for i, c in enumerate(codes)]
+    path = write_xlsx(tmp_path / "lang.xlsx", {"Daten": rows})
+    mapping = TableMapping(
+        layout="wide",
+        key_column="Schlüssel",
+        level="stadtteil",
+        period="2030-12-31",
+        columns={"Fälle": "lange_faelle"},
+        new_indicators=[NewIndicator(key="lange_faelle", name="Lange Fälle", unit="Fälle")],
+    )
+    mapping_path = tmp_path / "zuordnung.json"
+    mapping_path.write_text(json.dumps(mapping.to_json()), encoding="utf-8")
+    return path, mapping_path
+
+
+@pytest.mark.django_db
+def test_command_line_refuses_a_table_above_the_limit(capsys, settings, tmp_path):
+    from tests.imports.test_saved_mappings import cli
+
+    path, mapping = long_table(tmp_path)
+    before = (Indicator.objects.count(), ImportBatch.objects.count(), Value.objects.count())
+    settings.QUARTIER = replace(settings.QUARTIER, max_import_rows=20)
+    code, out, err = cli(capsys, "import", "table", path, "--mapping", mapping)
+    assert code != 0
+    assert "mehr als 20 Datenzeilen" in out + err
+    assert "QUARTIER_MAX_IMPORT_ROWS" in out + err
+    assert (Indicator.objects.count(), ImportBatch.objects.count(), Value.objects.count()) == before
+    settings.QUARTIER = replace(settings.QUARTIER, max_import_rows=30)  # exactly the limit
+    code, out, err = cli(capsys, "import", "table", path, "--mapping", mapping, "--accept-warnings")
+    assert code == 0, out + err
+    assert Value.objects.filter(indicator__key="lange_faelle").count() == 30
+
+
+@pytest.mark.django_db
+def test_wizard_refuses_a_table_above_the_limit(client, users, settings, tmp_path):
+    from tests.imports.test_wizard import upload
+
+    path, _mapping = long_table(tmp_path)
+    settings.QUARTIER = replace(settings.QUARTIER, max_import_rows=20)
+    client.force_login(users["admin"])
+    response = upload(client, "table", ("lang.xlsx", path.read_bytes()))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "mehr als 20 Datenzeilen" in page
+    assert ImportBatch.objects.count() == 1  # only the demo batch

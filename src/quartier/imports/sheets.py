@@ -53,8 +53,9 @@ def too_many_rows(max_rows: int) -> QuartierError:
     """The error for tables above the row limit."""
     shown = f"{max_rows:,}".replace(",", ".")
     return QuartierError(
-        f"Die Tabelle hat mehr als {shown} Datenzeilen. Bitte die Daten auf mehrere Dateien "
-        "aufteilen."
+        f"Die Tabelle hat mehr als {shown} Datenzeilen – zu viele für einen Import; nichts "
+        "wurde gespeichert. Bitte die Daten auf mehrere Dateien aufteilen (die Grenze legt "
+        "QUARTIER_MAX_IMPORT_ROWS fest)."
     )
 
 
