@@ -79,6 +79,7 @@ def _stored_rows(rows: list[LongRow], matches: CodeMatches, indicators, report: 
     """(indicator, area, period, value, flag) for each usable row; collects problems."""
     out, keys = [], Counter()
     invalid, not_numeric, negative, computed = [], [], [], set()
+    is_computed = {key: _computed(ind) for key, ind in indicators.items()}  # once, not per row
     for row in rows:
         match = matches.matched.get((row.code, row.period))
         if match is None:
@@ -92,7 +93,7 @@ def _stored_rows(rows: list[LongRow], matches: CodeMatches, indicators, report: 
         if cell.value is None and cell.flag in ("", "sentinel"):
             continue  # an empty cell or a sentinel such as -9999: no value, nothing stored
         ind = indicators[row.indicator]
-        if _computed(ind):
+        if is_computed[row.indicator]:
             computed.add(ind.name)
             continue
         if ind.kind == Kind.COUNT and cell.value is not None and cell.value < 0:
