@@ -89,11 +89,10 @@ def cmd_table(args) -> int:
     from quartier.cli import setup
 
     setup()
-    from quartier.imports.findings import grouped, print_groups
     from quartier.imports.progress import console
     from quartier.imports.tables import read_table
     from quartier.imports.targets import reuse_existing
-    from quartier.imports.values_import import commit_table
+    from quartier.imports.values_import import CheckFailed, commit_table
     from quartier.indicators.batches import file_sha256
 
     if not args.file.is_file():
@@ -102,26 +101,33 @@ def cmd_table(args) -> int:
     table = read_table(args.file, original_name=args.file.name, sheet=args.sheet)
     for note in table.notes + reused:
         print(note)
-    report, _rows = dry_or_real(lambda: _check_with_new(table, mapping), True)
-    for title, severity in (("Fehler", "errors"), ("Warnungen", "warnings"), ("Hinweise", "notes")):
-        print_groups(title, grouped(getattr(report, severity), report.groups.get(severity, [])))
-    if report.errors:
-        print("Nichts wurde gespeichert: bitte die Fehler beheben.")
-        return 1
     if args.dry_run:
+        report, _rows = dry_or_real(lambda: _check_with_new(table, mapping), True)
+        _print_report(report)
+        if report.errors:
+            print("Nichts wurde gespeichert: bitte die Fehler beheben.")
+            return 1
         print(f"Probelauf: {report.values} Werte geprüft, nichts gespeichert.")
         return 0
-    if report.warnings and not args.accept_warnings:
-        print("Nichts wurde gespeichert: Warnungen mit --accept-warnings bestätigen.")
+    # The commit checks the table inside its transaction; checking it before as well doubled
+    # the time of big imports. A refused commit hands back its full report.
+    try:
+        batch, committed = commit_table(
+            table,
+            mapping,
+            source_name=args.file.name,
+            sha256=file_sha256(args.file),
+            accept_warnings=args.accept_warnings,
+            progress=console,
+        )
+    except CheckFailed as refused:
+        _print_report(refused.report)
+        if refused.report.errors:
+            print("Nichts wurde gespeichert: bitte die Fehler beheben.")
+        else:
+            print("Nichts wurde gespeichert: Warnungen mit --accept-warnings bestätigen.")
         return 1
-    batch, committed = commit_table(
-        table,
-        mapping,
-        source_name=args.file.name,
-        sha256=file_sha256(args.file),
-        accept_warnings=True,
-        progress=console,
-    )
+    _print_report(committed)
     if batch is None:
         print(
             f"0 Werte geändert: alle {committed.values} Werte sind bereits so gespeichert "
@@ -134,6 +140,14 @@ def cmd_table(args) -> int:
         f"{batch.rows_unchanged} unveränderte Werte."
     )
     return 0
+
+
+def _print_report(report) -> None:
+    """Errors, warnings and notes of a check, grouped as the wizard shows them."""
+    from quartier.imports.findings import grouped, print_groups
+
+    for title, severity in (("Fehler", "errors"), ("Warnungen", "warnings"), ("Hinweise", "notes")):
+        print_groups(title, grouped(getattr(report, severity), report.groups.get(severity, [])))
 
 
 def _check_with_new(table, mapping):

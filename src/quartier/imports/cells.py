@@ -113,6 +113,11 @@ def parse_cell(text: str | None, decimal: str = ",", thousands: str | None = "."
     return _parser(decimal, thousands)(text)
 
 
+def cell_parser(decimal: str = ",", thousands: str | None = ".") -> Callable[[str | None], Cell]:
+    """:func:`parse_cell` for one number format, for parsing many cells."""
+    return _parser(decimal, thousands)
+
+
 @lru_cache(maxsize=16)
 def _parser(decimal: str, thousands: str | None) -> Callable[[str | None], Cell]:
     """A parse function for one number format (built once: columns have 100,000s of cells)."""

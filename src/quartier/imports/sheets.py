@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,8 +53,9 @@ def too_many_rows(max_rows: int) -> QuartierError:
     """The error for tables above the row limit."""
     shown = f"{max_rows:,}".replace(",", ".")
     return QuartierError(
-        f"Die Tabelle hat mehr als {shown} Datenzeilen. Bitte die Daten auf mehrere Dateien "
-        "aufteilen."
+        f"Die Tabelle hat mehr als {shown} Datenzeilen – zu viele für einen Import; nichts "
+        "wurde gespeichert. Bitte die Daten auf mehrere Dateien aufteilen (die Grenze legt "
+        "QUARTIER_MAX_IMPORT_ROWS fest)."
     )
 
 
@@ -98,47 +98,111 @@ def pick_sheet(names: list[str], wanted: str | None, has_data: Callable[[str], b
 
 
 # --- XLSX -------------------------------------------------------------------------------------
+# python-calamine (Rust) rather than openpyxl: openpyxl's full mode, the only one that knows
+# merged cells, builds a Python object per cell (2.4 GB and minutes for a million rows).
+# calamine holds the sheet compactly outside Python and hands out one row at a time; the
+# reader turns each row into texts from a pool, so a million rows of repeated codes, periods
+# and counts share their strings.
+
+_BROKEN_XLSX = (
+    "Die Excel-Datei ist beschädigt oder unvollständig. Bitte in Excel öffnen, neu "
+    "speichern und erneut hochladen."
+)
 
 
 def open_xlsx(path: Path):
-    """Load a workbook with cached formula values; any openpyxl failure means a broken file."""
-    import openpyxl  # heavy import, only needed for Excel uploads
+    """Open a workbook with calamine; any failure to open means a broken file."""
+    from python_calamine import CalamineWorkbook
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
-            # read_only=False because only the full mode exposes merged cells
-            return openpyxl.load_workbook(path, read_only=False, data_only=True)
-    except Exception as exc:  # openpyxl raises KeyError, ValueError, TypeError, zip errors …
-        raise QuartierError(
-            "Die Excel-Datei ist beschädigt oder unvollständig. Bitte in Excel öffnen, neu "
-            "speichern und erneut hochladen."
-        ) from exc
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own errors, zip and XML errors
+        raise QuartierError(_BROKEN_XLSX) from exc
+
+
+def _worksheet_names(book) -> list[str]:
+    """Names of the worksheets (chart sheets hold no table and are left out)."""
+    from python_calamine import SheetTypeEnum
+
+    return [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
 
 
 def xlsx_sheet_names(path: Path) -> list[str]:
-    """Names of the worksheets (chart sheets hold no table and are left out)."""
-    return [ws.title for ws in open_xlsx(path).worksheets]
+    """Names of the worksheets of an XLSX file."""
+    return _worksheet_names(open_xlsx(path))
+
+
+class TextPool:
+    """Cell values as text, each distinct text stored once.
+
+    Statistics tables repeat few values (area codes, periods, small counts) over many rows;
+    one shared string per distinct value instead of one per cell keeps a million rows small.
+    The pool stops growing at ``size`` entries (then texts are made per cell, as before).
+    """
+
+    def __init__(self, size: int = 500_000) -> None:
+        self.size = size
+        self.numbers: dict[float, str] = {}
+        self.texts: dict[str, str] = {}
+
+    def text(self, value: object) -> str:
+        """``value`` as text (see :func:`cell_text`), shared with equal values before."""
+        if type(value) is float:  # bool and int compare equal to floats: own dict for floats
+            found = self.numbers.get(value)
+            if found is None:
+                found = cell_text(value)
+                if len(self.numbers) < self.size:
+                    self.numbers[value] = found
+            return found
+        text = cell_text(value)
+        found = self.texts.get(text)
+        if found is None:
+            if len(self.texts) < self.size:
+                self.texts[text] = text
+            return text
+        return found
+
+
+def _sheet(book, name: str):
+    try:
+        return book.get_sheet_by_name(name)
+    except Exception as exc:  # a sheet part that is missing or not XML
+        raise QuartierError(_BROKEN_XLSX) from exc
 
 
 def read_xlsx(path: Path, sheet: str | None, limit: RowLimit) -> Grid:
-    """Rows of text and merged ranges of one worksheet."""
+    """Rows of text and merged ranges of one worksheet, read one row at a time."""
     book = open_xlsx(path)
-    names = [ws.title for ws in book.worksheets]
+    names = _worksheet_names(book)
 
     def has_data(name: str) -> bool:
-        return any(v is not None for row in book[name].iter_rows(values_only=True) for v in row)
+        return any(any(v != "" for v in row) for row in _sheet(book, name).iter_rows())
 
     chosen = pick_sheet(names, sheet, has_data)
-    ws = book[chosen]
+    ws = _sheet(book, chosen)
+    first_col = ws.start[1] if ws.start else 0
+    width = MAX_COLUMNS + 1 - first_col  # caps the work for sheets formatted out to column XFD
+    pad = [""] * first_col  # calamine leaves out empty columns on the left
+    pool = TextPool()
+    text = pool.text
     rows: list[list[str]] = []
-    # max_col caps the work for sheets formatted out to column XFD
-    for values in ws.iter_rows(max_col=min(ws.max_column, MAX_COLUMNS + 1), values_only=True):
-        row = [cell_text(v) for v in values]
-        if any(row):
-            limit.take()
-        rows.append(row)
-    merges = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells]
+    try:
+        for values in ws.iter_rows():
+            row = [text(v) for v in values[:width]]
+            if pad:
+                row = pad + row
+            while row and not row[-1]:
+                row.pop()
+            if row:
+                limit.take()
+            rows.append(row)
+    except QuartierError:
+        raise
+    except Exception as exc:  # a cell calamine cannot decode
+        raise QuartierError(_BROKEN_XLSX) from exc
+    if ws.end and len(rows) < ws.end[0] + 1:  # empty rows at the top left out
+        rows[0:0] = [[] for _ in range(ws.end[0] + 1 - len(rows))]
+    merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in ws.merged_cell_ranges or ()]
     return Grid(rows, merges, "xlsx", sheet=chosen, sheets=names)
 
 

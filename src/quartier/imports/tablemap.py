@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import NamedTuple, TypeVar
 
 from django.utils.text import slugify
 
 from quartier.errors import QuartierError
-from quartier.imports.cells import Cell, parse_cell
+from quartier.imports.cells import Cell, cell_parser
 from quartier.imports.tables import RawTable
 
 LAYOUTS = ("wide", "wide_period", "long")
 IGNORE = ""
+T = TypeVar("T")
 
 
 @dataclass
@@ -113,9 +116,12 @@ class TableMapping:
         return mapping
 
 
-@dataclass(frozen=True)
-class LongRow:
-    """One value of the table in long form, before codes are matched."""
+class LongRow(NamedTuple):
+    """One value of the table in long form, before codes are matched.
+
+    A named tuple, not a dataclass: a million-row sheet makes millions of them, and a tuple
+    is made faster and is half the size.
+    """
 
     line: int  # row number in the file (1-based, header and title rows counted)
     code: str
@@ -208,32 +214,70 @@ def to_long(table: RawTable, mapping: TableMapping) -> tuple[list[LongRow], list
         if mapping.period_column and mapping.layout != "wide_period"
         else None
     )
-    decimal, thousands = table.decimal, table.thousands  # detected over the whole table
+    parse = _memo(cell_parser(table.decimal, table.thousands))  # number format of the whole table
+    when_of = _memo(parse_period)
+    codes = _memo(str.strip)
+    columns = _wide_targets(table, mapping)
     rows, problems = [], []
+    append = rows.append
     for index, raw in enumerate(table.rows):
-        code = raw[key].strip()
+        code = codes(raw[key])
         if not code:
             continue
         n = table.line(index)
         if period_col is not None:
-            period = parse_period(raw[period_col])
+            period = when_of(raw[period_col])
             if period is None:
                 problems.append(f"Zeile {n}: „{raw[period_col]}“ ist kein Stichtag.")
                 continue
         else:
             period = fixed
-        for column, indicator, when in _targets(table, mapping, raw, period):
-            rows.append(
+        targets = _targets(table, mapping, raw, period) if columns is None else columns
+        for column, indicator, when in targets:
+            append(
                 LongRow(
                     n,
                     code,
                     indicator,
-                    when,
-                    parse_cell(raw[column], decimal, thousands),
+                    period if when is _ROW_PERIOD else when,
+                    parse(raw[column]),
                     table.columns[column],
                 )
             )
     return rows, problems
+
+
+_ROW_PERIOD = object()  # in _wide_targets: the row's own period
+
+
+def _wide_targets(table: RawTable, mapping: TableMapping) -> list[tuple] | None:
+    """For the wide layout the same (column, indicator, period) in every row: found once."""
+    if mapping.layout != "wide":
+        return None
+    return [
+        (table.columns.index(name), indicator, _ROW_PERIOD)
+        for name, indicator in mapping.columns.items()
+        if indicator != IGNORE
+    ]
+
+
+def _memo(function: Callable[[str], T], size: int = 200_000) -> Callable[[str], T]:
+    """``function`` remembering its results for up to ``size`` distinct texts.
+
+    Tables repeat codes, periods and small counts over many rows; parsing each distinct
+    text once also lets equal cells share one result object.
+    """
+    cache: dict[str, T] = {}
+
+    def cached(text: str) -> T:
+        found = cache.get(text, cache)
+        if found is cache:
+            found = function(text)
+            if len(cache) < size:
+                cache[text] = found
+        return found
+
+    return cached
 
 
 def _targets(table: RawTable, mapping: TableMapping, raw: list[str], period: date | None):

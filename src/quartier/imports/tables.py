@@ -51,7 +51,7 @@ __all__ = [
     "sniff_format",
 ]
 
-MAX_ROWS = 2_000_000
+MAX_ROWS = 1_000_000  # without Django settings; else QUARTIER_MAX_IMPORT_ROWS
 _HEADER_SEARCH = 20  # title lines above the header are few; search no further
 _SHAPE_ROWS = 200  # rows used to learn how many cells a typical data row fills
 _FORMAT_SAMPLE_ROWS = 5000
@@ -102,14 +102,17 @@ def read_table(
     header_row: int | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
-    max_rows: int = MAX_ROWS,
+    max_rows: int | None = None,
 ) -> RawTable:
     """Read a CSV, XLSX or ODS file into a :class:`RawTable` of text cells.
 
     Everything not given is detected: format, encoding, delimiter, sheet (the first with
     data), header row (0-based) and number format. Raises QuartierError with a German message
-    for every input it cannot read.
+    for every input it cannot read; a table longer than ``max_rows`` (default:
+    ``QUARTIER_MAX_IMPORT_ROWS``) is refused while reading, before it is held in memory.
     """
+    if max_rows is None:
+        max_rows = configured_max_rows()
     file_format = sniff_format(path, original_name)
     limit = RowLimit(max_rows, slack=_HEADER_SEARCH + 2)
     if file_format == "csv":
@@ -119,6 +122,16 @@ def read_table(
     else:
         grid = read_ods(path, sheet, limit)
     return _shape(grid, header_row, max_rows)
+
+
+def configured_max_rows() -> int:
+    """``QUARTIER_MAX_IMPORT_ROWS`` when Django is configured, else :data:`MAX_ROWS`."""
+    from django.conf import settings
+
+    if not settings.configured:
+        return MAX_ROWS
+    config = getattr(settings, "QUARTIER", None)
+    return getattr(config, "max_import_rows", MAX_ROWS)
 
 
 # --- CSV ------------------------------------------------------------------------------------

@@ -45,6 +45,18 @@ from quartier.testhooks import pause
 MAX_LISTED = 50  # findings of one kind shown in full; the rest are counted
 
 
+class CheckFailed(QuartierError):
+    """A commit refused by its check (errors, or warnings not accepted); nothing was stored.
+
+    Carries the full report, so that the command line can list every finding without
+    checking the table a second time.
+    """
+
+    def __init__(self, message: str, report: Report) -> None:
+        super().__init__(message)
+        self.report = report
+
+
 @dataclass
 class Report:
     """Validation result of one table import."""
@@ -79,6 +91,7 @@ def _stored_rows(rows: list[LongRow], matches: CodeMatches, indicators, report: 
     """(indicator, area, period, value, flag) for each usable row; collects problems."""
     out, keys = [], Counter()
     invalid, not_numeric, negative, computed = [], [], [], set()
+    is_computed = {key: _computed(ind) for key, ind in indicators.items()}  # once, not per row
     for row in rows:
         match = matches.matched.get((row.code, row.period))
         if match is None:
@@ -92,7 +105,7 @@ def _stored_rows(rows: list[LongRow], matches: CodeMatches, indicators, report: 
         if cell.value is None and cell.flag in ("", "sentinel"):
             continue  # an empty cell or a sentinel such as -9999: no value, nothing stored
         ind = indicators[row.indicator]
-        if _computed(ind):
+        if is_computed[row.indicator]:
             computed.add(ind.name)
             continue
         if ind.kind == Kind.COUNT and cell.value is not None and cell.value < 0:
@@ -362,12 +375,15 @@ def commit_table(
         new_keys = {n.key for n in mapping.new_indicators}
         report, rows = check_table(table, replace(mapping, new_indicators=[]), user, new_keys)
         if report.errors:
-            raise QuartierError(
+            raise CheckFailed(
                 f"Die Prüfung hat {len(report.errors)} Fehler gefunden – "
-                f"nichts wurde gespeichert. {report.errors[0]}"
+                f"nichts wurde gespeichert. {report.errors[0]}",
+                report,
             )
         if report.warnings and not accept_warnings:
-            raise QuartierError("Es gibt Warnungen; bitte bestätigen Sie, dass sie gelesen wurden.")
+            raise CheckFailed(
+                "Es gibt Warnungen; bitte bestätigen Sie, dass sie gelesen wurden.", report
+            )
         progress(60, f"{len(rows)} Werte werden gespeichert")
         batch = create_batch(
             source_name,
