@@ -88,9 +88,11 @@ def test_the_limit_is_a_setting_and_holds_for_exports_and_features(client, limit
     page = client.get(f"/export/datei/?{query}&format=csv")
     assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
     assert NARROW in page.content.decode()
-    limits(max_request_values=50_000)  # a feature page holds the whole level of each property
-    ogc = client.get(f"/ogc/collections/baublock/items?properties={keys}&limit=1&f=json")
+    limits(max_request_values=50_000)  # a feature page costs its own rows, not the level's
+    ogc = client.get(f"/ogc/collections/baublock/items?properties={keys}&limit=5000&f=json")
     assert ogc.status_code == 400 and NARROW in ogc.json()["description"]
+    small = client.get(f"/ogc/collections/baublock/items?properties={keys}&limit=100&f=json")
+    assert small.status_code == 200 and small.json()["numberReturned"] == 100
     one_block = {"indicator": keys, "level": "baublock", "area": "01101001", "period": "all"}
     values = client.get("/api/v1/values/", one_block)
     assert values.status_code == 400 and NARROW in values.json()["error"]
@@ -116,8 +118,8 @@ HEAVY = {  # path → kind of error answer; each computes more than cost.HEAVY_C
     f"/api/v1/exports/?indicator={TEN_Q}&level=baublock&period=2023,2024&format=csv": "api",
     f"/export/datei/?{TEN_DATEI}&ebene=baublock&stichtage=auswahl"
     "&stichtag=2023-12-31&stichtag=2024-12-31&format=csv": "html",
-    "/ogc/collections/baublock/items?f=json": "ogc",
-    "/ogc/collections/baublock/items?f=html": "html",
+    "/ogc/collections/baublock/items?limit=5000&f=json": "ogc",
+    "/ogc/collections/baublock/items?limit=5000&f=html": "html",
     "/api/v1/profiles/stadtteil/011/": "api",
     "/gebiete/stadtteil/011/": "html",
     "/vergleich/?gebiet=baublock:01101001&gebiet=baublock:01101002": "html",

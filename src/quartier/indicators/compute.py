@@ -42,6 +42,8 @@ class AreaValues:
     numerator: np.ndarray | None = None
     denominator: np.ndarray | None = None
     index_version: int = 0
+    # Set when only some areas are here: their indices into the areas valid on ``period``.
+    page_rows: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self.area_ids.size
@@ -102,12 +104,76 @@ def compute(index: AreaIndex, indicator: Indicator, level: Level, period: date) 
     change: a profile needs every indicator over every period at its level, and
     the next profile of that level needs the same (459 ms → see bench/profiles.py).
     """
-    key = (*definition(indicator), level.id, period, index.version)
+    key = _key(index, indicator, level, period)
     result = store.remembered(
         key, lambda: _frozen(_compute(index, indicator, level, period)), _nbytes
     )
     # The indicator's other fields (name, unit, decimals) may have been edited since.
     return result if result.indicator is indicator else replace(result, indicator=indicator)
+
+
+def compute_rows(
+    index: AreaIndex, indicator: Indicator, level: Level, period: date, rows: np.ndarray
+) -> AreaValues:
+    """Values of the areas at ``rows`` only (indices into the areas valid on ``period``).
+
+    A page of features needs its own areas' values: when the level's whole result
+    is not at hand, and the values are stored at ``level`` itself, only those rows
+    are read — the work grows with the page, not with the level. Otherwise (values
+    aggregated from a finer level) the whole level is computed and cut.
+    """
+    full = store.peek(_key(index, indicator, level, period))
+    if full is None:
+        part = _stored_rows(index, indicator, level, period, rows)
+        if part is not None:
+            return part
+        full = compute(index, indicator, level, period)
+    return _cut(full if full.indicator is indicator else replace(full, indicator=indicator), rows)
+
+
+def _cut(result: AreaValues, rows: np.ndarray) -> AreaValues:
+    """``result`` for the areas at ``rows`` only."""
+    rows = np.asarray(rows, dtype=np.int64)
+
+    def cut(array):
+        return None if array is None else array[rows]
+
+    return replace(
+        result,
+        area_ids=result.area_ids[rows],
+        codes=[result.codes[i] for i in rows.tolist()],
+        names=[result.names[i] for i in rows.tolist()],
+        values=result.values[rows],
+        status=result.status[rows],
+        complete=result.complete[rows],
+        numerator=cut(result.numerator),
+        denominator=cut(result.denominator),
+        page_rows=rows,
+    )
+
+
+def _stored_rows(index, indicator, level, period, rows) -> AreaValues | None:
+    """The values at ``rows`` read for those areas alone, or None if not stored at ``level``.
+
+    :func:`_compute` takes a level's values from the level itself when it has any
+    stored value there; a stored value among the page's areas proves that, so the
+    result is the same as cutting the whole level's. Without one, the caller
+    computes the whole level (it may be aggregated from a finer one).
+    """
+    roles = parts(indicator)
+    target = index.valid_positions(level, period)[rows]
+    ids = index.areas(level).ids[target]
+    found = store.stored_rows(stored_ids(indicator), period, ids)
+    main = roles["numerator"] if "numerator" in roles else roles["value"]
+    if not found[main.id][1].any():
+        return None
+    inputs = {name: (found[p.id][0] if p else None) for name, p in roles.items()}
+    groups = np.arange(ids.size)
+    return _result(indicator, level, period, index, target, level, inputs, groups, rows)
+
+
+def _key(index: AreaIndex, indicator: Indicator, level: Level, period: date) -> tuple:
+    return (*definition(indicator), level.id, period, index.version)
 
 
 def definition(indicator: Indicator) -> tuple:
@@ -173,9 +239,15 @@ def _aligned(index: AreaIndex, stored: dict, level: Level, period: date, size: i
     return out
 
 
-def _result(indicator, level, period, index, target, source, inputs, groups) -> AreaValues:
+def _result(
+    indicator, level, period, index, target, source, inputs, groups, rows=None
+) -> AreaValues:
     areas = index.areas(level)
-    codes, names = index.valid_labels(level, period)
+    if rows is None:
+        codes, names = index.valid_labels(level, period)
+    else:  # ``target`` holds the rows' positions: no list of all the level's labels
+        codes = [areas.codes[i] for i in target.tolist()]
+        names = [areas.names[i] for i in target.tolist()]
     n = target.size
     same_level = source is None or source.id == level.id
     base = AreaValues(
@@ -190,6 +262,7 @@ def _result(indicator, level, period, index, target, source, inputs, groups) -> 
         complete=np.zeros(n, dtype=bool),
         source_level=None if same_level else source,
         index_version=index.version,
+        page_rows=rows,
     )
     if inputs is None:
         return base

@@ -72,6 +72,11 @@ def protect(result: AreaValues, index: AreaIndex, user) -> AreaValues:
         if result.shown.any() and any(m.any() for m in masks.values()):
             _fail(result, "no mask for a level with shown values")
         return result
+    if result.page_rows is not None:  # some areas only (a page): cut the level's mask
+        valid = index.valid_positions(result.level, result.period).size
+        if mask.size != valid or (result.page_rows.size and result.page_rows.max() >= valid):
+            _fail(result, f"mask of {mask.size} cells for {valid} areas")
+        mask = mask[result.page_rows]
     if mask.size != len(result):
         _fail(result, f"mask of {mask.size} cells for {len(result)} areas")
     if not mask.any():
@@ -149,6 +154,26 @@ def prepare(index: AreaIndex, indicator: Indicator, periods: list[date]) -> list
             _remember(index, period, {pk: masks})
         return [p for p in wanted if (indicator.pk, p) not in stored]
     return wanted
+
+
+def prefetch(index: AreaIndex, indicators: list[Indicator], period: date) -> None:
+    """Read the stored masks of several indicators (rates: of their parts) in one query.
+
+    A page of features shows dozens of indicators; one read of their masks
+    instead of one per indicator.
+    """
+    wanted: dict[int, Indicator] = {}
+    for indicator in indicators:
+        for part in (
+            (indicator.numerator, indicator.denominator) if indicator.is_computed else (indicator,)
+        ):
+            if part is not None and stored_in_database(part):
+                wanted[part.pk] = part
+    with _lock:
+        keys = [(pk, period) for pk in wanted if _key(index, pk, period) not in _cache]
+    if keys:
+        for (pk, day), masks in maskstore.load(keys, maskstore.state(index)).items():
+            _remember(index, day, {pk: masks})
 
 
 def stored_in_database(indicator: Indicator) -> bool:

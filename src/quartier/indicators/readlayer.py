@@ -21,13 +21,20 @@ from collections import defaultdict
 from datetime import date
 
 import numpy as np
+from django.db import connection
 from django.db.models import F, QuerySet
 
 from quartier.access import audit
 from quartier.access.rights import visible_ids
 from quartier.errors import NotFound
 from quartier.indicators import comparison, disclosure, store
-from quartier.indicators.compute import AreaValues, combine_all, compute, stored_ids
+from quartier.indicators.compute import (
+    AreaValues,
+    combine_all,
+    compute,
+    compute_rows,
+    stored_ids,
+)
 from quartier.indicators.datastate import cached_by_data_version
 from quartier.indicators.models import Indicator, Value
 from quartier.spatial.index import AreaIndex, area_index
@@ -122,9 +129,28 @@ class Reader:
 
     # -- values ----------------------------------------------------------------------
 
-    def values(self, indicator: Indicator, level: Level, period: date) -> AreaValues:
-        """Values of a visible ``indicator`` at ``level`` on ``period``."""
-        return self.series(indicator, level, [period])[0]
+    def values(
+        self, indicator: Indicator, level: Level, period: date, rows: np.ndarray | None = None
+    ) -> AreaValues:
+        """Values of a visible ``indicator`` at ``level`` on ``period``.
+
+        With ``rows`` (indices into the areas valid on ``period``, e.g. a page of
+        features) only those areas' values are returned, and read alone where
+        possible. Their protection is still that of the whole level: its masks are
+        computed over all areas (secondary suppression depends on all of them) or,
+        usually, taken from the memory or the database (:mod:`~.maskstore`).
+        """
+        if rows is None:
+            return self.series(indicator, level, [period])[0]
+        self._ensure_visible(indicator)
+        index = self.index
+        if disclosure.prepare(index, indicator, [period]):
+            store.stored(index, sorted(disclosure.inputs(indicator)), [period])
+        part = compute_rows(index, indicator, level, period, np.asarray(rows, dtype=np.int64))
+        result = disclosure.protect(part, index, self.user)
+        if result.confidential:
+            self._record_confidential(result)
+        return result
 
     def series(self, indicator: Indicator, level: Level, periods: list[date]) -> list[AreaValues]:
         """Values at ``level`` for several periods.
@@ -256,9 +282,11 @@ def periods_by_indicator(user) -> dict[int, list[date]]:
     return reader(user).periods_by_indicator()
 
 
-def area_values(user, indicator: Indicator, level: Level, period: date) -> AreaValues:
-    """Values of a visible ``indicator`` at ``level`` on ``period`` for ``user``."""
-    return reader(user).values(indicator, level, period)
+def area_values(
+    user, indicator: Indicator, level: Level, period: date, rows: np.ndarray | None = None
+) -> AreaValues:
+    """Values of a visible ``indicator`` at ``level`` on ``period`` (``rows`` only, if given)."""
+    return reader(user).values(indicator, level, period, rows)
 
 
 def series(user, indicator: Indicator, level: Level, periods: list[date]) -> list[AreaValues]:
@@ -278,8 +306,33 @@ def total_series(user, indicator: Indicator, periods: list[date]) -> list[float 
 
 @cached_by_data_version
 def stored_periods() -> dict[int, list[date]]:
-    """Periods with stored values per indicator id (cached until the data change)."""
+    """Periods with stored values per indicator id (cached until the data change).
+
+    One query that walks the (indicator, period) index from one period to the
+    next — a few index lookups per indicator-period instead of reading every
+    stored value (a DISTINCT over all values grew with the number of areas).
+    """
+    value, indicator = Value._meta.db_table, Indicator._meta.db_table
+    sql = f"""
+        WITH RECURSIVE found(indicator_id, period) AS (
+            SELECT i.id, (SELECT v.period FROM {value} v WHERE v.indicator_id = i.id
+                          ORDER BY v.period LIMIT 1)
+            FROM {indicator} i
+            UNION ALL
+            SELECT f.indicator_id, (SELECT v.period FROM {value} v
+                                    WHERE v.indicator_id = f.indicator_id AND v.period > f.period
+                                    ORDER BY v.period LIMIT 1)
+            FROM found f WHERE f.period IS NOT NULL
+        )
+        SELECT indicator_id, period FROM found WHERE period IS NOT NULL
+        ORDER BY indicator_id, period
+    """
     by_indicator: dict[int, list[date]] = defaultdict(list)
-    for ind_id, period in Value.objects.values_list("indicator_id", "period").distinct().order_by():
-        by_indicator[ind_id].append(period)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        for ind_id, period in cursor.fetchall():
+            # SQLite gives dates as text from a raw query.
+            by_indicator[ind_id].append(
+                period if isinstance(period, date) else date.fromisoformat(period)
+            )
     return dict(by_indicator)

@@ -8,6 +8,7 @@ and export then aggregates from memory instead of reading the table again.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from datetime import date
@@ -28,6 +29,9 @@ MAX_RESULT_BYTES = 96 * 1024 * 1024
 _lock = threading.Lock()
 _cache: OrderedDict[tuple[int, date], Stored] = OrderedDict()
 _results: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
+# Stored values of a page's areas (see :func:`stored_rows`), by (indicator, period, areas).
+MAX_ROW_ENTRIES = 4000
+_rows: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 _result_bytes = [0]
 _version: list = [None]
 
@@ -42,6 +46,7 @@ def clear() -> None:
 def _forget_all() -> None:
     _cache.clear()
     _results.clear()
+    _rows.clear()
     _result_bytes[0] = 0
 
 
@@ -77,6 +82,81 @@ def remembered(key: tuple, build, size) -> object:
             _old, (_value, old_bytes) = _results.popitem(last=False)
             _result_bytes[0] -= old_bytes
     return result
+
+
+def peek(key: tuple) -> object | None:
+    """The result :func:`remembered` keeps for ``key``, or None (nothing is built)."""
+    _check_version()
+    with _lock:
+        hit = _results.get(key)
+    return None if hit is None else hit[0]
+
+
+# Area ids per query: SQLite allows 32,766 parameters, older builds 999.
+_CHUNK = 900
+
+
+def stored_rows(indicator_ids: list[int], period: date, area_ids: np.ndarray) -> dict:
+    """{indicator id: (values, present)} of ``area_ids`` on ``period``, read for them alone.
+
+    ``values`` is aligned with ``area_ids`` (NaN where nothing or no number is
+    stored), ``present`` marks the areas with a stored row. For a page of
+    features, whose cost must not grow with the level (see
+    :func:`quartier.indicators.compute.compute_rows`): all indicators of a page
+    are asked at once and kept (a few KB each) until the stored values change.
+    """
+    _check_version()
+    area_ids = np.asarray(area_ids, dtype=np.int64)
+    digest = hashlib.sha1(area_ids.tobytes()).hexdigest()
+    keys = {i: (i, period, digest) for i in indicator_ids}
+    with _lock:
+        found = {i: _rows[k] for i, k in keys.items() if k in _rows}
+        for i in found:
+            _rows.move_to_end(keys[i])
+    missing = [i for i in indicator_ids if i not in found]
+    if missing:
+        fetched = _fetch_rows(missing, period, area_ids)
+        with _lock:
+            for i, entry in fetched.items():
+                _rows[keys[i]] = entry
+            while len(_rows) > MAX_ROW_ENTRIES:
+                _rows.popitem(last=False)
+        found.update(fetched)
+    return found
+
+
+def _fetch_rows(indicator_ids: list[int], period: date, area_ids: np.ndarray) -> dict:
+    order = np.argsort(area_ids, kind="stable")
+    ordered = area_ids[order]
+    table = Value._meta.db_table
+    day = connection.ops.adapt_datefield_value(period)
+    found = []
+    with connection.cursor() as cursor:
+        for start in range(0, ordered.size, _CHUNK):
+            # Raw SQL: the ORM prepares each of a thousand parameters one by one.
+            chunk = ordered[start : start + _CHUNK].tolist()
+            sql = (
+                f"SELECT indicator_id, area_id, value FROM {table} WHERE period = %s "
+                f"AND indicator_id IN ({', '.join(['%s'] * len(indicator_ids))}) "
+                f"AND area_id IN ({', '.join(['%s'] * len(chunk))})"
+            )
+            cursor.execute(sql, [day, *indicator_ids, *chunk])
+            found += cursor.fetchall()
+    n = len(found)
+    ind = np.fromiter((r[0] for r in found), dtype=np.int64, count=n)
+    at = order[np.searchsorted(ordered, np.fromiter((r[1] for r in found), np.int64, count=n))]
+    value = np.fromiter((np.nan if r[2] is None else r[2] for r in found), np.float64, count=n)
+    out = {}
+    for indicator_id in indicator_ids:
+        mine = ind == indicator_id
+        values = np.full(area_ids.size, np.nan)
+        values[at[mine]] = value[mine]
+        present = np.zeros(area_ids.size, dtype=bool)
+        present[at[mine]] = True
+        for array in (values, present):
+            array.flags.writeable = False
+        out[indicator_id] = (values, present)
+    return out
 
 
 def stored(index: AreaIndex, indicator_ids: list[int], periods: list[date]) -> dict:

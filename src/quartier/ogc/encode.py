@@ -56,7 +56,7 @@ def feature_texts(page: Page) -> list[str]:
     One template per page (``head,"period":…,"key":%s,…}}``) is filled row by
     row from the columns — much faster than a dict and ``json.dumps`` per feature.
     """
-    heads = page.shapes.heads(page.crs)
+    heads = page.shapes.heads(page.crs, page.positions)
     period = json.dumps(page.period.isoformat() if page.period else None)
     template = (
         "%s"
@@ -66,7 +66,7 @@ def feature_texts(page: Page) -> list[str]:
         + "}}"
     )
     columns = [
-        [heads[p] for p in page.positions.tolist()],
+        heads,
         *(_formatted(c) for c in page.columns),
         _suppressed_keys(page),
     ]

@@ -19,7 +19,8 @@ import numpy as np
 from quartier import cost
 from quartier.core.numbers import round_half_up_array
 from quartier.errors import NotFound, ProtectionError
-from quartier.indicators import readlayer
+from quartier.indicators import disclosure, readlayer, store
+from quartier.indicators.compute import stored_ids
 from quartier.indicators.models import Indicator
 from quartier.indicators.status import Status, shown
 from quartier.ogc import selection
@@ -80,7 +81,7 @@ def items_page(user, level: Level, query: ItemsQuery) -> Page:
     valid = shapes.index.valid_positions(level, period)
     rows = np.arange(valid.size) if matches else np.zeros(0, dtype=np.int64)
     if query.bbox is not None and rows.size:
-        rows = rows[shapes.intersects(valid[rows], query.bbox, query.bbox_crs)]
+        rows = shapes.intersecting(valid, query.bbox, query.bbox_crs)
     start = min(query.offset, rows.size)  # offsets beyond the end give an empty page
     page_rows = rows[start : start + query.limit]
     return _page(user, level, period, query, shapes, valid, page_rows, rows.size, indicators)
@@ -115,10 +116,14 @@ def _period(user, indicators, query: ItemsQuery):
 
 def _page(user, level, period, query, shapes, valid, rows, matched, indicators) -> Page:
     columns, confidential = [], []
-    # Each property is the whole level's values (protection needs them), whatever the page size.
+    # Only the page's values are read; protection's masks are kept per data state.
     computed = indicators if period is not None and rows.size else []
-    cells = len(computed) * cost.series_cells(shapes.index, level, [period])
+    cells = len(computed) * (int(rows.size) + cost.SERIES_CELLS)
     with cost.budget(cells):
+        if computed:  # the stored values of the page's areas, for all properties in one read
+            ids = shapes.index.areas(level).ids[valid[rows]]
+            store.stored_rows(sorted({i for ind in computed for i in stored_ids(ind)}), period, ids)
+            disclosure.prefetch(shapes.index, computed, period)
         for indicator in indicators:
             column, secret = _column(user, indicator, level, period, shapes, valid, rows)
             columns.append(column)
@@ -143,11 +148,9 @@ def _column(user, indicator, level, period, shapes, valid, rows) -> tuple[Column
     if period is None or rows.size == 0:
         empty = np.full(rows.size, np.nan)
         return Column(indicator, empty, np.full(rows.size, Status.MISSING, np.uint8)), False
-    result = readlayer.area_values(user, indicator, level, period)
-    if not np.array_equal(result.area_ids, shapes.index.areas(level).ids[valid]):
+    result = readlayer.area_values(user, indicator, level, period, rows=rows)
+    if not np.array_equal(result.area_ids, shapes.index.areas(level).ids[valid[rows]]):
         raise ProtectionError("shapes and values from different area indexes")
-    status = result.status[rows]
-    values = np.where(
-        shown(status), round_half_up_array(result.values[rows], indicator.decimals), np.nan
-    )
+    status = result.status
+    values = np.where(shown(status), round_half_up_array(result.values, indicator.decimals), np.nan)
     return Column(indicator, values, status), result.confidential
