@@ -39,9 +39,11 @@ def _fresh_caches():
     from quartier.indicators import families, store
     from quartier.indicators.datastate import bump
     from quartier.indicators.readlayer import stored_periods
+    from quartier.spatial.display import clear_display_cache
     from quartier.spatial.index import clear_area_index
 
     clear_area_index()
+    clear_display_cache()
     stored_periods.cache_clear()
     store.clear()
     bump()

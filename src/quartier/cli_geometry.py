@@ -56,7 +56,7 @@ def cmd_geometry(args) -> int:
 
     setup()
     from quartier.cli_import import dry_or_real
-    from quartier.imports.geometry_import import LevelTarget, import_level
+    from quartier.imports.geometry_import import LevelTarget, import_level, prepare_display
     from quartier.imports.placement import check_placement, lines
 
     for path in args.files:
@@ -83,6 +83,8 @@ def cmd_geometry(args) -> int:
             raise QuartierError(_refusal(placement))
         target = LevelTarget(args.level, args.name or args.level, args.parent, args.valid_from)
         report = dry_or_real(lambda: import_level(read, target), args.dry_run)
+        if not args.dry_run:
+            prepare_display(target.key)
     _print_report(asdict(report))
     if args.dry_run:
         print("Probelauf: nichts wurde gespeichert.")

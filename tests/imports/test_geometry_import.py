@@ -145,3 +145,25 @@ def test_errors_in_the_file_block_the_import(tmp_path):
     with pytest.raises(QuartierError, match="doppelt"):
         import_level(bad, LevelTarget("x", "X"))
     assert not Level.objects.filter(key="x").exists()
+
+
+def test_import_prepares_the_display_and_a_real_reimport_drops_it(tmp_path):
+    from django.db import transaction
+
+    from quartier.imports.geometry_import import prepare_display
+    from quartier.spatial.models import StoredDisplay
+
+    files = shapefile(LOR, "lor_prognoseraeume_2021")
+    import_level(read(files, tmp_path / "a"), LevelTarget("prognoseraum", "Prognoseraum"))
+    assert not StoredDisplay.objects.filter(level__key="prognoseraum").exists()
+    prepare_display("prognoseraum")
+    assert StoredDisplay.objects.filter(level__key="prognoseraum").count() == 1
+    try:  # a dry run (as the wizard's check) is rolled back and keeps the document
+        with transaction.atomic():
+            import_level(read(files, tmp_path / "b"), LevelTarget("prognoseraum", "Prognoseraum"))
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    assert StoredDisplay.objects.filter(level__key="prognoseraum").count() == 1
+    import_level(read(files, tmp_path / "c"), LevelTarget("prognoseraum", "Prognoseraum"))
+    assert not StoredDisplay.objects.filter(level__key="prognoseraum").exists()

@@ -139,6 +139,27 @@ class ValuePageSerializer(paged(ValueSerializer, "ValuePageBase")):
     confidential = serializers.BooleanField()
 
 
+class ValueColumnsSerializer(serializers.Serializer):
+    """The values of one indicator-period: codes, values and status letters in one order."""
+
+    indicator = serializers.CharField()
+    level = serializers.CharField()
+    period = serializers.DateField()
+    areas = serializers.ListField(child=serializers.CharField(), help_text="area codes")
+    values = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    status = serializers.CharField(
+        allow_blank=True,
+        help_text="one letter per area: o ok, m missing, s suppressed, c confidential",
+    )
+
+
+class ValueColumnsPageSerializer(paged(ValueColumnsSerializer, "ValueColumnsPageBase")):
+    """A page of values in columns; the rows are counted and paged as in /values/."""
+
+    confidential = serializers.BooleanField()
+    status_letters = serializers.DictField(child=serializers.CharField())
+
+
 class SeriesPointSerializer(serializers.Serializer):
     """One period of a time series."""
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("indicators/", views_catalogue.IndicatorListView.as_view(), name="indicators"),
     path("indicators/<slug:key>/", views_catalogue.IndicatorDetailView.as_view(), name="indicator"),
     path("values/", views_values.ValuesView.as_view(), name="values"),
+    path("values/columns/", views_values.ValueColumnsView.as_view(), name="value_columns"),
     path("profiles/<slug:level>/<str:code>/", views_values.ProfileView.as_view(), name="profile"),
     path("analyses/", views_analyses.AnalysisListView.as_view(), name="analyses"),
     path("analyses/<int:pk>/", views_analyses.AnalysisDetailView.as_view(), name="analysis"),

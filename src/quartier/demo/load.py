@@ -15,6 +15,7 @@ from quartier.demo.generate import Musterstadt
 from quartier.demo.geometry import CRS
 from quartier.indicators.batches import create_batch, insert_new_values
 from quartier.indicators.models import Indicator
+from quartier.spatial.display import prepare_all
 from quartier.spatial.index import clear_area_index
 from quartier.spatial.models import Area, Facility, FacilityLayer, Level
 
@@ -71,6 +72,7 @@ def load(city: Musterstadt, *, user=None) -> dict[str, int]:
     batch.save(update_fields=["rows_read", "rows_inserted"])
     facilities = _load_facilities(city)
     clear_area_index()
+    prepare_all()  # the map's geometry is built now, not by the first request
     return {
         "areas": sum(len(ids) for ids in area_ids.values()),
         "values": written,

@@ -25,6 +25,7 @@ from django.db.models import F, Max
 from quartier.errors import QuartierError
 from quartier.imports.codes import restore_known
 from quartier.imports.georead import Finding, GeoRead
+from quartier.spatial.display import forget_level, prepare_level
 from quartier.spatial.index import clear_area_index
 from quartier.spatial.models import Area, Level
 
@@ -103,8 +104,14 @@ def import_level(read: GeoRead, target: LevelTarget) -> GeometryReport:
             _assign_parents(level, stored, target.valid_from, report)
         for child in Level.objects.filter(parent=level):
             _reparent_children(child, level)
+        forget_level(level.id)  # rolled back with a dry run; callers that commit rebuild it
     clear_area_index()
     return report
+
+
+def prepare_display(level_key: str) -> None:
+    """Build and store the map's geometry of a committed level, so no request builds it."""
+    prepare_level(Level.objects.get(key=level_key))
 
 
 def current_codes(level_key: str) -> list[str]:

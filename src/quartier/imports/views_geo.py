@@ -23,7 +23,12 @@ from quartier.imports.codewidth import (
 )
 from quartier.imports.findings import group_geometry
 from quartier.imports.geofiles import open_source, resolve_crs, stage_upload
-from quartier.imports.geometry_import import LevelTarget, current_codes, import_level
+from quartier.imports.geometry_import import (
+    LevelTarget,
+    current_codes,
+    import_level,
+    prepare_display,
+)
 from quartier.imports.geopreview import preview
 from quartier.imports.georead import Finding, guess_fields, read_features, sample_values
 from quartier.imports.models import ImportJob
@@ -249,6 +254,8 @@ def commit_work(job: ImportJob):
         _source, _crs, read = _read(job, job.options)
         progress(50, "Gebiete werden gespeichert")
         report = import_level(read, _target(job.options))
+        progress(90, "Kartengeometrie wird vorbereitet")
+        prepare_display(report.level)
         return asdict(report)
 
     return work

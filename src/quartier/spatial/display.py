@@ -1,4 +1,12 @@
-"""Display geometry of a level as a cached, gzipped JSON document with an ETag."""
+"""Display geometry of a level as a stored, gzipped JSON document with an ETag.
+
+Building the document for a big level takes seconds, so it is built when the
+level's areas are imported (:func:`prepare_level`) and kept in the database
+(:class:`~quartier.spatial.models.StoredDisplay`): a cold process reads it
+instead of building it. Any change of a level's areas deletes its stored
+documents (:func:`forget_level`, called by the import code and by signals);
+each process checks at most once a second that the row it holds is still there.
+"""
 
 from __future__ import annotations
 
@@ -6,48 +14,106 @@ import gzip
 import hashlib
 import json
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import shapely
+from django.db import IntegrityError, transaction
 
 from quartier.core import display
 from quartier.spatial.index import area_index
-from quartier.spatial.models import Area, Level
+from quartier.spatial.models import Area, Level, StoredDisplay
+
+_TTL = 1.0  # seconds between checks that a held document is still the stored one
 
 
 @dataclass(frozen=True)
 class DisplayGeometry:
-    """One level's encoded geometry: body (plain and gzipped) and its ETag."""
+    """One level's encoded geometry: gzipped body and its ETag."""
 
     etag: str
-    body: bytes
     gzipped: bytes
+
+    @property
+    def body(self) -> bytes:
+        """The plain JSON document."""
+        return gzip.decompress(self.gzipped)
 
 
 _lock = threading.Lock()
-_cache: dict[tuple, DisplayGeometry] = {}
+_cache: dict[tuple, tuple[DisplayGeometry, float]] = {}
+builds = {"count": 0}  # documents built in this process (tests check a cold read builds none)
 
 
-def level_geometry(level: Level, period: date | None) -> DisplayGeometry:
-    """Encoded geometry of the areas of ``level`` valid on ``period``, in code order."""
+def _selection(level: Level, period: date | None):
     areas = area_index().areas(level)
     positions = areas.valid_at(period)
     ids = areas.ids[positions]
-    key = (level.id, hashlib.sha1(ids.tobytes()).hexdigest())
+    codes = [areas.codes[i] for i in positions]
+    names = [areas.names[i] for i in positions]
+    digest = hashlib.sha1(ids.tobytes())
+    digest.update(json.dumps([level.name, codes, names]).encode())
+    return ids, codes, names, digest.hexdigest()
+
+
+def level_geometry(level: Level, period: date | None) -> DisplayGeometry:
+    """Encoded geometry of the areas of ``level`` valid on ``period``, in code order.
+
+    Taken from this process's memory, else from the database, else built and stored.
+    """
+    ids, codes, names, key = _selection(level, period)
+    now = time.monotonic()
     with _lock:
-        if key in _cache:
-            return _cache[key]
-    built = _build(
-        level, ids, [areas.codes[i] for i in positions], [areas.names[i] for i in positions]
-    )
+        held = _cache.get((level.id, key))
+    if held and now - held[1] < _TTL:
+        return held[0]
+    row = StoredDisplay.objects.filter(level_id=level.id, key=key).values_list("etag", flat=True)
+    etag = row.first()
+    if held and etag == held[0].etag:
+        doc = held[0]
+    elif etag is not None:
+        stored = StoredDisplay.objects.filter(level_id=level.id, key=key).first()
+        doc = DisplayGeometry(stored.etag, bytes(stored.gzipped)) if stored else None
+    else:
+        doc = None
+    if doc is None:
+        doc = _store(level, key, _build(level, ids, codes, names))
     with _lock:
-        _cache[key] = built
-    return built
+        _cache[(level.id, key)] = (doc, now)
+    return doc
+
+
+def _store(level: Level, key: str, doc: DisplayGeometry) -> DisplayGeometry:
+    try:
+        with transaction.atomic():
+            StoredDisplay.objects.create(level=level, key=key, etag=doc.etag, gzipped=doc.gzipped)
+    except IntegrityError:  # another process stored it first: same areas, same document
+        pass
+    return doc
+
+
+def prepare_level(level: Level) -> DisplayGeometry:
+    """Build and store the current display geometry of ``level`` (at import time)."""
+    forget_level(level.id)
+    return level_geometry(level, None)
+
+
+def prepare_all() -> None:
+    """Build and store the current display geometry of every level."""
+    for level in area_index().levels:
+        prepare_level(level)
+
+
+def forget_level(level_id: int) -> None:
+    """Drop the stored documents of a level whose areas changed (all processes see it)."""
+    StoredDisplay.objects.filter(level_id=level_id).delete()
+    clear_display_cache()
 
 
 def _build(level: Level, ids: np.ndarray, codes: list[str], names: list[str]) -> DisplayGeometry:
+    builds["count"] += 1
     rows = {
         pk: (wkb, size)
         for pk, wkb, size in Area.objects.filter(level=level).values_list(
@@ -67,10 +133,10 @@ def _build(level: Level, ids: np.ndarray, codes: list[str], names: list[str]) ->
     body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
     etag = hashlib.sha1(body).hexdigest()[:20]
     doc_with_version = body[:-1] + f',"version":"{etag}"}}'.encode()
-    return DisplayGeometry(etag, doc_with_version, gzip.compress(doc_with_version, 6))
+    return DisplayGeometry(etag, gzip.compress(doc_with_version, 6))
 
 
 def clear_display_cache() -> None:
-    """Forget encoded geometries (after areas changed in this process)."""
+    """Forget encoded geometries held in this process (the stored ones stay)."""
     with _lock:
         _cache.clear()

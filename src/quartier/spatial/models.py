@@ -139,3 +139,20 @@ class Facility(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StoredDisplay(models.Model):
+    """A level's encoded display geometry (gzipped JSON), built at import, read by every process.
+
+    ``key`` identifies the set of area versions it shows (a digest of their ids,
+    codes and names); the row is deleted whenever the level's areas change.
+    """
+
+    level = models.ForeignKey(Level, on_delete=models.CASCADE, related_name="displays")
+    key = models.CharField(max_length=40)
+    etag = models.CharField(max_length=40)
+    gzipped = models.BinaryField()
+    built_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["level", "key"], name="display_unique_key")]
