@@ -1,6 +1,6 @@
 """The audit log and the token throttle against real server processes (``quartier serve``).
 
-An import commit runs in a background thread of the server, which sees no
+An import commit runs in the server's import worker process, which sees no
 request: its entries must still name the user and the address. Failed access
 tokens are counted in the database, so a second server process refuses an
 address the first one saw failing.
@@ -103,9 +103,9 @@ def import_new_indicator(browser: Browser, base: str) -> str:
     status, body, _url = browser.post(f"/import/vorgang/{job}/tabelle-pruefen/", form)
     assert status == 200 and f"/import/vorgang/{job}/uebernehmen/" in body, body[:500]
     browser.post(f"/import/vorgang/{job}/uebernehmen/", {"warnungen_akzeptiert": "ja"})
-    for _ in range(240):  # the commit runs in a thread of the server: wait for its outcome
+    for _ in range(240):  # the commit runs in the server's import worker: wait for its outcome
         progress = json.loads(browser.open(f"/import/vorgang/{job}/status/")[1])
-        if progress["status"] not in ("running", "checked"):
+        if progress["status"] not in ("queued", "running", "checked"):
             break
         time.sleep(0.5)
     assert progress["status"] == "done", progress
@@ -128,7 +128,7 @@ def fetch(url: str, secret: str) -> int:
 
 
 def test_background_imports_and_token_failures_are_audited_across_processes(cli_env):
-    # The production settings: imports commit in a background thread of the server (the
+    # The production settings: imports commit in the import worker (the
     # test settings, which the environment would pass on, run them inside the request).
     cli_env["DJANGO_SETTINGS_MODULE"] = "quartier.settings"
     built = quartier("demo", "--no-serve", "--small", env=cli_env)

@@ -32,6 +32,9 @@ def _published_schema():
 
 
 schema = _published_schema()
+# Answers to GET are gzipped when the client accepts it (quartier.compression); schemathesis's
+# WSGI transport asks for gzip but does not decode it, so these calls ask for the plain body.
+PLAIN = {"Accept-Encoding": "identity"}
 pytestmark = pytest.mark.usefixtures("direct_wsgi")
 
 
@@ -43,7 +46,7 @@ pytestmark = pytest.mark.usefixtures("direct_wsgi")
 )
 @pytest.mark.django_db
 def test_anonymous_calls_conform_to_the_schema(case):
-    case.call_and_validate(checks=CHECKS)
+    case.call_and_validate(headers=PLAIN, checks=CHECKS)
 
 
 @schema.parametrize()
@@ -54,7 +57,9 @@ def test_anonymous_calls_conform_to_the_schema(case):
 )
 @pytest.mark.django_db
 def test_administrator_calls_conform_to_the_schema(case, admin_secret):
-    case.call_and_validate(headers={"Authorization": f"Bearer {admin_secret}"}, checks=CHECKS)
+    case.call_and_validate(
+        headers={**PLAIN, "Authorization": f"Bearer {admin_secret}"}, checks=CHECKS
+    )
 
 
 @pytest.fixture
