@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -36,6 +40,48 @@ def fresh_installation(path):
     finally:
         with psycopg.connect(base + "/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# Built small Musterstädte by settings module: (installation env, output of the build).
+_small_demos: dict[str, tuple[dict, subprocess.CompletedProcess]] = {}
+_small_demo_stack = ExitStack()
+atexit.register(_small_demo_stack.close)
+
+
+def small_demo(env: dict) -> subprocess.CompletedProcess:
+    """``quartier demo --no-serve --small`` in the fresh installation ``env``, from a copy.
+
+    The first call per settings module builds the small Musterstadt in an installation
+    of its own (about 15 s); later calls copy its data directory and, on PostgreSQL,
+    clone its database (CREATE DATABASE ... TEMPLATE), which takes well under a second.
+    The copy is the same installation: same accounts and passwords (the returned output
+    of the build names them), same secret key. Tests of the demo command itself run
+    ``quartier("demo", ...)``.
+    """
+    settings_module = env.get("DJANGO_SETTINGS_MODULE") or "quartier.settings"
+    if settings_module not in _small_demos:
+        where = Path(tempfile.mkdtemp(prefix="quartier-small-demo-"))
+        _small_demo_stack.callback(shutil.rmtree, where, ignore_errors=True)
+        template = _small_demo_stack.enter_context(fresh_installation(where))
+        if "DJANGO_SETTINGS_MODULE" in env:
+            template["DJANGO_SETTINGS_MODULE"] = env["DJANGO_SETTINGS_MODULE"]
+        else:
+            template.pop("DJANGO_SETTINGS_MODULE", None)
+        built = quartier("demo", "--no-serve", "--small", env=template)
+        if built.returncode != 0:
+            return built
+        _small_demos[settings_module] = (template, built)
+    template, built = _small_demos[settings_module]
+    shutil.copytree(template["QUARTIER_DATA_DIR"], env["QUARTIER_DATA_DIR"], dirs_exist_ok=True)
+    if "QUARTIER_DATABASE_URL" in env:
+        import psycopg
+
+        base, name = env["QUARTIER_DATABASE_URL"].rsplit("/", 1)
+        original = template["QUARTIER_DATABASE_URL"].rsplit("/", 1)[1]
+        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{original}"')
+    return built
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from tests.clitools import (
     get,
     quartier,
     running,
+    small_demo,
 )
 
 pytestmark = pytest.mark.slow
@@ -38,7 +39,7 @@ def test_demo_builds_serves_and_lists_levels_indicators_periods(cli_env):
 
 
 def test_serve_createadmin_batches_rollback(cli_env):
-    built = quartier("demo", "--no-serve", "--small", env=cli_env)
+    built = small_demo(cli_env)
     assert built.returncode == 0, built.stderr
     admin = quartier("createadmin", "--username", "chefin", env=cli_env)
     assert re.search(r"Passwort .*: \S{12,}", admin.stdout)

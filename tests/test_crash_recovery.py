@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from quartier.testhooks import ANNOUNCEMENT, VARIABLE
-from tests.clitools import quartier
+from tests.clitools import small_demo
 from tests.support.serverproc import (
     Server,
     csrf,
@@ -39,7 +39,7 @@ def installation(cli_env):
     with the test settings pytest-django puts into the environment.
     """
     env = {k: v for k, v in cli_env.items() if k != "DJANGO_SETTINGS_MODULE"}
-    built = quartier("demo", "--no-serve", "--small", env=env)
+    built = small_demo(env)
     assert built.returncode == 0, built.stderr
     password = re.search(r"Anmeldung: admin / (\S+)", built.stdout).group(1)
     return env, password

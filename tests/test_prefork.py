@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from quartier.indicators import datastate
-from tests.clitools import fresh_installation, quartier
+from tests.clitools import fresh_installation, small_demo
 from tests.support.serverproc import Server, login
 
 pytestmark = pytest.mark.slow
@@ -27,7 +27,7 @@ VALUES = "/api/v1/values/?indicator=sgb2_u15&level=stadtteil"
 def site(tmp_path_factory):
     """(server, admin password) of a small Musterstadt served by two worker processes."""
     with fresh_installation(tmp_path_factory.mktemp("prefork")) as env:
-        built = quartier("demo", "--no-serve", "--small", env=env)
+        built = small_demo(env)
         assert built.returncode == 0, built.stderr
         password = re.search(r"Anmeldung: admin / (\S+)", built.stdout).group(1)
         server = Server(env, {"QUARTIER_TEST_WORKER_HEADER": "1"}, threads=1, workers=2)

@@ -21,7 +21,7 @@ from http.cookiejar import CookieJar
 
 import pytest
 
-from tests.clitools import free_port, quartier, running
+from tests.clitools import free_port, quartier, running, small_demo
 
 pytestmark = pytest.mark.slow
 
@@ -131,7 +131,7 @@ def test_background_imports_and_token_failures_are_audited_across_processes(cli_
     # The production settings: imports commit in the import worker (the
     # test settings, which the environment would pass on, run them inside the request).
     cli_env["DJANGO_SETTINGS_MODULE"] = "quartier.settings"
-    built = quartier("demo", "--no-serve", "--small", env=cli_env)
+    built = small_demo(cli_env)
     assert built.returncode == 0, built.stderr
     passwords = demo_passwords(built.stdout)
     made = quartier("token", "create", "analyse", "Skript", env=cli_env)

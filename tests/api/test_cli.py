@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from tests.clitools import assert_one_line_error, free_port, quartier, running
+from tests.clitools import assert_one_line_error, free_port, quartier, running, small_demo
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ def fetch(url: str, secret: str | None = None) -> tuple[int, dict]:
 
 def test_command_line_tokens_and_exports(cli_env, tmp_path):
     """One small Musterstadt (built once) serves both halves: tokens, then exports."""
-    assert quartier("demo", "--no-serve", "--small", env=cli_env).returncode == 0
+    assert small_demo(cli_env).returncode == 0
     token_works_until_revoked(cli_env)
     export_with_a_users_rights(cli_env, tmp_path)
 

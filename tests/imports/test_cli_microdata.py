@@ -14,7 +14,7 @@ import re
 import pyogrio
 import pytest
 
-from tests.clitools import assert_one_line_error, fresh_installation, quartier
+from tests.clitools import assert_one_line_error, fresh_installation, quartier, small_demo
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +58,7 @@ def town(tmp_path_factory):
 
 
 def build_town(env, tmp):
-    ok(quartier("demo", "--no-serve", "--small", env=env))
+    ok(small_demo(env))
     gpkg = tmp / "bloecke.gpkg"
     ok(
         quartier(

@@ -20,7 +20,7 @@ import pytest
 
 from quartier.imports.tablemap import NewIndicator, TableMapping
 from quartier.testhooks import ANNOUNCEMENT, RESUME, VARIABLE
-from tests.clitools import quartier
+from tests.clitools import small_demo
 from tests.support.serverproc import query, uses_postgres
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,7 @@ def installation(cli_env):
     """A small Musterstadt in a fresh installation (production settings)."""
     env = {k: v for k, v in cli_env.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["PYTHONUNBUFFERED"] = "1"
-    built = quartier("demo", "--no-serve", "--small", env=env)
+    built = small_demo(env)
     assert built.returncode == 0, built.stderr
     return env
 

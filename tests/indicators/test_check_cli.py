@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.clitools import assert_one_line_error, quartier
+from tests.clitools import assert_one_line_error, quartier, small_demo
 
 pytestmark = pytest.mark.slow
 
 
 def test_the_check_command_on_a_small_musterstadt(cli_env):
-    assert quartier("demo", "--no-serve", "--small", env=cli_env).returncode == 0
+    assert small_demo(cli_env).returncode == 0
     done = quartier("geheimhaltung", "pruefen", "--period", "2024", env=cli_env)
     assert done.returncode == 0, done.stderr
     assert "Geprüft für die Öffentlichkeit" in done.stdout
