@@ -77,12 +77,21 @@ def mss_preset(user) -> dict[str, str]:
 
 def mss_legend() -> list[dict]:
     """The 12 groups: code, meaning, colour and a readable text colour."""
-    from quartier.core.mss import COMBINED_CODES, COMBINED_COLOURS, combined_label
+    from quartier.core.mss import (
+        COMBINED_CODES,
+        COMBINED_COLOURS,
+        DYNAMIC_LABELS,
+        DYNAMIC_SIGNS,
+        STATUS_LABELS,
+        combined_label,
+    )
 
     return [
         {
             "code": code,
             "label": combined_label(code),
+            "status": STATUS_LABELS[int(code[0]) - 1],
+            "dynamic": DYNAMIC_LABELS[DYNAMIC_SIGNS.index(code[1:])],
             "colour": colour,
             "text": text_on(colour),
             "css": css_class(code),
