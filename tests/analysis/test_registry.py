@@ -182,6 +182,17 @@ def test_the_mss_form_preselects_the_configured_or_the_last_used_indicators(
     assert selected(html, "dynamik") == ["veraenderung"]
 
 
+def test_the_mss_on_the_command_line_keeps_its_options(capsys):
+    base = ["analyse", "mss", "--level", "stadtteil", "--period", P.isoformat(), "--name", "Nacht"]
+    status = ["--s1", "arbeitslosenquote", "--s3", "sgb2_quote", "--s4", "kinderarmut"]
+    assert main([*base, *status, "--change-years", "2"]) == 2  # the minimum needs residents
+    assert "Einwohnerzahl" in capsys.readouterr().err
+    assert main([*base, *status, "--change-years", "2", "--residents", "ew_gesamt"]) == 0
+    definition = Analysis.objects.get(name="Nacht").definition
+    assert definition["inputs"]["d_years"] == 2 and definition["min_residents"] == 300
+    assert definition["inputs"]["residents"] == "ew_gesamt"
+
+
 def test_config_of_the_mss_preset():
     from quartier.config import load_config
     from quartier.errors import QuartierError

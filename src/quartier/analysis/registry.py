@@ -17,7 +17,7 @@ command line builds its parser from the registry before it connects to the datab
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from quartier.errors import QuartierError
@@ -93,7 +93,6 @@ class Method:
     help: str = ""
     cli_help: str = ""
     order: int = 100
-    extra: dict = field(default_factory=dict)
 
     def parse_form(self, data) -> dict:
         """The spec from submitted form data (a QueryDict or a dict of lists)."""
