@@ -193,6 +193,20 @@ def test_the_mss_on_the_command_line_keeps_its_options(capsys):
     assert definition["inputs"]["residents"] == "ew_gesamt"
 
 
+def test_the_command_line_lists_the_methods_before_django_is_set_up():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, "-m", "quartier", "analyse", "mss", "--help"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "--residents" in done.stdout and "--min-residents" in done.stdout
+
+
 def test_config_of_the_mss_preset():
     from quartier.config import load_config
     from quartier.errors import QuartierError

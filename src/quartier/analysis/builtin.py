@@ -6,9 +6,8 @@ build its parser from the registry before Django is set up.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_noop as _
-
 from quartier.analysis.registry import Field, Method, register
+from quartier.analysis.registry import gettext_noop as _
 
 TEMPLATES = "quartier/analysis/"
 

@@ -23,6 +23,17 @@ from datetime import date
 from quartier.errors import QuartierError
 
 GENERIC_FORM = "quartier/analysis/_fields.html"
+
+
+def gettext_noop(text: str) -> str:
+    """Mark ``text`` for translation (makemessages finds it by this name); translated on use.
+
+    Django's own ``gettext_noop`` reads the settings, which the command line has not
+    loaded yet when it builds its parser from the registry.
+    """
+    return text
+
+
 GENERIC_RESULT = "quartier/analysis/_result_counts.html"
 
 
