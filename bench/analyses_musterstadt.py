@@ -52,6 +52,7 @@ def main() -> None:
         "classify": "sd",
     }
     mss = dict(zip(["s1", "s3", "s4", "d1", "d3", "d4"], KEYS[:6], strict=True))
+    mss["residents"] = "ew_gesamt"  # the preset leaves out blocks under 300 residents
     need = {
         "conditions": [
             {"indicator": "kinderarmut", "op": ">=", "value": 1.5, "relative_to_city": True},

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from quartier.analysis.models import Analysis
+from quartier.analysis import registry
 
 pytestmark = pytest.mark.django_db
 P = date(2024, 12, 31)
@@ -82,7 +82,13 @@ def test_pages_and_forms_have_labels_captions_and_unique_ids(client, users):
         "A11y MSS",
         "sozialraum",
         P,
-        {"s1": "arbeitslosenquote", "s3": "sgb2_quote", "s4": "kinderarmut", "d_years": 2},
+        {
+            "s1": "arbeitslosenquote",
+            "s3": "sgb2_quote",
+            "s4": "kinderarmut",
+            "d_years": 2,
+            "residents": "ew_gesamt",
+        },
     )
     lisa = run_lisa(users["admin"], "A11y LISA", "sozialraum", P, "kinderarmut", 99)
     urls = [
@@ -97,7 +103,7 @@ def test_pages_and_forms_have_labels_captions_and_unique_ids(client, users):
         "/ogc/?f=html",
         "/ogc/collections/stadtteil/items?f=html&limit=5",
         "/import/",
-        *(f"/analysen/neu/{kind}/" for kind in Analysis.Kind.values),
+        *(f"/analysen/neu/{m.key}/" for m in registry.methods()),
         f"/analysen/{mss.pk}/",
         f"/analysen/{lisa.pk}/",
     ]

@@ -1,4 +1,9 @@
-"""``quartier analyse …``: run analyses without the browser (e.g. after a nightly import)."""
+"""``quartier analyse …``: run analyses without the browser (e.g. after a nightly import).
+
+One sub-command per method of the registry (:mod:`quartier.analysis.registry`), with the
+method's form fields as options, plus ``rerun``. Every method also takes
+``--definition FILE``: the JSON a result page offers.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +11,27 @@ from datetime import date
 
 
 def add_parsers(sub) -> None:
-    """Register ``quartier analyse mss|index|rerun``."""
+    """Register ``quartier analyse METHOD …`` for every registered method, and ``rerun``."""
+    from quartier.analysis import registry
+
     analyse = sub.add_parser("analyse", help="Analysen berechnen")
     kinds = analyse.add_subparsers(dest="analysis_kind", required=True, metavar="VERFAHREN")
-    mss = kinds.add_parser("mss", help="Status/Dynamik-Index nach dem Berliner MSS-Verfahren")
-    mss.add_argument("--level", required=True, help="Raumebene, z. B. planungsraum")
-    mss.add_argument("--period", required=True, type=date.fromisoformat, help="Stichtag JJJJ-MM-TT")
-    mss.add_argument("--name", default="MSS", help="Name der Analyse")
-    for field in ("s1", "s3", "s4"):
-        mss.add_argument(f"--{field}", required=True, help=f"Indikator für {field.upper()}")
-    for field in ("d1", "d3", "d4"):
-        mss.add_argument(f"--{field}", help=f"Indikator für {field.upper()}")
-    mss.add_argument(
-        "--change-years",
-        type=int,
-        default=0,
-        metavar="N",
-        help="Dynamik als Veränderung von S1, S3, S4 über N Jahre berechnen (statt D1, D3, D4)",
-    )
-    _values_option(mss)
-    mss.set_defaults(func=cmd_mss)
-
-    index = kinds.add_parser("index", help="Zusammengesetzter Index aus einer Definition (JSON)")
-    index.add_argument(
-        "--definition", required=True, help="JSON-Datei, z. B. von der Ergebnisseite"
-    )
-    index.add_argument("--level", help="Raumebene (Standard: aus der Definition)")
-    index.add_argument("--period", type=date.fromisoformat, help="Stichtag JJJJ-MM-TT")
-    index.add_argument("--name", help="Name der Analyse (Standard: aus der Definition)")
-    _values_option(index)
-    index.set_defaults(func=cmd_index)
+    for method in registry.methods():
+        parser = kinds.add_parser(method.key, help=method.cli_help or method.label)
+        parser.add_argument("--level", help="Raumebene, z. B. planungsraum")
+        if method.periodic:
+            parser.add_argument("--period", type=date.fromisoformat, help="Stichtag JJJJ-MM-TT")
+        parser.add_argument("--name", help="Name der Analyse")
+        parser.add_argument(
+            "--definition", help="JSON-Datei mit der Definition, z. B. von der Ergebnisseite"
+        )
+        for field in method.fields:
+            if field.cli == "-":
+                continue
+            many = {"nargs": "+"} if field.kind == "indicators" else {}
+            parser.add_argument(field.option, dest=field.dest, help=field.label, **many)
+        _values_option(parser)
+        parser.set_defaults(func=cmd_run, method=method.key)
 
     rerun = kinds.add_parser(
         "rerun",
@@ -57,46 +53,52 @@ def _values_option(parser) -> None:
     )
 
 
-def cmd_mss(args) -> int:
-    """Compute the MSS indices as the command-line account (an administrator that cannot log in)."""
-    from quartier.cli import setup
-
-    setup()
-    from quartier.analysis.runs import run_mss
-
-    keys = {f: getattr(args, f) or "" for f in ("s1", "s3", "s4", "d1", "d3", "d4")}
-    if args.change_years:
-        keys["d_years"] = args.change_years
-    user = command_line_user()
-    _report(run_mss(user, args.name, args.level, args.period, keys, unprotected=args.unprotected))
-    return 0
-
-
-def cmd_index(args) -> int:
-    """Compute a composite index from a definition file (the JSON the result page offers)."""
+def _document(path: str) -> dict:
     import json
     from pathlib import Path
 
-    from quartier.cli import setup
     from quartier.errors import QuartierError
 
     try:
-        document = json.loads(Path(args.definition).read_text(encoding="utf-8"))
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise QuartierError(f"Die Definition ist nicht lesbar: {exc}") from None
-    # The result page's download wraps the index in {"spec": …}; a bare spec works too.
-    spec = document.get("spec", document) if isinstance(document, dict) else None
-    level = args.level or (document.get("level") if isinstance(document, dict) else None)
-    if not isinstance(spec, dict) or not level or not args.period:
-        raise QuartierError(
-            "Bitte eine Indexdefinition (JSON-Objekt), --level und --period angeben."
-        )
-    name = args.name or document.get("name") or "Index"
-    setup()
-    from quartier.analysis.runs import run_index
+    if not isinstance(document, dict):
+        raise QuartierError("Die Definition muss ein JSON-Objekt sein.")
+    return document
 
+
+def cmd_run(args) -> int:
+    """Run one method as the command-line account (an administrator that cannot log in)."""
+    from quartier.analysis import registry
+    from quartier.errors import QuartierError
+
+    method = registry.get(args.method)
+    document = _document(args.definition) if args.definition else None
+    if document is not None:
+        try:
+            spec = method.spec_of(document)
+        except (KeyError, TypeError, AttributeError):
+            raise QuartierError(
+                f"Die Definition passt nicht zum Verfahren „{method.key}“."
+            ) from None
+    else:
+        given = {f.name: getattr(args, f.dest, None) for f in method.fields if f.cli != "-"}
+        if method.custom_form is not None or not method.fields:
+            raise QuartierError("Bitte --definition angeben (JSON von der Ergebnisseite).")
+        spec = method.parse_form({k: v for k, v in given.items() if v is not None})
+    level = args.level or (document or {}).get("level")
+    period = getattr(args, "period", None)
+    if not level or (method.periodic and not period):
+        raise QuartierError(
+            "Bitte --level und --period angeben." if method.periodic else "Bitte --level angeben."
+        )
+    name = args.name or (document or {}).get("name") or method.key.upper()
+    from quartier.cli import setup
+
+    setup()
     user = command_line_user()
-    _report(run_index(user, name, level, args.period, spec, unprotected=args.unprotected))
+    _report(method.run(user, name, level, period, spec, unprotected=args.unprotected))
     return 0
 
 
@@ -106,15 +108,15 @@ def cmd_rerun(args) -> int:
     from quartier.errors import QuartierError
 
     setup()
+    from quartier.analysis import registry
     from quartier.analysis.models import Analysis
-    from quartier.analysis.runs import rerun
 
     analysis = Analysis.objects.filter(pk=args.analysis).first()
     if analysis is None:
         raise QuartierError(f"Analyse {args.analysis} gibt es nicht. / No such analysis.")
     if analysis.period and not args.period:
         raise QuartierError("Bitte --period angeben.")
-    _report(rerun(command_line_user(), analysis, args.period))
+    _report(registry.rerun(command_line_user(), analysis, args.period))
     return 0
 
 
@@ -137,9 +139,10 @@ def _report(analysis) -> None:
 def command_line_user():
     """The account the command line acts as: administrator rights, no password, no login."""
     from quartier.access.models import Role, User
+    from quartier.analysis.models import COMMAND_LINE_USERNAME
 
     user, created = User.objects.get_or_create(
-        username="kommandozeile", defaults={"role": Role.ADMIN, "is_active": False}
+        username=COMMAND_LINE_USERNAME, defaults={"role": Role.ADMIN, "is_active": False}
     )
     if created:
         user.set_unusable_password()

@@ -59,6 +59,7 @@ class Config:
     heavy_requests: int = 2  # heavy web requests computing at once (quartier.cost)
     start_worker: bool = True  # serve/demo start an import worker (quartier.imports.supervise)
     max_import_rows: int = 1_000_000  # longest table an import reads (quartier.imports.tables)
+    mss_indicators: tuple[tuple[str, str], ...] = ()  # MSS form preset (quartier.analysis.pages)
 
     @property
     def uses_sqlite(self) -> bool:
@@ -114,7 +115,26 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         heavy_requests=_positive(env, "HEAVY_REQUESTS", Config.heavy_requests),
         start_worker=_flag(env.get(PREFIX + "START_WORKER") or "1"),
         max_import_rows=_positive(env, "MAX_IMPORT_ROWS", Config.max_import_rows),
+        mss_indicators=_mss_indicators(env.get(PREFIX + "MSS_INDICATORS")),
     )
+
+
+MSS_ROLES = ("s1", "s3", "s4", "d1", "d3", "d4", "residents")
+
+
+def _mss_indicators(value: str | None) -> tuple[tuple[str, str], ...]:
+    """``s1=key,s3=key,…,residents=key``: the indicators the MSS form preselects."""
+    pairs = []
+    for part in _list(value):
+        role, _sep, key = part.partition("=")
+        role, key = role.strip().lower(), key.strip()
+        if role not in MSS_ROLES or not key:
+            raise QuartierError(
+                f"QUARTIER_MSS_INDICATORS: „{part}“ – erwartet Rolle=Indikator, Rollen "
+                f"{', '.join(MSS_ROLES)}. / Expected role=indicator key."
+            )
+        pairs.append((role, key))
+    return tuple(pairs)
 
 
 def _list(value: str | None) -> tuple[str, ...]:

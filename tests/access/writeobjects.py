@@ -205,6 +205,7 @@ MSS_FORM = {  # the start page's default method: the Berlin MSS, dynamics from t
     "s4": "kinderarmut",
     "dynamik": "veraenderung",
     "dynamik_jahre": "2",
+    "residents": "ew_gesamt",  # the preset leaves out areas under 300 residents
 }
 ANALYSIS_FORM = {
     "name": "Probeindex",

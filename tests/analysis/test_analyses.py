@@ -73,7 +73,7 @@ def test_mss_preset_on_berlin_2021_matches_the_handbook_method(tmp_path, users):
         key_column="PLR_ID",
         level="planungsraum",
         period_column="ZEIT",
-        columns={c: f"mss_{c.lower()}" for c in columns},
+        columns={c: f"mss_{c.lower()}" for c in [*columns, "EW"]},
         new_indicators=[
             NewIndicator(
                 key=f"mss_{c.lower()}",
@@ -82,10 +82,12 @@ def test_mss_preset_on_berlin_2021_matches_the_handbook_method(tmp_path, users):
                 kind="other",
             )
             for c in columns
-        ],
+        ]
+        + [NewIndicator(key="mss_ew", name="Einwohner", unit="Personen", kind="count")],
     )
     commit_table(read_table(path), mapping, source_name=path.name, sha256="", accept_warnings=True)
-    keys = {c.lower(): f"mss_{c.lower()}" for c in columns}
+    # The preset's minimum of 300 residents (the EW column) is the handbook's rule.
+    keys = {c.lower(): f"mss_{c.lower()}" for c in columns} | {"residents": "mss_ew"}
     analysis = run_mss(users["admin"], "MSS 2021", "planungsraum", date(2020, 12, 31), keys)
 
     # independent reference: plain numpy on the CSV, valid PLR only (population SD)
@@ -106,6 +108,15 @@ def test_mss_preset_on_berlin_2021_matches_the_handbook_method(tmp_path, users):
     assert sum(analysis.result["counts"].values()) == 536
     codes = stored("mss_mss_2021_gesamt", "planungsraum", date(2020, 12, 31))
     assert set(codes.values()) <= set(range(1, 13))
+    # The six "ungültig" PLR get no group, each with its reason: four have under 300
+    # residents, one has no resident count and one ("Ausreißer") no values.
+    with open(path, encoding="utf-8") as handle:
+        invalid = {r["PLR_ID"]: r["EW"] for r in csv.DictReader(handle) if r["KOM"] != "gültig"}
+    reasons = analysis.result["unclassified"]
+    few = {code for code, _name in reasons["few_residents"]}
+    assert few == {c for c, ew in invalid.items() if ew and float(ew) < 300} and len(few) == 4
+    assert {c for c, _n in reasons["missing"]} == set(invalid) - few
+    assert reasons["secret"] == []
 
 
 def test_status_dynamics_matrix_page(admin_client, users):
@@ -116,15 +127,30 @@ def test_status_dynamics_matrix_page(admin_client, users):
         "d1": "anteil_alleinerziehend",
         "d3": "auslaenderanteil",
         "d4": "anteil_migration",
+        "residents": "ew_gesamt",
     }
     analysis = run_mss(users["admin"], "Muster-MSS", "sozialraum", P, keys)
     html = admin_client.get(f"/analysen/{analysis.pk}/").content.decode()
-    cells = re.findall(r'<td data-code="([^"]+)"><strong>[^:]+: (\d+)</strong>', html)
+    cells = re.findall(
+        r'<td data-code="([^"]+)" class="(mss-g\w+)"><strong>[^:]+: (\d+)</strong>', html
+    )
     # On protected values (the default) the areas with a secret input are left out, and said so.
     secret = analysis.result["secret"]["areas"]
-    assert len(cells) == 12 and sum(int(n) for _c, n in cells) + secret == 225 and secret > 0
+    assert len(cells) == 12 and sum(int(n) for _c, _k, n in cells) + secret == 225 and secret > 0
     assert f"{secret} Gebiete ohne Ergebnis, weil Werte geheim sind" in html
     assert "indikator=mss_muster_mss_gesamt" in html and "gebiet=" in html
+    # Each group has its own colour class (text stays in the cell), explained in a legend.
+    assert len({k for _c, k, _n in cells}) == 12
+    assert "2+/-: Status mittel, Dynamik stabil" in html and 'id="mss-legende"' in html
+    # Which areas got no group, and why.
+    reasons = dict(re.findall(r'data-reason="(\w+)"><strong>(\d+)</strong>', html))
+    assert reasons == {"secret": str(secret)}
+    assert len(analysis.result["unclassified"]["secret"]) == secret
+    # The inputs are named with their units, level and Stichtag.
+    inputs = html[html.index('id="eingaben"') : html.index("</dl>")]
+    kinderarmut = Indicator.objects.get(key="kinderarmut")
+    assert f"{kinderarmut.name} ({kinderarmut.unit})" in inputs and "31.12.2024" in inputs
+    assert "S4 Kinderarmut" in inputs and "Sozialraum" in inputs
 
 
 def test_index_builder_matches_numpy(admin_client, users):
@@ -423,6 +449,7 @@ def test_mss_dynamics_as_change_of_the_status_indicators(users):
     from quartier.analysis.reading import years_before
 
     keys = {"s1": "arbeitslosenquote", "s3": "sgb2_quote", "s4": "kinderarmut", "d_years": 2}
+    keys["min_residents"] = 0  # the reference takes every Sozialraum
     analysis = run_mss(users["admin"], "MSS Veränderung", "sozialraum", P, keys, unprotected=True)
     before = years_before(P, 2)
     now = [shown(users["admin"], keys[s], "sozialraum")[1] for s in ("s1", "s3", "s4")]

@@ -262,3 +262,59 @@ def test_sentinel_and_valid_mask():
 def test_indicator_classes_kind_is_checked():
     with pytest.raises(QuartierError, match="Indikatorart"):
         mss.indicator_classes(np.arange(5.0), kind="kontext")
+
+
+# Colour-vision deficiency simulation (Machado, Oliveira & Fernandes 2009, severity 1).
+CVD = {
+    "normal": np.eye(3),
+    "protanopia": np.array(
+        [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+         [-0.003882, -0.048116, 1.051998]]
+    ),
+    "deuteranopia": np.array(
+        [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+         [-0.011820, 0.042940, 0.968881]]
+    ),
+}  # fmt: skip
+
+
+def smallest_difference(colours: list[str], matrix: np.ndarray) -> float:
+    """The smallest OKLab distance between two of ``colours`` as seen through ``matrix``."""
+    from quartier.core.palettes import _M1, _M2, _srgb_to_linear
+
+    labs = []
+    for c in colours:
+        rgb = np.array([int(c[i : i + 2], 16) / 255 for i in (1, 3, 5)])
+        linear = np.clip(matrix @ _srgb_to_linear(rgb), 0, 1)
+        labs.append(_M2 @ np.cbrt(_M1 @ linear))
+    labs = np.array(labs)
+    d = np.sqrt(((labs[:, None] - labs[None]) ** 2).sum(-1))
+    return float(d[~np.eye(len(colours), dtype=bool)].min())
+
+
+def test_the_twelve_groups_have_distinguishable_colours_with_readable_text():
+    from quartier.core.palettes import contrast_ratio, sequential, text_on
+
+    colours = mss.COMBINED_COLOURS
+    assert len(set(colours)) == 12 == len(mss.COMBINED_CODES)
+    # Normal vision: clearly apart; simulated protanopia and deuteranopia: still apart.
+    assert smallest_difference(colours, CVD["normal"]) > 0.1
+    assert smallest_difference(colours, CVD["protanopia"]) > 0.07
+    assert smallest_difference(colours, CVD["deuteranopia"]) > 0.045
+    # The former sequential ramp of 12 fails the first test (near-identical neighbours).
+    assert smallest_difference(sequential(12, "worse"), CVD["normal"]) < 0.1
+    # Codes are written on the colours (not colour alone): the text reads at WCAG AA.
+    assert all(contrast_ratio(c, text_on(c)) >= 4.5 for c in colours)
+    assert mss.combined_label("2+/-") == "2+/-: Status mittel, Dynamik stabil"
+
+
+def test_the_stylesheet_has_the_colours_of_the_groups():
+    from quartier.analysis.pages import css_class
+    from quartier.core.palettes import text_on
+
+    css = (
+        Path(mss.__file__).parents[1] / "analysis" / "static" / "quartier" / "analysis.css"
+    ).read_text(encoding="utf-8")
+    for code, colour in zip(mss.COMBINED_CODES, mss.COMBINED_COLOURS, strict=True):
+        rule = f".{css_class(code)} {{ background: {colour}; color: {text_on(colour)}; }}"
+        assert rule in css, code

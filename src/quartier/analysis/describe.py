@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 
-def describe_rule(rule_json: dict) -> str:
-    """A German sentence for a rule, shown with its result."""
+def german_number(value: float) -> str:
+    """A number in German notation for sentences ("1,5", "1.000", "0,25")."""
+    text = f"{float(value):,.6f}".rstrip("0").rstrip(".")
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def describe_rule(rule_json: dict, names: dict[str, str] | None = None) -> str:
+    """A German sentence for a rule, with the indicators' names, shown with its result."""
     words = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "rising": "steigend", "falling": "fallend"}
+    names = names or {}
     parts = []
     for c in rule_json["conditions"]:
         op = words.get(c["op"], c["op"])
+        name = names.get(c["indicator"], c["indicator"])
         if c["op"] in ("rising", "falling"):
-            parts.append(f"{c['indicator']} {op} über {c.get('periods', 2)} Jahre")
+            parts.append(f"{name} {op} über {c.get('periods', 2)} Jahre")
         elif c.get("relative_to_city"):
-            parts.append(f"{c['indicator']} {op} {c['value']} × Stadtwert")
+            parts.append(f"{name} {op} {german_number(c['value'])} × Stadtwert")
         else:
-            parts.append(f"{c['indicator']} {op} {c['value']}")
+            parts.append(f"{name} {op} {german_number(c['value'])}")
     joiner = " und " if rule_json.get("combine", "all") == "all" else " oder "
     return joiner.join(parts)
 

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+# The account the command line acts as (quartier.cli_analysis.command_line_user).
+COMMAND_LINE_USERNAME = "kommandozeile"
 
 
 class Analysis(models.Model):
     """One analysis definition and its latest result (kept to run again, e.g. next year)."""
 
-    class Kind(models.TextChoices):
-        INDEX = "index", _("Index")
-        MSS = "mss", _("Status/Dynamik-Index (MSS)")
-        TYPOLOGY = "typology", _("Typologie")
-        LISA = "lisa", _("Hot Spots (LISA)")
-        SEGREGATION = "segregation", _("Segregation")
-        NEED = "need", _("Handlungsbedarf")
-
-    kind = models.CharField(_("Art"), max_length=12, choices=Kind.choices)
+    # The method's key in the registry (quartier.analysis.registry), e.g. "mss".
+    kind = models.CharField(_("Art"), max_length=40)
     name = models.CharField(_("Name"), max_length=200)
     level = models.ForeignKey(
         "spatial.Level", on_delete=models.CASCADE, related_name="+", verbose_name=_("Raumebene")
@@ -65,6 +62,23 @@ class Analysis(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def kind_label(self) -> str:
+        """The method's name for people, from the registry (translated)."""
+        from quartier.analysis.registry import label_of
+
+        return gettext(label_of(self.kind))
+
+    @property
+    def origin(self) -> str:
+        """Who ran it: "Kommandozeile" for the command line, else the user name."""
+        user = self.created_by
+        if user is None:
+            return gettext("unbekannt")
+        if user.get_username() == COMMAND_LINE_USERNAME:
+            return gettext("Kommandozeile")
+        return user.get_username()
 
     def record_view(self, user) -> None:
         """Audit a view of a confidential analysis: its result holds unprotected values."""

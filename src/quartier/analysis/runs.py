@@ -12,8 +12,11 @@ from quartier.analysis.describe import describe_index
 from quartier.analysis.models import Analysis
 from quartier.analysis.reading import Reader, secret_summary
 from quartier.analysis.results import Output, categories, save_analysis, store_outputs
+from quartier.analysis.runs_mss import run_mss
 from quartier.analysis.runs_series import run_need, run_segregation
 from quartier.errors import QuartierError
+
+__all__ = ["run_index", "run_lisa", "run_mss", "run_need", "run_segregation", "run_typology"]
 
 QUADRANTS = [
     ("HH", "Hot Spot (hoch, umgeben von hoch)", "#b2182b"),
@@ -91,7 +94,7 @@ def run_index(
         counts = {label: int((result.classes == i + 1).sum()) for i, label in enumerate(labels)}
         return save_analysis(
             reader,
-            Analysis.Kind.INDEX,
+            "index",
             name,
             inputs.level,
             period,
@@ -123,98 +126,6 @@ def _exclusions(reader: Reader, rule: dict, inputs) -> np.ndarray | None:
     for code in rule.get("codes", []):
         exclude[position[code]] = True
     return exclude if exclude.any() else None
-
-
-def run_mss(
-    user, name: str, level_key: str, period: date, keys: dict, *, unprotected: bool = False
-) -> Analysis:
-    """Berlin's MSS preset: Status-Index (S1,S3,S4), Dynamik-Index (D1,D3,D4), 12 groups."""
-    from quartier.core import mss
-
-    status_fields, dynamic_fields = ["s1", "s3", "s4"], ["d1", "d3", "d4"]
-    years = int(keys.get("d_years") or 0)
-    if years < 0:
-        raise QuartierError("Die Zahl der Jahre für die Dynamik muss positiv sein.")
-    # With d_years the dynamics are the changes of S1, S3, S4 over that many years (the MSS
-    # definition of D1, D3, D4), for municipalities that have only the status indicators.
-    order = status_fields + ([] if years else dynamic_fields)
-    missing = [k.upper() for k in order if not keys.get(k)]
-    if missing:
-        raise QuartierError(f"Für das MSS-Verfahren fehlen die Indikatoren {', '.join(missing)}.")
-    keys = {k: keys[k] for k in order} | ({"d_years": years} if years else {})
-    reader = Reader(user, unprotected)
-    inputs = reader.load([keys[k] for k in order], level_key, period)
-    status = mss.status_index(*(inputs.values[keys[k]] for k in status_fields))
-    if years:
-        changes = reader.changes([keys[k] for k in status_fields], inputs, years)
-        dynamic = mss.dynamic_index(*(changes[keys[k]] for k in status_fields))
-    else:
-        dynamic = mss.dynamic_index(*(inputs.values[keys[k]] for k in dynamic_fields))
-    codes = mss.combined(status.classes, dynamic.classes)
-    combined_values = np.array([mss.COMBINED_CODES.index(c) + 1 if c else np.nan for c in codes])
-    definition = {
-        "name": name,
-        "kind": "mss",
-        "inputs": keys,
-        "description": "Monitoring Soziale Stadtentwicklung (Berlin 2021), Abschnitt 4: "
-        "z-Werte, Summe, erneute Standardisierung, Klassen nach SD."
-        + (
-            f" Dynamik: Veränderung von S1, S3, S4 über {years} Jahre (bis {period:%d.%m.%Y})."
-            if years
-            else ""
-        ),
-    }
-    # Outputs (indicators, batch, values) and the analysis record: all or nothing.
-    with transaction.atomic():
-        outputs = store_outputs(
-            reader,
-            f"mss_{name}",
-            inputs,
-            [
-                Output("status", f"{name}: Status-Index", status.score, polarity="worse"),
-                Output(
-                    "status_klasse",
-                    f"{name}: Status (Klasse)",
-                    np.where(status.classes > 0, status.classes, np.nan),
-                    decimals=0,
-                    categories=categories(list(mss.STATUS_LABELS)),
-                    polarity="worse",
-                ),
-                Output("dynamik", f"{name}: Dynamik-Index", dynamic.score, polarity="worse"),
-                Output(
-                    "dynamik_klasse",
-                    f"{name}: Dynamik (Klasse)",
-                    np.where(dynamic.classes > 0, dynamic.classes, np.nan),
-                    decimals=0,
-                    categories=categories(list(mss.DYNAMIC_LABELS)),
-                    polarity="worse",
-                ),
-                Output(
-                    "gesamt",
-                    f"{name}: Status/Dynamik-Index",
-                    combined_values,
-                    decimals=0,
-                    categories=categories(list(mss.COMBINED_CODES)),
-                    polarity="worse",
-                ),
-            ],
-            definition,
-        )
-        cells = {code: [] for code in mss.COMBINED_CODES}
-        for code, area_code, area_name in zip(codes, inputs.codes, inputs.names, strict=True):
-            if code:
-                cells[code].append([area_code, area_name])
-        return save_analysis(
-            reader,
-            Analysis.Kind.MSS,
-            name,
-            inputs.level,
-            period,
-            definition,
-            {"cells": cells, "counts": mss.matrix(status.classes, dynamic.classes)},
-            outputs,
-            secret_summary(inputs.secret),
-        )
 
 
 def run_typology(
@@ -267,7 +178,7 @@ def run_typology(
         }
         return save_analysis(
             reader,
-            Analysis.Kind.TYPOLOGY,
+            "typology",
             name,
             inputs.level,
             period,
@@ -334,7 +245,7 @@ def run_lisa(
         counts = {label: int((coded == i + 1).sum()) for i, (_q, label, _c) in enumerate(QUADRANTS)}
         return save_analysis(
             reader,
-            Analysis.Kind.LISA,
+            "lisa",
             name,
             inputs.level,
             period,
@@ -348,29 +259,3 @@ def run_lisa(
             outputs,
             secret_summary(inputs.secret),
         )
-
-
-def rerun(user, analysis: Analysis, period: date) -> Analysis:
-    """The same analysis for another period: same definition, same derived indicators.
-
-    The results are added to the derived indicators as a further period, so an index
-    computed every year becomes a time series. Segregation and need rules already cover
-    all periods and are simply run again. The choice of protected or unprotected values
-    is kept: a confidential analysis stays confidential, a publishable one publishable.
-    """
-    d, level, name = analysis.definition, analysis.level.key, analysis.name
-    kind, mode = Analysis.Kind, {"unprotected": analysis.confidential}
-    if analysis.kind == kind.INDEX:
-        return run_index(user, name, level, period, d["spec"], **mode)
-    if analysis.kind == kind.MSS:
-        return run_mss(user, name, level, period, d["inputs"], **mode)
-    if analysis.kind == kind.TYPOLOGY:
-        return run_typology(user, name, level, period, d["inputs"], d["method"], d["k"], **mode)
-    if analysis.kind == kind.LISA:
-        return run_lisa(
-            user, name, level, period, d["inputs"][0], d["permutations"], d["significance"], **mode
-        )
-    if analysis.kind == kind.SEGREGATION:
-        within = d.get("within", "")
-        return run_segregation(user, name, level, d["group"], d["total"], within, **mode)
-    return run_need(user, name, level, d["rule"], **mode)

@@ -44,9 +44,7 @@ def run_segregation(
     }
     # The summary is the latest period's; the series holds every period's count.
     result = {"series": rows}
-    return save_analysis(
-        reader, Analysis.Kind.SEGREGATION, name, level, None, definition, result, [], secret
-    )
+    return save_analysis(reader, "segregation", name, level, None, definition, result, [], secret)
 
 
 def _segregation_rows(series: dict[str, Series], mask) -> tuple[list[dict], dict]:
@@ -111,12 +109,14 @@ def run_need(
     series, city, hidden, period = _need_series(reader, conditions, level_key)
     flags = evaluate(rule, series, city)
     inputs = reader.load(list(series), level_key, period)
+    names = {key: indicator.name for key, indicator in inputs.indicators.items()}
     definition = {
         "name": name,
         "kind": "need",
         "rule": rule_json,
-        "description": "Handlungsbedarf nach Regeln: " + describe_rule(rule_json),
+        "description": "Handlungsbedarf nach Regeln: " + describe_rule(rule_json, names),
     }
+    flagged = [[c, n] for c, n, f in zip(inputs.codes, inputs.names, flags, strict=True) if f == 1]
     # Outputs (indicators, batch, values) and the analysis record: all or nothing.
     with transaction.atomic():
         outputs = store_outputs(
@@ -138,12 +138,12 @@ def run_need(
         )
         return save_analysis(
             reader,
-            Analysis.Kind.NEED,
+            "need",
             name,
             inputs.level,
             period,
             definition,
-            {"flagged": int((flags == 1).sum()), "unknown": int((flags < 0).sum())},
+            {"flagged": len(flagged), "areas": flagged, "unknown": int((flags < 0).sum())},
             outputs,
             _need_secret(conditions, hidden, flags),
         )

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from quartier.access.rights import visible_analysis_ids
 from quartier.analysis.models import Analysis
+from quartier.analysis.registry import methods
 from quartier.api import params
 from quartier.api import serializers as s
 from quartier.api.common import ERRORS, LIMIT, OFFSET, ReadOnlyView
@@ -31,7 +32,7 @@ def analysis_dict(analysis: Analysis, with_result: bool) -> dict:
     out = {
         "id": analysis.pk,
         "kind": analysis.kind,
-        "kind_label": analysis.get_kind_display(),
+        "kind_label": analysis.kind_label,
         "name": analysis.name,
         "level": analysis.level.key,
         "period": analysis.period,
@@ -54,7 +55,7 @@ class AnalysisListView(ReadOnlyView):
         operation_id="analyses_list",
         summary="Analysen / analyses",
         parameters=[
-            OpenApiParameter("kind", str, enum=Analysis.Kind.values, description="kind"),
+            OpenApiParameter("kind", str, enum=[m.key for m in methods()], description="kind"),
             LIMIT,
             OFFSET,
         ],

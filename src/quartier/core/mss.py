@@ -83,6 +83,25 @@ DYNAMIC_BREAKS = (-1.0, 1.0)
 DYNAMIC_INCLUSIVE = ("left", "both", "right")
 DYNAMIC_SIGNS = ("+", "+/-", "-")
 COMBINED_CODES = [f"{s}{d}" for s in range(1, 5) for d in DYNAMIC_SIGNS]
+# The 12 groups: one hue per status class (ColorBrewer Greens, Blues, Oranges, RdPu), the
+# dynamics as lightness (positiv light, stabil medium, negativ dark), in COMBINED_CODES
+# order. Chosen among the colour-blind-safe ColorBrewer ramps for the largest smallest
+# difference between any two groups, also with simulated protanopia and deuteranopia
+# (tests/core/test_mss.py); a sequential ramp of 12 has near-identical neighbours.
+COMBINED_COLOURS = [
+    "#a1d99b", "#41ab5d", "#006d2c",  # status 1 hoch
+    "#9ecae1", "#4292c6", "#08519c",  # status 2 mittel
+    "#fdae6b", "#f16913", "#a63603",  # status 3 niedrig
+    "#fa9fb5", "#dd3497", "#7a0177",  # status 4 sehr niedrig
+]  # fmt: skip
+
+
+def combined_label(code: str) -> str:
+    """The meaning of a group code, e.g. "2+/-: Status mittel, Dynamik stabil"."""
+    status, sign = int(code[0]), code[1:]
+    dynamic = DYNAMIC_LABELS[DYNAMIC_SIGNS.index(sign)]
+    return f"{code}: Status {STATUS_LABELS[status - 1]}, Dynamik {dynamic}"
+
 
 STATUS_SPEC = IndexSpec(
     components=(Component("S1"), Component("S3"), Component("S4")),

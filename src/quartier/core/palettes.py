@@ -103,3 +103,21 @@ def diverging(below: int, above: int, polarity: str, name: str | None = None) ->
     cold = ramp((mid, low), side + 1)[1:]  # light → strong, away from zero
     warm = ramp((mid, high), side + 1)[1:]
     return cold[:below][::-1] + warm[:above]
+
+
+def _luminance(hex_colour: str) -> float:
+    rgb = np.array([int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)])
+    return float(_srgb_to_linear(rgb) @ np.array([0.2126, 0.7152, 0.0722]))
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_on(background: str) -> str:
+    """Black or white, whichever reads better on ``background`` (for labelled colour cells)."""
+    black, white = "#000000", "#ffffff"
+    on_black, on_white = contrast_ratio(background, black), contrast_ratio(background, white)
+    return black if on_black >= on_white else white
