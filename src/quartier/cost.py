@@ -17,8 +17,8 @@ read:
   still answered while heavy ones run.
 * pages whose size the caller cannot choose (an area's profile, a comparison)
   are heavy too, but they are normal page loads: they queue for a slot as long
-  as it takes and are never refused (:func:`limited`). Refusing them made a
-  fifth of all page loads fail under 50 users (``bench/load.py``).
+  as it takes and are never refused (:func:`limited`). Refusing them made many
+  page loads fail under 50 users (``bench/load.py``).
 
 The limiter lives in the process on purpose: it protects that process's
 threads, and every worker process has its own. Command-line runs (``quartier
