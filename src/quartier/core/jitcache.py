@@ -18,6 +18,7 @@ decorators run when those modules are imported.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 import warnings
 
@@ -25,10 +26,31 @@ _lock = threading.Lock()
 
 
 def _caching(decorator):
+    """``decorator`` (numba's njit or jit) with ``cache=True`` unless the caller says otherwise.
+
+    numba refuses to cache (RuntimeError) when it finds no writable directory for the
+    cache; then the function is compiled as it would have been without this module.
+    """
+
     @functools.wraps(decorator)
     def with_cache(*args, **kwargs):
-        kwargs.setdefault("cache", True)
-        return decorator(*args, **kwargs)
+        if "cache" in kwargs:
+            return decorator(*args, **kwargs)
+        try:
+            made = decorator(*args, cache=True, **kwargs)
+        except RuntimeError:  # njit(function): no place for the cache
+            return decorator(*args, **kwargs)
+        if not inspect.isfunction(made):
+            return made  # a dispatcher: the function was given
+        # A decorator waiting for its function (njit(signature) or njit(**options)).
+
+        def apply(function):
+            try:
+                return made(function)
+            except RuntimeError:
+                return decorator(*args, **kwargs)(function)
+
+        return apply
 
     with_cache.caches_on_disk = True
     return with_cache
