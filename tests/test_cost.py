@@ -120,10 +120,12 @@ HEAVY = {  # path → kind of error answer; each computes more than cost.HEAVY_C
     "&stichtag=2023-12-31&stichtag=2024-12-31&format=csv": "html",
     "/ogc/collections/baublock/items?limit=5000&f=json": "ogc",
     "/ogc/collections/baublock/items?limit=5000&f=html": "html",
-    "/api/v1/profiles/stadtteil/011/": "api",
-    "/gebiete/stadtteil/011/": "html",
-    "/vergleich/?gebiet=baublock:01101001&gebiet=baublock:01101002": "html",
 }
+PAGES = [  # heavy too, but their size is not the caller's choice: they wait, never refused
+    "/api/v1/profiles/stadtteil/011/",
+    "/gebiete/stadtteil/011/",
+    "/vergleich/?gebiet=baublock:01101001&gebiet=baublock:01101002",
+]
 
 
 @pytest.mark.parametrize("url", list(HEAVY))
@@ -163,6 +165,34 @@ def test_a_heavy_request_runs_once_a_slot_is_free(client, limits, monkeypatch):
     assert client.get(url).status_code == 200
 
 
+@pytest.mark.parametrize("url", PAGES)
+def test_a_profile_or_comparison_waits_for_a_slot_instead_of_being_refused(
+    client, limits, monkeypatch, url
+):
+    limits(heavy_requests=1)
+    monkeypatch.setattr(cost, "WAIT_SECONDS", 0)  # an API request would be refused at once
+    limiter = cost._limiter(1)
+    taken, seen_waiting = threading.Event(), []
+
+    def hold_the_slot_until_the_page_waits():
+        with cost.limited(cost.HEAVY_CELLS):
+            taken.set()
+            for _ in range(6000):
+                if limiter.queued:
+                    seen_waiting.append(True)
+                    break
+                time.sleep(0.01)
+
+    holder = threading.Thread(target=hold_the_slot_until_the_page_waits)
+    holder.start()
+    taken.wait()
+    response = client.get(url)  # waits in the queue until the holder lets go
+    holder.join()
+    assert seen_waiting == [True]  # it did wait for the taken slot …
+    assert response.status_code == 200  # … and was answered, not refused
+    assert limiter.queued == 0
+
+
 def test_heavy_requests_wait_for_a_turn_and_beyond_the_waiting_room_are_refused(
     limits, monkeypatch
 ):
@@ -172,10 +202,14 @@ def test_heavy_requests_wait_for_a_turn_and_beyond_the_waiting_room_are_refused(
     ran = []
 
     def second():
-        with cost.limited(cost.HEAVY_CELLS):
+        with cost.limited_or_busy(cost.HEAVY_CELLS):
             ran.append(True)
 
-    with cost.limited(cost.HEAVY_CELLS):
+    def a_page():
+        with cost.limited(cost.HEAVY_CELLS):
+            ran.append("page")
+
+    with cost.limited_or_busy(cost.HEAVY_CELLS):
         helper = threading.Thread(target=second)
         helper.start()
         for _ in range(6000):  # until the second one is in the waiting room
@@ -183,10 +217,18 @@ def test_heavy_requests_wait_for_a_turn_and_beyond_the_waiting_room_are_refused(
                 break
             time.sleep(0.01)
         assert limiter._admitted._value == 0
-        with pytest.raises(cost.Busy), cost.limited(cost.HEAVY_CELLS):
+        with pytest.raises(cost.Busy), cost.limited_or_busy(cost.HEAVY_CELLS):
             pass  # a third one is refused at once, without waiting
         assert not ran  # the second is still waiting: the one slot is taken
+        page = threading.Thread(target=a_page)  # a page queues even with the room full
+        page.start()
+        for _ in range(6000):
+            if limiter.queued:
+                break
+            time.sleep(0.01)
+        assert limiter.queued == 1 and not ran
     helper.join()
-    assert ran == [True]
+    page.join()
+    assert sorted(ran, key=str) == [True, "page"]
     with cost.limited(cost.HEAVY_CELLS - 1):  # not heavy: never waits, never refused
         pass

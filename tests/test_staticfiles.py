@@ -51,11 +51,16 @@ def test_the_map_page_names_hashed_files_served_compressed_and_cached_for_long(s
 
 def test_module_imports_inside_javascript_point_at_hashed_files(site):
     page = requests.get(f"{site}/karte/", timeout=60).text
-    script = requests.get(site + re.search(HASHED, page).group(0), timeout=60).text
-    imports = re.findall(r'from "\./([^"]+)"', script)
-    assert imports and all(re.fullmatch(r"[a-z]+\.[0-9a-f]{12}\.js", name) for name in imports)
-    for name in imports:
-        assert requests.get(f"{site}/static/quartier/js/{name}", timeout=60).status_code == 200
+    pending, seen = [re.search(HASHED, page).group(0).rsplit("/", 1)[1]], set()
+    while pending:  # every module the map loads, also those imported by imported ones
+        name = pending.pop()
+        seen.add(name)
+        response = requests.get(f"{site}/static/quartier/js/{name}", timeout=60)
+        assert response.status_code == 200, name
+        imports = re.findall(r'from "\./([^"]+)"', response.text)
+        assert all(re.fullmatch(r"[a-z]+\.[0-9a-f]{12}\.js", i) for i in imports), (name, imports)
+        pending += [i for i in imports if i not in seen]
+    assert len(seen) > 5  # map.js, geometry.js, legend.js, panel.js, export.js, format.js, …
 
 
 def test_pages_are_gzipped_for_get_but_not_for_post(site):

@@ -15,6 +15,10 @@ read:
   once (:class:`Busy`). So heavy requests never hold more than twice that many
   of the server's threads, and cheap ones (a map, a page, a single series) are
   still answered while heavy ones run.
+* pages whose size the caller cannot choose (an area's profile, a comparison)
+  are heavy too, but they are normal page loads: they queue for a slot as long
+  as it takes and are never refused (:func:`limited`). Refusing them made many
+  page loads fail under 50 users (``bench/load.py``).
 
 The limiter lives in the process on purpose: it protects that process's
 threads, and every worker process has its own. Command-line runs (``quartier
@@ -89,7 +93,7 @@ def check(cells: int) -> None:
 def budget(cells: int) -> Iterator[None]:
     """Do the work of ``cells`` cells: refused if too large, in a heavy slot if heavy."""
     check(cells)
-    with limited(cells):
+    with limited_or_busy(cells):
         yield
 
 
@@ -98,8 +102,19 @@ def limited(cells: int) -> Iterator[None]:
     """Do the work of ``cells`` cells in a heavy slot if it is heavy, without a cap.
 
     For pages whose size the caller cannot choose (an area's profile holds every
-    indicator): they are never refused as too large, but wait their turn.
+    indicator): they are never refused, neither as too large nor as one too many;
+    they wait their turn.
     """
+    if cells < HEAVY_CELLS:
+        yield
+        return
+    with _limiter(settings.QUARTIER.heavy_requests).queue():
+        yield
+
+
+@contextmanager
+def limited_or_busy(cells: int) -> Iterator[None]:
+    """Like :func:`limited`, but beyond the waiting room refused at once (:class:`Busy`)."""
     if cells < HEAVY_CELLS:
         yield
         return
@@ -108,14 +123,35 @@ def limited(cells: int) -> Iterator[None]:
 
 
 class _Limiter:
-    """``running`` heavy requests at once; as many more may wait for a turn."""
+    """``running`` heavy requests at once; as many more may wait for a turn.
+
+    Pages whose size the caller cannot choose wait in a queue of their own (:meth:`queue`).
+    """
 
     def __init__(self, running: int) -> None:
         self._running = threading.BoundedSemaphore(running)
         self._admitted = threading.BoundedSemaphore(2 * running)  # running + waiting
+        self._count = threading.Lock()
+        self.queued = 0  # pages waiting in the queue right now
+
+    @contextmanager
+    def queue(self) -> Iterator[None]:
+        """A turn, however long the wait (not counted in the waiting room)."""
+        with self._count:
+            self.queued += 1
+        try:
+            self._running.acquire()
+        finally:
+            with self._count:
+                self.queued -= 1
+        try:
+            yield
+        finally:
+            self._running.release()
 
     @contextmanager
     def slot(self) -> Iterator[None]:
+        """A turn if the waiting room has space and it comes within WAIT_SECONDS, else Busy."""
         if not self._admitted.acquire(blocking=False):
             raise Busy()
         try:

@@ -10,19 +10,16 @@ may answer any request. Unix only (gunicorn forks); ``--workers 1`` uses waitres
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import logging
 import os
 import socket
 import threading
-import time
 
 from gunicorn.app.base import BaseApplication
 
 log = logging.getLogger(__name__)
 
-WARM_UP_DELAY = 1.0  # seconds a new worker answers requests before it starts compiling
 PRECOMPUTE_LOCK = "precompute.lock"  # in the data directory: one worker precomputes
 
 
@@ -71,32 +68,23 @@ class QuartierApplication(BaseApplication):
 
 def _post_fork(data_dir):
     def post_fork(server, worker) -> None:
+        from quartier import warmup
+
+        warmup.start(data_dir, precompute=False)
         threading.Thread(
-            target=_start_up, args=(data_dir,), name="quartier-warm-up", daemon=True
+            target=_precompute, args=(data_dir,), name="quartier-precompute", daemon=True
         ).start()
 
     return post_fork
 
 
-def _lower_priority() -> None:
-    """Let requests in other processes go first while this thread compiles (Linux: per thread)."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+def _precompute(data_dir) -> None:
+    """One worker precomputes the protection masks (stored for all); the others wait.
 
-
-def _start_up(data_dir) -> None:
-    """A worker's background start: warm up, then precompute if no other worker does."""
+    They wait for the lock, so a recycled or killed worker's duty passes on to another.
+    """
     from quartier.indicators import precompute
-    from quartier.server import warm_up
 
-    time.sleep(WARM_UP_DELAY)
-    _lower_priority()
-    try:
-        warm_up()
-    except Exception:  # a warm-up must never take the worker down; requests compile themselves
-        log.exception("warm-up failed")
-    # One worker precomputes the protection masks (they are stored for all); the others
-    # wait for the lock, so a recycled or killed worker's duty passes on to another.
     lock = open(os.path.join(data_dir, PRECOMPUTE_LOCK), "a")  # noqa: SIM115 (held for life)
     fcntl.flock(lock, fcntl.LOCK_EX)
     _held.append(lock)

@@ -8,6 +8,7 @@ import os
 import socket
 
 from quartier.errors import QuartierError
+from quartier.warmup import warm_up  # noqa: F401 (bench scripts warm up through here)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -30,27 +31,6 @@ def bind(host: str, port: int) -> socket.socket:
             f"/ Cannot listen on {host}:{port}."
         ) from exc
     return sock
-
-
-def warm_up() -> None:
-    """Pay one-off costs (numba compilation in mapclassify and esda) before requests do."""
-    import numpy as np
-
-    from quartier.core.autocorrelation import warm_up as warm_up_lisa
-    from quartier.core.classification import classify
-
-    classify(np.arange(20, dtype=float), "natural_breaks", 3)
-    warm_up_lisa()
-
-
-def _start_up() -> None:
-    """What a server process does in the background once it listens."""
-    from quartier.indicators import precompute
-
-    warm_up()
-    # Then protect every family of the current data state (stored for all processes), and
-    # again whenever the data change.
-    precompute.enable()
 
 
 def _networks(proxies) -> list:
@@ -112,7 +92,7 @@ def application():
     """The WSGI application as served: behind the trusted proxies only (see behind_proxy)."""
     from django.conf import settings
 
-    from quartier import testhooks
+    from quartier import testhooks, warmup
     from quartier.wsgi import application as django_application
 
     config = settings.QUARTIER
@@ -122,7 +102,7 @@ def application():
         config.trusted_proxy_count,
         config.trusted_proxy_headers,
     )
-    return testhooks.worker_header(app)
+    return testhooks.worker_header(warmup.track(app))
 
 
 def serve(sock: socket.socket, threads: int = 8, workers: int | None = 1) -> None:
@@ -130,21 +110,24 @@ def serve(sock: socket.socket, threads: int = 8, workers: int | None = 1) -> Non
 
     One worker: waitress in this process (also on Windows). More: gunicorn forks
     them from this process (:mod:`quartier.prefork`). ``None``: :func:`default_workers`.
+    What the first map needs is loaded before any connection is accepted — once, in
+    the process the workers are forked from (:func:`quartier.warmup.preload`).
     """
+    from django.conf import settings
+
+    from quartier import warmup
+
     workers = default_workers() if workers is None else workers
     app = application()
+    warmup.preload()
     if workers > 1:
-        from django.conf import settings
-
         from quartier import prefork
 
         prefork.serve(app, sock, workers, threads, settings.QUARTIER.data_dir)
         return
-    import threading
-
     from waitress import serve as waitress_serve
 
-    threading.Thread(target=_start_up, name="quartier-warm-up", daemon=True).start()
+    warmup.start(settings.QUARTIER.data_dir)
     waitress_serve(
         app,
         sockets=[sock],

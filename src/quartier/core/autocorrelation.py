@@ -13,8 +13,10 @@ only prepares the weights and makes real data safe:
 * Results are reproducible for a given seed. ``esda.Moran`` draws its permutations
   from numpy's global random state, so that state is seeded under a lock and restored.
 
-esda's conditional randomisation is compiled by numba on first use (several
-seconds); a server should call :func:`warm_up` once at start.
+esda's conditional randomisation is compiled by numba on first use (10–30 s of
+CPU; it takes a compiled function as an argument, which numba cannot keep in its
+disk cache, :mod:`~quartier.core.jitcache`); a server calls :func:`warm_up` when
+it is idle.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from quartier.core import jitcache
 from quartier.errors import QuartierError
 
 QUADRANTS = ("HH", "LH", "LL", "HL")  # esda's (PySAL) numbering q = 1, 2, 3, 4
@@ -147,6 +150,7 @@ def _usable_neighbours(has_value: np.ndarray, neighbours) -> dict[int, list[int]
 
 
 def _weights(kept: dict[int, list[int]], position: np.ndarray):
+    jitcache.enable()  # before libpysal and esda are imported: their numba code is cached
     from libpysal.weights import W  # heavy import: only when a statistic is computed
 
     renumbered = {int(position[i]): [int(position[j]) for j in nbs] for i, nbs in kept.items()}

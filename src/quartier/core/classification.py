@@ -129,8 +129,9 @@ def _equal_interval(y: np.ndarray, k: int) -> np.ndarray:
 
 
 def _uppers(y, method, k, manual_breaks, sd_multiples) -> list[float]:
-    import mapclassify  # imported late: it compiles numba code on import
+    from quartier.core import jitcache
 
+    mapclassify = jitcache.mapclassify()  # imported late: it compiles numba code on import
     top = float(y.max())
     if method == "quantiles":
         bins = mapclassify.Quantiles(y, k=k).bins

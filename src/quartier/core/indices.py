@@ -330,7 +330,9 @@ def classify_quantiles(x: np.ndarray, k: int = 4) -> np.ndarray:
     classes = np.zeros(values.size, dtype=np.int16)
     if not ok.any():
         return classes
-    import mapclassify  # imported late: it compiles numba code on import
+    from quartier.core import jitcache
+
+    mapclassify = jitcache.mapclassify()  # imported late: it compiles numba code on import
 
     with warnings.catch_warnings():  # mapclassify warns about ties; merged classes are fine
         warnings.simplefilter("ignore", UserWarning)

@@ -1,0 +1,148 @@
+"""Warming up a server process without making requests wait for it.
+
+One-off costs of a new process, measured on a 2-core machine (issue 15):
+
+* **What every map needs** — Django's URL configuration with all view modules
+  (1–2 s) and mapclassify (3–4 s of imports, plus 3 s of numba compilation
+  that :mod:`quartier.core.jitcache` keeps on disk). :func:`preload` does it
+  before the server accepts connections: gunicorn's master once, before it
+  forks the workers, so every worker starts with it (the listening socket is
+  bound earlier, so an early visitor waits in its queue, not for an error).
+* **What only analyses need** — esda's local Moran compiles for 10–30 s in every
+  process (numba cannot cache it). :func:`when_idle` starts it in a background
+  thread once no request has run for :data:`IDLE_SECONDS`: compiling holds the
+  GIL, and a request in the same process would share it. Worker processes take
+  turns (:func:`in_turn`), so at most one core compiles. A hot-spot analysis
+  asked before then compiles it itself.
+
+:func:`track` counts the requests in flight (wrapped around the WSGI
+application); only the application call is counted — responses that stream
+after it (exports) are not, which is good enough to find a quiet moment.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+
+try:
+    import fcntl
+except ImportError:  # Windows: one process (waitress), nobody to take turns with
+    fcntl = None
+
+log = logging.getLogger(__name__)
+
+IDLE_SECONDS = 2.0  # a process counts as idle after this long without a request
+WARM_UP_LOCK = "warm-up.lock"  # in the data directory: one process compiles at a time
+
+_cond = threading.Condition()
+_state = {"busy": 0, "last": 0.0}  # requests in flight; monotonic time the last one ended
+
+
+def track(app):
+    """Wrap the WSGI ``app`` so that :func:`idle` knows when requests run."""
+
+    def tracked(environ, start_response):
+        with _cond:
+            _state["busy"] += 1
+        try:
+            return app(environ, start_response)
+        finally:
+            with _cond:
+                _state["busy"] -= 1
+                _state["last"] = time.monotonic()
+                _cond.notify_all()
+
+    return tracked
+
+
+def idle(quiet: float = IDLE_SECONDS) -> bool:
+    """True if no request runs and none has ended in the last ``quiet`` seconds."""
+    with _cond:
+        return _state["busy"] == 0 and time.monotonic() - _state["last"] >= quiet
+
+
+def wait_until_idle(quiet: float = IDLE_SECONDS) -> None:
+    """Block until :func:`idle` (``quiet``) holds."""
+    with _cond:
+        while True:
+            if _state["busy"]:
+                _cond.wait()
+                continue
+            left = _state["last"] + quiet - time.monotonic()
+            if left <= 0:
+                return
+            _cond.wait(left)
+
+
+def when_idle(work: Callable[[], None], quiet: float = IDLE_SECONDS) -> None:
+    """Run ``work`` once the process is idle; its errors are logged, never raised."""
+    wait_until_idle(quiet)
+    try:
+        work()
+    except Exception:  # a warm-up must never take the process down; requests compile
+        log.exception("warm-up failed")
+
+
+def preload() -> None:
+    """Load what the first map request needs: every view module, mapclassify, the areas.
+
+    The area index is checked against the database on use like any cache, so a
+    worker forked with it answers correctly after any change; if the database
+    cannot be read now, the first request loads it.
+    """
+    from django.db import DatabaseError
+    from django.urls import get_resolver
+
+    from quartier.core import jitcache
+    from quartier.spatial.index import area_index
+
+    get_resolver().url_patterns  # noqa: B018 (imports the URL configuration and its views)
+    jitcache.mapclassify()
+    try:
+        area_index()
+    except DatabaseError:
+        log.warning("areas not preloaded: the database cannot be read now")
+
+
+def warm_up() -> None:
+    """Compile what analyses need (esda's statistics; numba), seconds of CPU per process."""
+    import numpy as np
+
+    from quartier.core.autocorrelation import warm_up as warm_up_lisa
+    from quartier.core.classification import classify
+
+    classify(np.arange(20, dtype=float), "natural_breaks", 3)
+    warm_up_lisa()
+
+
+def in_turn(work: Callable[[], None], lock_path) -> Callable[[], None]:
+    """``work`` run while holding the file lock ``lock_path``: processes take turns.
+
+    Compiling takes a whole core for seconds; with workers taking turns, at most
+    one core compiles and the others keep serving.
+    """
+
+    def turn() -> None:
+        with open(lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+            work()
+
+    return turn
+
+
+def start(data_dir, precompute: bool = True) -> None:
+    """A serving process's background start: precompute masks now, compile when idle.
+
+    ``precompute``: this process precomputes the protection masks (see
+    :mod:`quartier.indicators.precompute`); with several workers, one does.
+    """
+    if precompute:
+        from quartier.indicators import precompute as masks
+
+        masks.enable()
+    work = in_turn(warm_up, os.path.join(data_dir, WARM_UP_LOCK)) if fcntl else warm_up
+    threading.Thread(target=when_idle, args=(work,), name="quartier-warm-up", daemon=True).start()

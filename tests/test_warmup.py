@@ -1,0 +1,113 @@
+"""A server process warms up without making requests wait (issue 15, point 3).
+
+What the first map needs is loaded before connections are accepted (and kept in
+numba's disk cache); what only analyses need compiles once the process is idle,
+one process at a time. No timings are asserted: the tests check the order of events.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from quartier import warmup
+
+
+def _serving(app_body):
+    """A tracked WSGI application whose request runs ``app_body``."""
+
+    def app(environ, start_response):
+        app_body()
+        start_response("200 OK", [])
+        return [b""]
+
+    return warmup.track(app)
+
+
+def _request(app) -> None:
+    app({}, lambda *args: None)
+
+
+def test_a_process_is_busy_while_a_request_runs_and_idle_after_it():
+    seen = []
+    _request(_serving(lambda: seen.append(warmup.idle(quiet=0))))
+    assert seen == [False]
+    assert warmup.idle(quiet=0)
+    assert not warmup.idle(quiet=3600)  # a request ended just now
+
+
+def test_the_warm_up_waits_while_a_request_runs():
+    ran = []
+    waiting = []
+
+    def during_the_request():
+        thread = threading.Thread(target=warmup.when_idle, args=(lambda: ran.append(1), 0))
+        thread.start()
+        thread.join(0.5)  # it has had time to start compiling, but must not
+        waiting.append((thread.is_alive(), list(ran)))
+        return thread
+
+    threads = []
+    _request(_serving(lambda: threads.append(during_the_request())))
+    threads[0].join(60)
+    assert waiting == [(True, [])]  # nothing ran while the request was being answered
+    assert ran == [1]  # and it ran once the request was done
+
+
+def test_a_failing_warm_up_does_not_raise(caplog):
+    def broken():
+        raise RuntimeError("no compiler")
+
+    warmup.when_idle(broken, quiet=0)
+    assert "warm-up failed" in caplog.text
+
+
+@pytest.mark.skipif(warmup.fcntl is None, reason="file locks need a Unix system")
+def test_processes_take_turns_compiling(tmp_path):
+    lock = tmp_path / warmup.WARM_UP_LOCK
+    go, first_started, order = threading.Event(), threading.Event(), []
+
+    def first():
+        first_started.set()
+        order.append("first")
+        go.wait(60)
+        order.append("first done")
+
+    one = threading.Thread(target=warmup.in_turn(first, lock))
+    one.start()
+    first_started.wait(60)
+    two = threading.Thread(target=warmup.in_turn(lambda: order.append("second"), lock))
+    two.start()
+    two.join(0.5)
+    assert two.is_alive() and order == ["first"]  # the second waits for the lock
+    go.set()
+    one.join(60)
+    two.join(60)
+    assert order == ["first", "first done", "second"]
+
+
+CACHE_PROBE = """
+import json
+from quartier.core import jitcache
+jitcache.mapclassify()
+from mapclassify.classifiers import _fisher_jenks_means as kernel
+print(json.dumps([sum(kernel.stats.cache_hits.values()), sum(kernel.stats.cache_misses.values())]))
+"""
+
+
+@pytest.mark.slow
+def test_mapclassify_is_compiled_once_and_then_loaded_from_disk():
+    def probe():
+        done = subprocess.run(
+            [sys.executable, "-c", CACHE_PROBE], capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.splitlines()[-1])
+
+    probe()  # compiles and stores the kernel, unless an earlier process did
+    hits, misses = probe()
+    assert hits >= 1 and misses == 0  # the next process loads the machine code
