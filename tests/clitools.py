@@ -24,6 +24,8 @@ def fresh_installation(path):
     """Environment for a fresh installation: own data dir and, on PostgreSQL, own database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUARTIER_")}
     env["QUARTIER_DATA_DIR"] = str(path / "data")
+    # Servers of tests live for seconds: compiling esda (10-30 s CPU) would only slow the suite.
+    env["QUARTIER_WARM_UP"] = "0"
     url = os.environ.get("QUARTIER_DATABASE_URL", "")
     if not url.startswith("postgres"):
         yield env

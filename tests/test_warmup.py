@@ -111,3 +111,25 @@ def test_mapclassify_is_compiled_once_and_then_loaded_from_disk():
     probe()  # compiles and stores the kernel, unless an earlier process did
     hits, misses = probe()
     assert hits >= 1 and misses == 0  # the next process loads the machine code
+
+
+@pytest.mark.parametrize("setting, compiles", [("1", True), ("0", False)])
+def test_quartier_warm_up_0_leaves_the_compiling_out(
+    monkeypatch, settings, tmp_path, setting, compiles
+):
+    from dataclasses import replace
+
+    from quartier.config import load_config
+
+    config = load_config({"QUARTIER_DATA_DIR": str(tmp_path), "QUARTIER_WARM_UP": setting})
+    assert config.warm_up is compiles
+    settings.QUARTIER = replace(settings.QUARTIER, warm_up=config.warm_up)
+    started = []
+    monkeypatch.setattr(warmup.threading, "Thread", lambda **kw: started.append(kw) or _NoThread())
+    warmup.start(tmp_path, precompute=False)
+    assert [kw["name"] for kw in started] == (["quartier-warm-up"] if compiles else [])
+
+
+class _NoThread:
+    def start(self) -> None:
+        pass

@@ -58,6 +58,7 @@ class Config:
     max_request_values: int = 1_000_000  # work one web request may ask for (quartier.cost)
     heavy_requests: int = 2  # heavy web requests computing at once (quartier.cost)
     start_worker: bool = True  # serve/demo start an import worker (quartier.imports.supervise)
+    warm_up: bool = True  # servers compile analysis code when idle (quartier.warmup)
     max_import_rows: int = 1_000_000  # longest table an import reads (quartier.imports.tables)
     mss_indicators: tuple[tuple[str, str], ...] = ()  # MSS form preset (quartier.analysis.pages)
 
@@ -114,6 +115,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         max_request_values=_positive(env, "MAX_REQUEST_VALUES", Config.max_request_values),
         heavy_requests=_positive(env, "HEAVY_REQUESTS", Config.heavy_requests),
         start_worker=_flag(env.get(PREFIX + "START_WORKER") or "1"),
+        warm_up=_flag(env.get(PREFIX + "WARM_UP") or "1"),
         max_import_rows=_positive(env, "MAX_IMPORT_ROWS", Config.max_import_rows),
         mss_indicators=_mss_indicators(env.get(PREFIX + "MSS_INDICATORS")),
     )

@@ -137,12 +137,18 @@ def in_turn(work: Callable[[], None], lock_path) -> Callable[[], None]:
 def start(data_dir, precompute: bool = True) -> None:
     """A serving process's background start: precompute masks now, compile when idle.
 
+    QUARTIER_WARM_UP=0 leaves the compiling out (short-lived servers: scripts, tests).
+
     ``precompute``: this process precomputes the protection masks (see
     :mod:`quartier.indicators.precompute`); with several workers, one does.
     """
+    from django.conf import settings
+
     if precompute:
         from quartier.indicators import precompute as masks
 
         masks.enable()
+    if not settings.QUARTIER.warm_up:
+        return  # QUARTIER_WARM_UP=0: the first hot-spot analysis compiles instead
     work = in_turn(warm_up, os.path.join(data_dir, WARM_UP_LOCK)) if fcntl else warm_up
     threading.Thread(target=when_idle, args=(work,), name="quartier-warm-up", daemon=True).start()
