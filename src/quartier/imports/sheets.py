@@ -175,11 +175,16 @@ def read_xlsx(path: Path, sheet: str | None, limit: RowLimit) -> Grid:
     book = open_xlsx(path)
     names = _worksheet_names(book)
 
+    loaded: dict = {}  # the sheet last looked at: calamine parses a whole sheet to load it
+
     def has_data(name: str) -> bool:
-        return any(any(v != "" for v in row) for row in _sheet(book, name).iter_rows())
+        loaded.clear()
+        loaded[name] = _sheet(book, name)
+        return any(any(v != "" for v in row) for row in loaded[name].iter_rows())
 
     chosen = pick_sheet(names, sheet, has_data)
-    ws = _sheet(book, chosen)
+    ws = loaded.pop(chosen, None) or _sheet(book, chosen)
+    loaded.clear()
     first_col = ws.start[1] if ws.start else 0
     width = MAX_COLUMNS + 1 - first_col  # caps the work for sheets formatted out to column XFD
     pad = [""] * first_col  # calamine leaves out empty columns on the left
