@@ -8,6 +8,7 @@ ID entered as text ("001") keeps its zeros.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import re
@@ -208,7 +209,24 @@ def read_xlsx(path: Path, sheet: str | None, limit: RowLimit) -> Grid:
     if ws.end and len(rows) < ws.end[0] + 1:  # empty rows at the top left out
         rows[0:0] = [[] for _ in range(ws.end[0] + 1 - len(rows))]
     merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in ws.merged_cell_ranges or ()]
+    ws = book = None  # calamine frees the sheet now
+    release_freed_memory()
     return Grid(rows, merges, "xlsx", sheet=chosen, sheets=names)
+
+
+def release_freed_memory() -> None:
+    """Give memory freed by big temporary structures back to the operating system.
+
+    calamine holds a whole sheet in C heap memory while it is read; glibc keeps the freed
+    heap for reuse by C allocations, which Python objects do not use, so a million-row
+    sheet would otherwise inflate the importing process by hundreds of megabytes until it
+    ends. Does nothing where glibc's ``malloc_trim`` is not available.
+    """
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
 
 
 # --- ODS --------------------------------------------------------------------------------------

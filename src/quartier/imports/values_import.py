@@ -24,6 +24,7 @@ from quartier.imports.findings import OPEN_UP_TO, as_text, group
 from quartier.imports.longvalues import CHUNK_ROWS, Listing, LongValues, long_values
 from quartier.imports.plausibility import jumps, numerators_above, shares_outside
 from quartier.imports.reporttexts import new_indicator_names, preview_decimals, symbol_note
+from quartier.imports.sheets import release_freed_memory
 from quartier.imports.stored import StoredValues, match, select_stored
 from quartier.imports.sums import declare, find_sums, sum_notes
 from quartier.imports.tablemap import NewIndicator, TableMapping
@@ -173,6 +174,7 @@ def check_table(
         lambda severity, items, heading: _listed(report, severity, items, heading),
     )
     del area
+    release_freed_memory()  # the columns before narrowing them
     if not len(stored):
         report.errors.append(_nothing_to_store(codes, matches, mapping))
     _value_checks(stored, indicators, report, user)
