@@ -8,6 +8,7 @@ ID entered as text ("001") keeps its zeros.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import re
@@ -175,11 +176,16 @@ def read_xlsx(path: Path, sheet: str | None, limit: RowLimit) -> Grid:
     book = open_xlsx(path)
     names = _worksheet_names(book)
 
+    loaded: dict = {}  # the sheet last looked at: calamine parses a whole sheet to load it
+
     def has_data(name: str) -> bool:
-        return any(any(v != "" for v in row) for row in _sheet(book, name).iter_rows())
+        loaded.clear()
+        loaded[name] = _sheet(book, name)
+        return any(any(v != "" for v in row) for row in loaded[name].iter_rows())
 
     chosen = pick_sheet(names, sheet, has_data)
-    ws = _sheet(book, chosen)
+    ws = loaded.pop(chosen, None) or _sheet(book, chosen)
+    loaded.clear()
     first_col = ws.start[1] if ws.start else 0
     width = MAX_COLUMNS + 1 - first_col  # caps the work for sheets formatted out to column XFD
     pad = [""] * first_col  # calamine leaves out empty columns on the left
@@ -203,7 +209,24 @@ def read_xlsx(path: Path, sheet: str | None, limit: RowLimit) -> Grid:
     if ws.end and len(rows) < ws.end[0] + 1:  # empty rows at the top left out
         rows[0:0] = [[] for _ in range(ws.end[0] + 1 - len(rows))]
     merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in ws.merged_cell_ranges or ()]
+    ws = book = None  # calamine frees the sheet now
+    release_freed_memory()
     return Grid(rows, merges, "xlsx", sheet=chosen, sheets=names)
+
+
+def release_freed_memory() -> None:
+    """Give memory freed by big temporary structures back to the operating system.
+
+    calamine holds a whole sheet in C heap memory while it is read; glibc keeps the freed
+    heap for reuse by C allocations, which Python objects do not use, so a million-row
+    sheet would otherwise inflate the importing process by hundreds of megabytes until it
+    ends. Does nothing where glibc's ``malloc_trim`` is not available.
+    """
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
 
 
 # --- ODS --------------------------------------------------------------------------------------

@@ -8,8 +8,6 @@ subtraction. The import finds them so that nobody has to remember to say so.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 
 from quartier.indicators.models import Indicator, Kind
@@ -22,21 +20,60 @@ SEARCH_ROWS = 200  # rows the subset search looks at; matches are checked on all
 def find_sums(stored, indicators: dict[str, Indicator]) -> list[tuple[str, list[str]]]:
     """(total key, part keys) for every count column that is the sum of other count columns.
 
-    ``stored`` are the checked rows ``(row, match, (key, area, period), value, flag)``.
-    Only areas where every count column has a value are compared. Where a total
-    is the sum of several sets of columns, the one with the most parts wins
-    (the others follow from it once the smaller totals are sums too).
+    ``stored`` are the checked values: a :class:`~quartier.imports.stored.StoredValues`,
+    or rows ``(row, match, (key, area, period), value, flag)``. Only areas where every count
+    column has a value are compared. Where a total is the sum of several sets of columns,
+    the one with the most parts wins (the others follow from it once the smaller totals are
+    sums too).
     """
-    counts = {key for key, ind in indicators.items() if ind.kind == Kind.COUNT}
-    cells: dict[tuple, dict[str, float]] = defaultdict(dict)
+    cells, key_numbers, values, names = _columns(stored)
+    counts = np.array(
+        [k in indicators and indicators[k].kind == Kind.COUNT for k in names] + [False], bool
+    )
+    use = counts[key_numbers] & ~np.isnan(values)
+    return _sums(cells[use], key_numbers[use], values[use], names)
+
+
+def _columns(stored) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """(one number per (area, period), key numbers, values, key names) of ``stored``."""
+    if hasattr(stored, "keys") and hasattr(stored, "area"):
+        v = stored.values
+        cells = stored.area * max(1, len(v.periods)) + v.period
+        return cells, v.indicator.astype(np.int64), v.value, v.indicators
+    cell_numbers: dict[tuple, int] = {}
+    names: dict[str, int] = {}
+    cells, key_numbers, values = [], [], []
     for _row, _match, (key, area, period), value, _flag in stored:
-        if key in counts and value is not None and value == value:
-            cells[(area, period)][key] = float(value)
-    keys = sorted({k for cell in cells.values() for k in cell})
-    complete = [cell for cell in cells.values() if len(cell) == len(keys)]
-    if len(keys) < 3 or len(complete) < MIN_CELLS:
+        cells.append(cell_numbers.setdefault((area, period), len(cell_numbers)))
+        key_numbers.append(names.setdefault(key, len(names)))
+        values.append(np.nan if value is None else float(value))
+    return (
+        np.array(cells, np.int64),
+        np.array(key_numbers, np.int64),
+        np.array(values, np.float64),
+        list(names),
+    )
+
+
+def _sums(cells, key_numbers, values, names) -> list[tuple[str, list[str]]]:
+    """The sums among values given as (cell, key number, value), cells in order first met."""
+    present = np.unique(key_numbers)
+    keys = sorted(names[k] for k in present)
+    column = np.full(len(names), -1, np.int64)
+    for k in present:
+        column[k] = keys.index(names[k])
+    distinct, first, row = np.unique(cells, return_index=True, return_inverse=True)
+    if len(keys) < 3:
         return []
-    values = np.array([[cell[k] for k in keys] for cell in complete])
+    grid = np.full((len(distinct), len(keys)), np.nan)
+    slot = row.astype(np.int64) * len(keys) + column[key_numbers]
+    _slots, last = np.unique(slot[::-1], return_index=True)  # a cell given twice: the last
+    last = len(slot) - 1 - last
+    grid.flat[slot[last]] = values[last]
+    grid = grid[np.argsort(first, kind="stable")]  # cells in the order the table names them
+    values = grid[~np.isnan(grid).any(axis=1)]
+    if len(values) < MIN_CELLS:
+        return []
     found = []
     for t, total in enumerate(keys):
         parts = _parts_of(values, t)

@@ -9,27 +9,25 @@ would change nothing (the same file again, e.g. a nightly job) records no batch.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import date
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from quartier.access import audit
 from quartier.access.models import AuditEntry
 from quartier.errors import QuartierError
-from quartier.imports.codes import CodeMatches, match_codes
-from quartier.imports.findings import as_text, group
+from quartier.imports.codes import CodeMatches
+from quartier.imports.findings import OPEN_UP_TO, as_text, group
+from quartier.imports.longvalues import CHUNK_ROWS, Listing, LongValues, long_values
 from quartier.imports.plausibility import jumps, numerators_above, shares_outside
-from quartier.imports.reporttexts import (
-    new_indicator_names,
-    preview_decimals,
-    rows_where,
-    symbol_note,
-)
+from quartier.imports.reporttexts import new_indicator_names, preview_decimals, symbol_note
+from quartier.imports.sheets import release_freed_memory
+from quartier.imports.stored import StoredValues, match, select_stored
 from quartier.imports.sums import declare, find_sums, sum_notes
-from quartier.imports.tablemap import LongRow, NewIndicator, TableMapping, to_long
+from quartier.imports.tablemap import NewIndicator, TableMapping
 from quartier.imports.tables import RawTable
 from quartier.imports.targets import (
     check_mapping_rights,
@@ -37,7 +35,8 @@ from quartier.imports.targets import (
     indicators_of,
     reuse_existing,
 )
-from quartier.indicators.batches import create_batch, write_values
+from quartier.indicators.batches import create_batch
+from quartier.indicators.columnwrite import write_stored
 from quartier.indicators.models import Indicator, Kind
 from quartier.indicators.writelock import lock_indicators
 from quartier.testhooks import pause
@@ -78,63 +77,28 @@ class Report:
         return self.__dict__.copy()
 
 
-def _listed(report: Report, severity: str, items: list[str], heading: str) -> None:
-    """Add findings of one kind as one message, and as a group the wizard can fold."""
+def _listed(report: Report, severity: str, items: list[str] | Listing, heading: str) -> None:
+    """Add findings of one kind as one message, and as a group the wizard can fold.
+
+    ``items`` is a list, or a :class:`Listing` that kept the first findings and counted all.
+    """
+    if isinstance(items, Listing):
+        if not items.count:
+            return
+        found = group(heading, items.items, MAX_LISTED)
+        found.update(
+            count=items.count,
+            more=max(0, items.count - MAX_LISTED),
+            open=items.count <= OPEN_UP_TO,
+        )
+        getattr(report, severity).append(as_text(found))
+        report.groups.setdefault(severity, []).append(found)
+        return
     if not items:
         return
     found = group(heading, items, MAX_LISTED)
     getattr(report, severity).append(as_text(found))
     report.groups.setdefault(severity, []).append(found)
-
-
-def _stored_rows(rows: list[LongRow], matches: CodeMatches, indicators, report: Report):
-    """(indicator, area, period, value, flag) for each usable row; collects problems."""
-    out, keys = [], Counter()
-    invalid, not_numeric, negative, computed = [], [], [], set()
-    is_computed = {key: _computed(ind) for key, ind in indicators.items()}  # once, not per row
-    for row in rows:
-        match = matches.matched.get((row.code, row.period))
-        if match is None:
-            if row.code not in matches.unknown and row.code not in matches.ambiguous:
-                invalid.append(row)  # known code, but no version valid on this period
-            continue
-        cell = row.cell
-        if cell.problem:
-            not_numeric.append(f"Zeile {row.line}, Spalte „{row.column}“: {cell.problem}")
-            continue
-        if cell.value is None and cell.flag in ("", "sentinel"):
-            continue  # an empty cell or a sentinel such as -9999: no value, nothing stored
-        ind = indicators[row.indicator]
-        if is_computed[row.indicator]:
-            computed.add(ind.name)
-            continue
-        if ind.kind == Kind.COUNT and cell.value is not None and cell.value < 0:
-            negative.append(f"Zeile {row.line}: {row.code} {ind.name} = {cell.value:g}")
-        key = (row.indicator, match.area_id, row.period)
-        keys[key] += 1
-        out.append((row, match, key, cell.value, "" if cell.flag == "sentinel" else cell.flag))
-    codes = {key: match.code for _r, match, key, _v, _f in out}
-    places = defaultdict(list)  # where each duplicate stands (rare: looked up only then)
-    for row, _m, key, _v, _f in out if len(keys) < len(out) else ():
-        if keys[key] > 1:
-            places[key].append((row.line, row.column))
-    duplicates = [
-        f"{k[0]} / Gebiet {codes[k]} / {k[2]:%d.%m.%Y}: {rows_where(where)}"
-        for k, where in places.items()
-    ]
-    _listed(
-        report, "notes", sorted(computed), "Nicht gespeichert, weil aus Zähler und Nenner berechnet"
-    )
-    _listed(report, "errors", not_numeric, "Keine Zahlen")
-    _listed(report, "errors", negative, "Negative Anzahlen")
-    _listed(report, "errors", duplicates, "Doppelte Einträge (Gebiet, Indikator, Stichtag)")
-    _listed(
-        report,
-        "warnings",
-        [f"„{r.code}“ ({r.period:%d.%m.%Y})" for r in invalid],
-        "Gebiete, die zum Stichtag nicht gültig sind (Zeilen werden übersprungen)",
-    )
-    return out
 
 
 def _computed(indicator: Indicator) -> bool:
@@ -175,12 +139,17 @@ def _value_checks(stored, indicators, report: Report, user=None) -> None:
 
 
 def check_table(
-    table: RawTable, mapping: TableMapping, user=None, new_keys: set[str] | None = None
-) -> tuple[Report, list[tuple]]:
-    """Validate ``table`` under ``mapping``; returns the report and the rows to store.
+    table: RawTable,
+    mapping: TableMapping,
+    user=None,
+    new_keys: set[str] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> tuple[Report, StoredValues]:
+    """Validate ``table`` under ``mapping``; returns the report and the values to store.
 
     ``new_keys`` are the indicators this import creates (default: the mapping's new ones
-    that do not exist yet).
+    that do not exist yet). The table is turned into columns ``chunk_rows`` rows at a
+    time; the values to store iterate as ``(indicator key, area id, period, value, flag)``.
     """
     report = Report(rows_read=len(table.rows))
     mapping, reused = reuse_existing(mapping, user)
@@ -189,62 +158,92 @@ def check_table(
         new_keys = {n.key for n in mapping.new_indicators}
     indicators = indicators_of(mapping, user)
     check_write_rights(user, indicators)
-    rows, problems = to_long(table, mapping)
+    values, problems = long_values(table, mapping, chunk_rows)
     _listed(report, "errors", problems, "Ungültige Stichtage")
-    codes: dict[date, set[str]] = defaultdict(set)
-    for row in rows:
-        codes[row.period].add(row.code)
-    matches = match_codes(codes, mapping.level)
+    matches, area = match(values, mapping.level)
     _code_findings(matches, report)
-    stored = _stored_rows(rows, matches, indicators, report)
-    if not stored:
-        report.errors.append(_nothing_to_store(rows, matches, mapping))
+    sentinels = _count_flag(values, "sentinel")
+    codes = [values.codes[c] for c in np.unique(values.code)]
+    stored = select_stored(
+        table,
+        values,
+        area,
+        matches,
+        indicators,
+        _computed,
+        lambda severity, items, heading: _listed(report, severity, items, heading),
+    )
+    del area
+    release_freed_memory()  # the columns before narrowing them
+    if not len(stored):
+        report.errors.append(_nothing_to_store(codes, matches, mapping))
     _value_checks(stored, indicators, report, user)
-    symbols = Counter((r.cell.symbol or f, f) for r, *_x, f in stored if f)
-    sentinels = sum(1 for r in rows if r.cell.flag == "sentinel")
     if sentinels:
         report.notes.append(f"{sentinels} Werte wie −9999 werden als fehlende Werte behandelt.")
-    for (symbol, flag), n in sorted(symbols.items()):
+    for (symbol, flag), n in sorted(_symbols(stored).items()):
         report.notes.append(symbol_note(symbol, flag, n))
-    _missing_areas(stored, matches, mapping, report)
+    _missing_areas(stored, mapping, report)
     report.sums = find_sums(stored, indicators)
     report.notes += sum_notes(report.sums, indicators, new_keys)
     for label, names in new_indicator_names(indicators, new_keys):
         _listed(report, "notes", names, f"Neu angelegt, Sichtbarkeit „{label}“")
-    empty = sorted(
-        i.name for key, i in indicators.items() if key not in {k[0] for *_x, k, _v, _f in stored}
-    )
+    present = {values.indicators[i] for i in np.unique(values.indicator)}
+    empty = sorted(i.name for key, i in indicators.items() if key not in present)
     _listed(report, "warnings", empty, "Ohne einen einzigen Wert in der Datei")
     report.values = len(stored)
-    report.indicators = sorted({k[0] for *_x, k, _v, _f in stored})
-    report.periods = sorted({k[2].isoformat() for *_x, k, _v, _f in stored})
-    report.preview = [
-        {
-            "zeile": r.line,
-            "schluessel": m.code,
-            "gebiet": m.name,
-            "ebene": m.level_key,
-            "indikator": indicators[k[0]].name,
-            "stichtag": k[2].isoformat(),
-            "wert": v,
-            "dezimalen": preview_decimals(indicators[k[0]], v),
-            "kennzeichen": f,
-            "zeichen": r.cell.symbol,  # as the file wrote it, if not the flag itself
-        }
-        for r, m, k, v, f in stored[:20]
-    ]
-    return report, [(k[0], k[1], k[2], v, f) for _r, _m, k, v, f in stored]
+    report.indicators = sorted(present)
+    report.periods = sorted(values.periods[p].isoformat() for p in np.unique(values.period))
+    report.preview = [_preview(stored, i, indicators) for i in range(min(20, len(stored)))]
+    return report, stored
 
 
-def _nothing_to_store(rows: list[LongRow], matches: CodeMatches, mapping: TableMapping) -> str:
-    """Why not a single value of the table can be stored (an error: an empty import is refused)."""
-    if rows and not matches.matched:
+def _count_flag(values: LongValues, flag: str) -> int:
+    """How many values carry ``flag``."""
+    kinds = [n for n, (f, _symbol) in enumerate(values.kinds) if f == flag]
+    return int(np.isin(values.kind, kinds).sum()) if kinds else 0
+
+
+def _symbols(stored: StoredValues) -> Counter:
+    """How often each (symbol as written, flag) is stored."""
+    counts = np.bincount(stored.values.kind, minlength=len(stored.values.kinds))
+    found: Counter = Counter()
+    for n, (_flag, symbol) in enumerate(stored.values.kinds):
+        flag = stored.flags[n]
+        if flag and counts[n]:
+            found[(symbol or flag, flag)] += int(counts[n])
+    return found
+
+
+def _preview(stored: StoredValues, i: int, indicators) -> dict:
+    """Value ``i`` as the wizard previews it."""
+    key, area, period, value, flag = stored.row(i)
+    m = stored.matches.areas[area]
+    return {
+        "zeile": stored.line(i),
+        "schluessel": m.code,
+        "gebiet": m.name,
+        "ebene": m.level_key,
+        "indikator": indicators[key].name,
+        "stichtag": period.isoformat(),
+        "wert": value,
+        "dezimalen": preview_decimals(indicators[key], value),
+        "kennzeichen": flag,
+        "zeichen": stored.values.kinds[stored.values.kind[i]][1],  # as the file wrote it
+    }
+
+
+def _nothing_to_store(codes: list[str], matches: CodeMatches, mapping: TableMapping) -> str:
+    """Why not a single value of the table can be stored (an error: an empty import is refused).
+
+    ``codes`` are the distinct codes of the table's values.
+    """
+    if codes and not matches.any_matched:
         if matches.ambiguous and not matches.unknown:
             return (
                 "Die Gebietsschlüssel passen zu Gebieten mehrerer Raumebenen – bitte eine "
                 "Raumebene wählen. Nichts kann übernommen werden."
             )
-        samples = ", ".join(f"„{c}“" for c in sorted({r.code for r in rows})[:3])
+        samples = ", ".join(f"„{c}“" for c in sorted(codes)[:3])
         if mapping.level == "auto":
             where = "einer Raumebene"
         else:
@@ -261,22 +260,24 @@ def _nothing_to_store(rows: list[LongRow], matches: CodeMatches, mapping: TableM
     )
 
 
-def _missing_areas(stored, matches: CodeMatches, mapping: TableMapping, report: Report) -> None:
-    if mapping.level == "auto" or not stored:
+def _missing_areas(stored: StoredValues, mapping: TableMapping, report: Report) -> None:
+    if mapping.level == "auto" or not len(stored):
         return
     from quartier.spatial.index import area_index
 
     index = area_index()
     level = index.level(mapping.level)
-    covered = {area for _r, _m, (_i, area, _p), _v, _f in stored}
-    periods = {k[2] for *_x, k, _v, _f in stored}
+    covered = np.unique(stored.area)
     areas = index.areas(level)
-    missing = {
-        areas.codes[i]
-        for p in periods
-        for i in areas.valid_at(p)
-        if int(areas.ids[i]) not in covered
-    }
+    missing: set[str] = set()
+    seen: set[bytes] = set()
+    for p in np.unique(stored.values.period):
+        valid = areas.valid_at(stored.values.periods[p])
+        if valid.tobytes() in seen:  # periods with the same areas miss the same ones
+            continue
+        seen.add(valid.tobytes())
+        absent = valid[~np.isin(areas.ids[valid], covered)]
+        missing.update(areas.codes[i] for i in absent)
     _listed(report, "warnings", sorted(missing), f"Gebiete der Ebene {level.name} ohne Werte")
 
 
@@ -394,8 +395,10 @@ def commit_table(
         )
         # remembered so that rolling the batch back can offer to remove them again
         Indicator.objects.filter(pk__in=[i.pk for i in created]).update(created_in_batch=batch)
-        ids = {i.key: i.id for i in Indicator.objects.filter(key__in={r[0] for r in rows})}
-        stats = write_values(batch, [(ids[k], a, p, v, f) for k, a, p, v, f in rows])
+        ids = dict(
+            Indicator.objects.filter(key__in=rows.values.indicators).values_list("key", "id")
+        )
+        stats = write_stored(batch, rows, ids)
         unchanged = not (new_keys or stats.inserted or stats.replaced)
         if unchanged:
             transaction.set_rollback(True)  # the empty batch (and its audit entry) goes
