@@ -354,9 +354,9 @@ def test_loading_is_shown_and_announced_and_errors_are_shown(page):
     assert page.get_attribute("#map", "aria-busy") == "true"
     assert page.get_attribute("#legend", "aria-busy") == "true"
     assert "Lädt …" in page.inner_text("#legend")
-    page.unroute("**/karte/werte/**")
     for route in held:
         route.continue_()
+    page.unroute("**/karte/werte/**")
     wait_ready(page)
     assert page.get_attribute("#map", "aria-busy") == "false"
     assert page.get_attribute("#legend", "aria-busy") == "false"

@@ -8,7 +8,6 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from quartier.explorer.mapdata import mostly_secret
 from quartier.indicators.status import Status
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +22,8 @@ def values(client, query: str) -> dict:
 
 
 def test_mostly_secret_means_more_than_half_of_all_areas():
+    from quartier.explorer.mapdata import mostly_secret
+
     assert mostly_secret(np.array([S, S, OK], dtype=np.uint8))
     assert not mostly_secret(np.array([S, OK], dtype=np.uint8))  # exactly half: readable
     assert not mostly_secret(np.array([S, S, MISSING, MISSING, OK], dtype=np.uint8))
