@@ -53,6 +53,9 @@ class Config:
     trusted_proxy_count: int = 1
     trusted_proxy_headers: tuple[str, ...] = DEFAULT_PROXY_HEADERS
     logo: str = ""
+    # The map's headline indicator and level when its address names none (explorer.mapdata).
+    map_indicator: str = "kinderarmut"
+    map_level: str = ""
     imprint: str = ""
     privacy: str = ""
     max_request_values: int = 1_000_000  # work one web request may ask for (quartier.cost)
@@ -110,6 +113,8 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         login_required=_flag(env.get(PREFIX + "LOGIN_REQUIRED")),
         **_proxy_settings(env),
         logo=env.get(PREFIX + "LOGO") or "",
+        map_indicator=(env.get(PREFIX + "MAP_INDICATOR") or Config.map_indicator).strip(),
+        map_level=(env.get(PREFIX + "MAP_LEVEL") or "").strip(),
         imprint=env.get(PREFIX + "IMPRINT") or "",
         privacy=env.get(PREFIX + "PRIVACY") or "",
         max_request_values=_positive(env, "MAX_REQUEST_VALUES", Config.max_request_values),

@@ -141,3 +141,34 @@ def test_equal_interval_on_extreme_spreads():
         c = classify(values, "equal_interval", 3)
         assert c.uppers[-1] == values.max() and sum(c.counts) == values.size
         assert all(np.isfinite(c.uppers))
+
+
+def test_quantiles_collapsing_on_ties_give_the_frequent_value_its_own_class():
+    # Issue 16: 4,149 of 5,000 blocks at 0 made quantiles collapse into "0,0" and
+    # "über 0,0 bis 1.000,0" without a word. Now 0 is one class, the rest quantiles.
+    rng = np.random.default_rng(7)
+    values = np.r_[np.zeros(4149), rng.uniform(0.5, 1000, 851), [NAN] * 3]
+    c = classify(values, "quantiles", 5)
+    assert c.k == 5 and c.uppers[0] == 0.0
+    assert c.counts[0] == 4149 and sum(c.counts) == 5000
+    assert max(c.counts[1:]) - min(c.counts[1:]) <= 1  # quantiles of the other values
+    assert c.fallback is not None
+    assert (c.fallback.value, c.fallback.count, c.fallback.total) == (0.0, 4149, 5000)
+    assert c.fallback.requested == 5 and c.fallback.collapsed < 5
+
+
+def test_ties_at_the_top_or_in_the_middle_keep_classes_on_both_sides():
+    rng = np.random.default_rng(8)
+    top = classify(np.r_[np.full(800, 100.0), rng.uniform(0, 99, 200)], "quantiles", 5)
+    assert top.uppers[-1] == 100.0 and top.counts[-1] == 800 and top.k == 5
+    middle = np.r_[rng.uniform(-5, -0.1, 100), np.zeros(800), rng.uniform(0.1, 10, 100)]
+    c = classify(middle, "quantiles", 5)
+    assert c.k == 5 and 0.0 in c.uppers and c.counts[c.uppers.index(0.0)] == 800
+    assert c.fallback is not None and c.fallback.value == 0.0
+
+
+def test_quantiles_without_collapse_need_no_fallback():
+    assert classify(np.arange(1.0, 101.0), "quantiles", 5).fallback is None
+    assert (
+        classify(np.r_[np.zeros(800), np.arange(1.0, 201.0)], "natural_breaks", 5).fallback is None
+    )

@@ -101,3 +101,23 @@ def biggest_area(page) -> str:
           if (s > size) { size = s; best = code; } });
         return best; }"""
     )
+
+
+WCAG22 = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's WCAG 2.2 A/AA violations of the page as "rule: target" lines.
+
+    axe-core comes bundled with axe-playwright-python; nothing is fetched at run time.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page, options={"runOnly": {"type": "tag", "values": WCAG22}, "resultTypes": ["violations"]}
+    )
+    return [
+        f"{v['id']}: {node['target']}"
+        for v in results.response["violations"]
+        for node in v["nodes"]
+    ]

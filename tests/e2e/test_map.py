@@ -281,11 +281,22 @@ def test_png_export_has_title_legend_and_source(page):
 def test_english_interface(browser, server):
     context = browser.new_context(locale="en-GB", viewport={"width": 1400, "height": 900})
     page = context.new_page()
-    page.goto(f"{server}/karte/?ebene=stadtteil&indikator=kinderarmut")
+    page.goto(
+        f"{server}/karte/?ebene=stadtteil&indikator=kinderarmut"
+        "&stichtag=2024-12-31&vergleich=2019-12-31"
+    )
     wait_ready(page)
     assert page.inner_text("#legend h2") == "Legend"
     assert "areas" in legend(page)[0]
     assert "What to show?" in page.inner_text(".controls")
+    # Issue 16: Leaflet's buttons, the change's unit and dates in the page's language;
+    # dates as the table page writes them (Django's short date format).
+    assert page.get_attribute(".leaflet-control-zoom-in", "aria-label") == "Zoom in"
+    assert page.get_attribute(".leaflet-control-zoom-out", "title") == "Zoom out"
+    assert "percentage points" in legend(page)[0] and "Prozentpunkte" not in legend(page)[0]
+    assert page.locator("#period option:checked").inner_text() == "12/31/2024"
+    page.goto(f"{server}/tabelle/?ebene=stadtteil&indikator=kinderarmut&stichtag=2024-12-31")
+    assert "12/31/2024" in page.inner_text("h1")
     context.close()
 
 
@@ -329,3 +340,120 @@ def test_area_names_in_tooltips_are_text_never_html(page):
     for route in held:
         route.continue_()
     wait_ready(page)
+
+
+def test_loading_is_shown_and_announced_and_errors_are_shown(page):
+    """Issue 16: on a slow connection map and legend stayed blank without a word."""
+    held = []
+    page.route("**/karte/werte/**", lambda route: held.append(route))
+    page.goto(f"{page.server}/karte/?ebene=stadtteil&indikator=kinderarmut")
+    status = page.locator("#map-status")
+    page.wait_for_function("() => document.querySelector('#map-status.active') !== null")
+    assert "Lädt" in status.inner_text() and status.get_attribute("role") == "status"
+    assert status.is_visible() and status.locator("progress").count() == 1
+    assert page.get_attribute("#map", "aria-busy") == "true"
+    assert page.get_attribute("#legend", "aria-busy") == "true"
+    assert "Lädt …" in page.inner_text("#legend")
+    for route in held:
+        route.continue_()
+    page.unroute("**/karte/werte/**")
+    wait_ready(page)
+    assert page.get_attribute("#map", "aria-busy") == "false"
+    assert page.get_attribute("#legend", "aria-busy") == "false"
+    assert status.inner_text() == "" and "Lädt" not in page.inner_text("#legend")
+
+    page.route(
+        "**/karte/werte/**",
+        lambda route: route.fulfill(
+            status=503, content_type="application/json", body='{"error": "Wartung"}'
+        ),
+    )
+    page.select_option("#indicator", "ew_gesamt")
+    page.wait_for_function("() => document.getElementById('map').dataset.state === 'error'")
+    alert = status.locator("[role=alert]")
+    assert "konnte nicht geladen werden: Wartung" in alert.inner_text()
+    assert status.get_by_role("button", name="Erneut versuchen").is_visible()
+    page.unroute("**/karte/werte/**")
+    status.get_by_role("button", name="Erneut versuchen").click()
+    wait_ready(page)
+    assert status.inner_text() == ""
+    page.watch.errors.clear()  # the browser logs the 503 it was given
+
+
+def test_side_panel_agrees_with_the_map_in_change_mode(page):
+    """Issue 16: the map showed −4.3 percentage points, the panel the level and its rank."""
+    open_map(page, "ebene=stadtteil&indikator=kinderarmut&stichtag=2024-12-31&gebiet=011")
+    panel = page.locator("#area-panel")
+    panel.locator("h2").wait_for()
+    assert "Prozentpunkte" not in panel.inner_text()
+    page.check("#change-mode")
+    page.wait_for_function(
+        "() => document.querySelector('#area-panel').innerText.includes('Veränderung')"
+    )
+    wait_ready(page)
+    value = panel.locator("td.strong").inner_text()
+    assert value.endswith("Prozentpunkte") and value[0] in "+−-"
+    assert "stärkste Zunahme" in panel.locator(".panel-rank").inner_text()
+    city = panel.locator("tbody tr").first.locator("td.city").inner_text()
+    assert city.endswith("Prozentpunkte")  # the city column has its unit …
+    for cell in panel.locator("td.city, thead th").all():  # … and nothing is clipped
+        assert cell.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), cell.inner_text()
+    table = panel.locator("table")
+    assert table.evaluate("t => t.getBoundingClientRect().right") <= panel.evaluate(
+        "p => p.getBoundingClientRect().right"
+    )
+    # Orientation: a metric scale bar, German zoom buttons, labels that never overlap.
+    assert page.locator(".leaflet-control-scale-line").inner_text().endswith(("m", "km"))
+    assert page.get_attribute(".leaflet-control-zoom-in", "aria-label") == "Vergrößern"
+    assert page.get_attribute(".leaflet-control-zoom-out", "title") == "Verkleinern"
+    page.evaluate("() => window.quartier.map.setZoom(window.quartier.map.getZoom() + 1)")
+    page.wait_for_timeout(400)
+    boxes = page.eval_on_selector_all(
+        ".area-label",
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return [r.left, r.top, r.right, r.bottom]; })",
+    )
+    assert len(boxes) > 10
+    for n, a in enumerate(boxes):
+        for b in boxes[n + 1 :]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+
+
+def test_phone_map_first_controls_in_a_drawer_no_horizontal_scrolling_axe_clean(page):
+    """Issue 16 (WCAG 1.4.10, 2.5.8): at 320 px the map page was 611–858 px wide."""
+    from tests.e2e.helpers import axe_violations
+
+    page.set_viewport_size({"width": 320, "height": 700})
+    open_map(page, "ebene=stadtteil&indikator=kinderarmut&einrichtungen=kitas,grundschulen")
+    width = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert page.evaluate(width) == 0
+    toggle = page.locator("#controls-toggle")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert page.locator("#map-controls").is_hidden()
+    assert page.locator("#map").bounding_box()["y"] < 700  # the map comes first
+    level = page.evaluate(
+        "() => { const q = window.quartier; const [w, s, e, n] = q.geometry.bbox;"
+        " return q.map.getBounds().contains([[s, w], [n, e]]); }"
+    )
+    assert level  # the whole city in view
+    toggle.focus()
+    page.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert page.locator("#map-controls").is_visible()
+    assert page.evaluate(width) == 0
+    for target in [toggle, page.locator("#fac-kitas"), page.locator(".leaflet-control-zoom-in")]:
+        box = target.bounding_box()
+        assert box["width"] >= 24 and box["height"] >= 24
+    # Facility layers: each its own symbol, with a legend.
+    page.wait_for_selector('#facility-legend li[data-layer="grundschulen"]')
+    shapes = page.eval_on_selector_all(
+        "#facility-legend li svg > *", "els => els.map(e => e.tagName + e.getAttribute('fill'))"
+    )
+    assert len(shapes) == 2 and len(set(shapes)) == 2
+    assert axe_violations(page) == []
+    page.keyboard.press("Escape")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    page.set_viewport_size({"width": 1440, "height": 900})
+    assert page.locator("#map-controls").is_visible() and toggle.is_hidden()
+    assert page.evaluate(width) == 0
+    assert axe_violations(page) == []

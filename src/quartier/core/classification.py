@@ -9,6 +9,11 @@ handled here: no values, all values equal, fewer distinct values than classes
 manual breaks outside the data range, and (for change maps) a break forced at
 zero. Whatever the data, the result is a classification, never an error: only
 bad parameters raise :class:`ClassificationError`.
+
+Quantiles on data with one very frequent value (e.g. 0 in most blocks) collapse:
+several quantiles fall on that value and only two or three classes remain. Then
+the frequent value gets a class of its own and the other values are divided
+into quantiles; :attr:`Classification.fallback` says so, for the legend.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ class Classification:
     uppers: list[float]
     classes: np.ndarray
     counts: list[int] = field(default_factory=list)
+    # Why the classes differ from what was asked (None: as asked), see TiesFallback.
+    fallback: TiesFallback | None = None
 
     @property
     def k(self) -> int:
@@ -47,6 +54,22 @@ class Classification:
             return []
         lowers = [self.lower, *self.uppers[:-1]]
         return list(zip(lowers, self.uppers, strict=True))
+
+
+@dataclass(frozen=True)
+class TiesFallback:
+    """Quantiles collapsed on a frequent value: it became a class of its own.
+
+    ``count`` of ``total`` values equal ``value``; quantiles gave only
+    ``collapsed`` classes instead of the ``requested`` ones; the other values are
+    divided into quantiles around the value's class.
+    """
+
+    value: float
+    count: int
+    total: int
+    requested: int
+    collapsed: int
 
 
 class ClassificationError(ValueError):
@@ -74,7 +97,8 @@ def classify(
     y = values[valid]
     if y.size == 0:
         return Classification(method, None, [], np.full(values.size, -1, dtype=np.int16), [])
-    distinct = np.unique(y)
+    distinct, frequency = np.unique(y, return_counts=True)
+    fallback = None
     if distinct.size == 1:
         uppers = [float(distinct[0])]
     elif distinct.size <= k and method not in ("manual", "std_mean"):
@@ -84,12 +108,38 @@ def classify(
             warnings.simplefilter("ignore", UserWarning)
             warnings.simplefilter("ignore", RuntimeWarning)  # its fit statistics may overflow
             uppers = _uppers(y, method, k, manual_breaks, sd_multiples)
+            if method == "quantiles" and len(uppers) < k:
+                uppers, fallback = _quantiles_around_ties(y, k, distinct, frequency, len(uppers))
     if zero_break and y.min() < 0 < y.max() and 0.0 not in uppers:
         uppers = sorted([*uppers, 0.0])
     classes = np.full(values.size, -1, dtype=np.int16)
     classes[valid] = np.searchsorted(np.asarray(uppers), y, side="left")
     counts = np.bincount(classes[valid], minlength=len(uppers)).tolist()
-    return Classification(method, float(y.min()), uppers, classes, counts)
+    return Classification(method, float(y.min()), uppers, classes, counts, fallback)
+
+
+def _quantiles_around_ties(y, k, distinct, frequency, collapsed):
+    """The most frequent value as a class of its own, quantiles below and above it.
+
+    The ``k - 1`` other classes are shared between the values below and above
+    the frequent value in proportion to their numbers (at least one for a side
+    that has values). Returns the uppers and the :class:`TiesFallback`.
+    """
+    import mapclassify
+
+    tied = float(distinct[np.argmax(frequency)])
+    below, above = y[y < tied], y[y > tied]
+    rest = k - 1
+    k_below = 0 if below.size == 0 else max(1, round(rest * below.size / (below.size + above.size)))
+    k_below = min(k_below, rest - (1 if above.size else 0))
+    k_above = rest - k_below if above.size else 0
+    uppers = {tied}
+    for part, parts in ((below, k_below), (above, k_above)):
+        if part.size and parts:
+            bins = mapclassify.Quantiles(part, k=min(parts, np.unique(part).size)).bins
+            uppers.update(float(b) for b in bins)
+    count = int(frequency.max())
+    return sorted(uppers), TiesFallback(tied, count, int(y.size), k, collapsed)
 
 
 def _natural_breaks(y: np.ndarray, k: int, mapclassify) -> np.ndarray:

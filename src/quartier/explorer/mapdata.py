@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from django.conf import settings
+from django.utils.translation import gettext
 
 from quartier.core import palettes
 from quartier.core.classification import (
@@ -70,14 +72,11 @@ def parse_view(user, params) -> MapView:
         raise QuartierError("Es gibt noch keine Raumebenen.", status=404)
     periods_by_id = readlayer.periods_by_indicator(user)
     key = params.get("indikator")
-    if key:
-        indicator = readlayer.get_indicator(user, key)
-    else:
-        indicator = _default_indicator(user, periods_by_id)
+    indicator = readlayer.get_indicator(user, key) if key else default_indicator(user)
     periods = periods_by_id.get(indicator.id, [])
     if not periods:
         raise QuartierError(f"Für „{indicator.name}“ liegen keine Werte vor.", status=404)
-    level = index.level(params["ebene"]) if params.get("ebene") else _default_level(index)
+    level = index.level(params["ebene"]) if params.get("ebene") else default_level(index)
     period = _period(params.get("stichtag"), periods, periods[-1])
     compare = _period(params.get("vergleich"), periods, None)
     if compare == period:
@@ -105,18 +104,28 @@ def parse_view(user, params) -> MapView:
     )
 
 
-def _default_indicator(user, periods_by_id) -> Indicator:
+def default_indicator(user) -> Indicator:
+    """The map's headline indicator: ``QUARTIER_MAP_INDICATOR`` if ``user`` sees it with
+    values, else the first rate of the catalogue (else its first indicator with values).
+    """
+    periods_by_id = readlayer.periods_by_indicator(user)
     visible = list(readlayer.visible_indicators(user).order_by("topic", "sort_order", "name"))
-    preferred = [i for i in visible if i.kind == Kind.RATE and i.id in periods_by_id]
-    candidates = preferred or [i for i in visible if i.id in periods_by_id]
+    with_values = [i for i in visible if i.id in periods_by_id]
+    wanted = settings.QUARTIER.map_indicator
+    configured = [i for i in with_values if i.key == wanted]
+    candidates = configured or [i for i in with_values if i.kind == Kind.RATE] or with_values
     if not candidates:
         raise QuartierError("Es gibt noch keine sichtbaren Indikatoren mit Werten.", status=404)
     return candidates[0]
 
 
-def _default_level(index) -> Level:
+def default_level(index) -> Level:
+    """The map's level when the address names none: ``QUARTIER_MAP_LEVEL`` if it exists,
+    else the third level from the top (e.g. Stadtteile: detailed, yet readable).
+    """
     levels = index.levels
-    return levels[min(2, len(levels) - 1)]  # e.g. Stadtteile: detailed, yet readable
+    configured = [lv for lv in levels if lv.key == settings.QUARTIER.map_level]
+    return configured[0] if configured else levels[min(2, len(levels) - 1)]
 
 
 def _period(text: str | None, periods: list[date], default):
@@ -159,10 +168,17 @@ class MapResult:
     @property
     def change_unit(self) -> str:
         """Unit of the shown numbers (percentage points for rates in change mode)."""
-        unit = self.view.indicator.unit
-        if self.view.compare and unit == "%":
-            return "Prozentpunkte"
-        return unit
+        return shown_unit(self.view)
+
+
+def shown_unit(view: MapView) -> str:
+    """Unit of what ``view`` shows: the indicator's, or percentage points for the change
+    of a rate in % (in the active language).
+    """
+    unit = view.indicator.unit
+    if view.compare and unit == "%":
+        return gettext("Prozentpunkte")
+    return unit
 
 
 def compute_view(user, view: MapView) -> MapResult:
@@ -230,3 +246,46 @@ def _colours(view: MapView, classification: Classification) -> list[str]:
         return palettes.diverging(below, above, polarity, name)
     name = view.palette if view.palette in palettes.SEQUENTIAL else None
     return palettes.sequential(classification.k, polarity, name)
+
+
+def mostly_secret(status: np.ndarray) -> bool:
+    """True if more than half of the areas are secret (geheim) for the reader."""
+    return status.size > 0 and int((status == Status.SUPPRESSED).sum()) * 2 > status.size
+
+
+@dataclass(frozen=True)
+class SecretHint:
+    """Most areas of a view are secret; ``level`` is the finest coarser level where
+    they are not (None if only the whole city would be).
+    """
+
+    secret: int
+    total: int
+    level: Level | None
+
+
+def secret_hint(user, result: MapResult) -> SecretHint | None:
+    """A hint for a view whose areas are mostly secret, with a coarser readable level.
+
+    Walks up the level's parents (nearest first) and takes the first where at most
+    half of the areas are secret, with the same indicator, period(s) and reader.
+    A level of one area (the city) is no map and is not offered.
+    """
+    if not mostly_secret(result.status):
+        return None
+    view = result.view
+    reader = readlayer.reader(user)
+    found = None
+    for level in view.level.ancestors():
+        level = reader.level(level.key)  # the pinned index's copy
+        if view.compare:
+            shown = reader.change(view.indicator, level, view.period, view.compare)
+        else:
+            shown = reader.values(view.indicator, level, view.period)
+        if len(shown) < 2:
+            break
+        if not mostly_secret(shown.status):
+            found = level
+            break
+    secret = int((result.status == Status.SUPPRESSED).sum())
+    return SecretHint(secret, int(result.status.size), found)

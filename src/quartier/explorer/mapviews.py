@@ -8,13 +8,22 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.formats import get_format
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_safe
 
 from quartier.access.caching import holds_no_values
 from quartier.errors import QuartierError
 from quartier.explorer.catalogue import map_catalogue
-from quartier.explorer.mapdata import compute_view, parse_view
+from quartier.explorer.facilities import facility_symbols
+from quartier.explorer.mapdata import (
+    compute_view,
+    default_indicator,
+    default_level,
+    parse_view,
+    secret_hint,
+)
+from quartier.explorer.panel import area_change, panel_row
 from quartier.explorer.payloads import values_payload
 from quartier.explorer.profile import area_profile, find_area, indicator_row
 from quartier.indicators import readlayer
@@ -32,10 +41,14 @@ def json_error(exc: QuartierError) -> JsonResponse:
 def map_page(request):
     """The map explorer (the JavaScript reads its state from the URL)."""
     config = settings.QUARTIER
+    catalogue = map_catalogue(request.user)
     context = {
-        "catalogue": map_catalogue(request.user),
-        "facility_layers": list(FacilityLayer.objects.values("key", "name")),
+        "catalogue": catalogue,
+        "facility_layers": facility_symbols(FacilityLayer.objects.values("key", "name")),
         "map_config": {
+            "defaults": _defaults(request.user) if catalogue["topics"] else None,
+            # Dates as the table and every other page write them (Django's short format).
+            "date_format": get_format("SHORT_DATE_FORMAT"),
             "basemap": config.basemap_url,
             "attribution": config.basemap_attribution,
             "urls": {
@@ -50,6 +63,16 @@ def map_page(request):
         },
     }
     return render(request, "quartier/map.html", context)
+
+
+def _defaults(user) -> dict:
+    """Indicator and level of a map address that names none (configurable)."""
+    try:
+        indicator = default_indicator(user)
+        level = default_level(readlayer.reader(user).index)
+    except QuartierError:
+        return {}
+    return {"indicator": indicator.key, "level": level.key}
 
 
 def _period_param(request) -> date | None:
@@ -89,11 +112,12 @@ def values(request):
     try:
         view = parse_view(request.user, request.GET)
         result = compute_view(request.user, view)
+        hint = secret_hint(request.user, result)
         doc = level_geometry(view.level, view.period)
     except QuartierError as exc:
         return json_error(exc)
     response = JsonResponse(
-        values_payload(result, doc.etag), json_dumps_params={"separators": (",", ":")}
+        values_payload(result, doc.etag, hint), json_dumps_params={"separators": (",", ":")}
     )
     response["Cache-Control"] = "private, no-cache"
     return response
@@ -101,34 +125,22 @@ def values(request):
 
 @require_safe
 def area_panel(request, level: str, code: str):
-    """Key figures of one area for the map's side panel."""
+    """Key figures of one area for the map's side panel, for the map's view.
+
+    ``current`` is the shown indicator on the view's Stichtag; in change mode
+    ``change`` holds what the map shows instead (the change and its rank).
+    """
     try:
         view = parse_view(request.user, request.GET)
         area = find_area(level, code, view.period)
+        periods = readlayer.periods_by_indicator(request.user)[view.indicator.id]
         current = indicator_row(
-            request.user,
-            view.indicator,
-            area,
-            readlayer.periods_by_indicator(request.user)[view.indicator.id],
+            request.user, view.indicator, area, [p for p in periods if p <= view.period]
         )
+        change = area_change(request.user, view, area) if view.compare else None
         keys = area_profile(request.user, area, key_figures_only=True)
     except QuartierError as exc:
         return json_error(exc)
-
-    def row(r):
-        ind = r.indicator
-        return {
-            "key": ind.key,
-            "name": ind.name,
-            "unit": ind.unit,
-            "decimals": ind.decimals,
-            "period": r.period.isoformat(),
-            "value": r.value,
-            "city": r.city_value,
-            "rank": r.rank,
-            "rank_of": r.rank_of,
-        }
-
     parent = area.parent
     return JsonResponse(
         {
@@ -140,8 +152,9 @@ def area_panel(request, level: str, code: str):
             if parent
             else None,
             "profile": reverse("explorer:profile", args=[area.level.key, area.code]),
-            "current": row(current),
-            "key_figures": [row(r) for r in keys.rows],
+            "current": panel_row(current),
+            "change": change,
+            "key_figures": [panel_row(r) for r in keys.rows],
         }
     )
 

@@ -6,7 +6,8 @@ from django.utils.translation import gettext
 
 from quartier.core import palettes
 from quartier.core.numbers import round_half_up, round_half_up_array
-from quartier.explorer.mapdata import MapResult
+from quartier.explorer.mapdata import MapResult, SecretHint
+from quartier.explorer.templatetags.quartier import number
 from quartier.indicators import status as cell_status
 from quartier.indicators.status import Status
 
@@ -25,7 +26,9 @@ def _rounded_list(values, decimals: int) -> list:
     return [None if v != v else v for v in rounded.tolist()]
 
 
-def values_payload(result: MapResult, geometry_version: str) -> dict:
+def values_payload(
+    result: MapResult, geometry_version: str, hint: SecretHint | None = None
+) -> dict:
     """Values, classes and legend of a map view.
 
     ``values[i]`` belongs to area i of the level's geometry document (same code
@@ -33,7 +36,10 @@ def values_payload(result: MapResult, geometry_version: str) -> dict:
     ``status`` one status code per area ("" when all are "ok"), whose meaning —
     API word, label, mark and colour — ``statuses`` gives: the script reads the
     words from there and knows no numbers. ``note`` explains an empty legend
-    (no area with a visible value), else it is null.
+    (no area with a visible value), else it is null; ``classification_note`` why
+    the classes differ from the method asked for (ties), else null; ``secret_hint``
+    (from :func:`~quartier.explorer.mapdata.secret_hint`) says that most areas are
+    secret and names the coarser level to offer, else null.
     """
     view, ind = result.view, result.view.indicator
     decimals = ind.decimals
@@ -81,7 +87,35 @@ def values_payload(result: MapResult, geometry_version: str) -> dict:
         "suppressed": {"count": suppressed, "colour": palettes.SUPPRESSED_COLOUR},
         "confidential": result.confidential,
         "note": _empty_note(result),
+        "classification_note": _ties_note(result),
+        "secret_hint": _secret_hint(hint),
     }
+
+
+def _ties_note(result: MapResult) -> str | None:
+    """Why quantiles gave a class of its own to one value (they collapsed on its ties)."""
+    fallback = result.classification.fallback
+    if fallback is None:
+        return None
+    decimals = result.view.indicator.decimals
+    return gettext(
+        "%(count)s der %(total)s gezeigten Werte sind %(value)s: Quantile ergäben nur "
+        "%(collapsed)s statt %(requested)s Klassen. Deshalb ist %(value)s eine eigene Klasse, "
+        "die übrigen Gebiete sind nach Quantilen geteilt."
+    ) % {
+        "count": number(fallback.count),
+        "total": number(fallback.total),
+        "value": number(fallback.value, decimals),
+        "collapsed": fallback.collapsed,
+        "requested": fallback.requested,
+    }
+
+
+def _secret_hint(hint: SecretHint | None) -> dict | None:
+    if hint is None:
+        return None
+    level = {"key": hint.level.key, "name": hint.level.name} if hint.level else None
+    return {"secret": hint.secret, "total": hint.total, "level": level}
 
 
 def _empty_note(result: MapResult) -> str | None:

@@ -23,9 +23,24 @@ export function formatNumber(value, decimals = 0, signed = false) {
   return formatters.get(key).format(value);
 }
 
+// Django's SHORT_DATE_FORMAT of the page's language (the map's config sets it), so that
+// selects, titles and the table page write a date alike: "31.12.2024", "12/31/2024".
+let dateFormat = "d.m.Y";
+
+export function setDateFormat(format) {
+  if (format) dateFormat = format;
+}
+
 export function formatDate(iso) {
   const [y, m, d] = iso.split("-");
-  return (document.documentElement.lang || "de").startsWith("de") ? `${d}.${m}.${y}` : iso;
+  const parts = { d, j: String(Number(d)), m, n: String(Number(m)), Y: y, y: y.slice(2) };
+  let out = "";
+  for (let i = 0; i < dateFormat.length; i += 1) {
+    const c = dateFormat[i];
+    if (c === "\\") out += dateFormat[++i] || "";  // escaped: a literal character
+    else out += c in parts ? parts[c] : c;
+  }
+  return out;
 }
 
 export function withUnit(text, unit) {

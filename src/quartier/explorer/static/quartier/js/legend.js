@@ -70,6 +70,13 @@ export function renderLegend(container, data, title) {
     container.append(empty);
   }
   container.append(list, note);
+  if (data.classification_note) {  // quantiles collapsed on ties: what was done instead, and why
+    const ties = document.createElement("p");
+    ties.className = "help classification-note";
+    ties.setAttribute("role", "note");
+    ties.textContent = data.classification_note;  // already translated by the server
+    container.append(ties);
+  }
   if (data.suppressed.count) {
     const secret = document.createElement("p");
     secret.className = "help";

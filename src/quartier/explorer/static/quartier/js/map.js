@@ -5,6 +5,11 @@ import { renderPanel } from "./panel.js";
 import { exportPng, downloadCanvas } from "./export.js";
 import { formatDate, formatNumber, gettext, interpolate, withUnit } from "./format.js";
 import { readState, toQuery, writeState, VALUE_KEYS } from "./state.js";
+import { setDateFormat } from "./format.js";
+import { initDrawer } from "./drawer.js";
+import { labelWidth, placeLabels } from "./labels.js";
+import { fetchJson, LoadStatus } from "./loading.js";
+import { drawSymbols, symbolSvg } from "./symbols.js";
 
 const catalogue = JSON.parse(document.getElementById("map-catalogue").textContent);
 const config = JSON.parse(document.getElementById("map-config").textContent);
@@ -15,6 +20,9 @@ for (const topic of catalogue.topics) {
   for (const ind of topic.indicators) indicators.set(ind.key, { ...ind, topic: topic.label });
 }
 const levels = new Map(catalogue.levels.map((lv) => [lv.key, lv]));
+const defaults = config.defaults || {};
+setDateFormat(config.date_format);
+const loadStatus = new LoadStatus($("map-status"), [mapEl, $("legend")]);
 
 const geometryCache = new Map(); // "level|period" -> decoded geometry document
 const state = readState();
@@ -28,6 +36,8 @@ let values = null;
 let colours = [];
 let parentGeometry = null;
 let requestSeq = 0;
+let autoView = true; // the view still fits the whole level (no one moved the map yet)
+let fitting = false; // a programmatic fit is moving the map
 const facilityLayers = new Map();
 
 function url(name, replacements = {}) {
@@ -36,11 +46,8 @@ function url(name, replacements = {}) {
   return out;
 }
 
-async function getJson(path) {
-  const response = await fetch(path, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.error || response.statusText);
-  return body;
+function getJson(path, onBytes = null) {
+  return fetchJson(path, onBytes);
 }
 
 // --- controls ---------------------------------------------------------------
@@ -118,11 +125,16 @@ function syncClassControls() {
 }
 
 function initControls() {
+  // Defaults (headline indicator, level) come from the server's configuration.
   if (!indicators.has(state.indikator)) {
     const rates = [...indicators.values()].filter((i) => i.kind === "rate");
-    state.indikator = (rates[0] || indicators.values().next().value || {}).key;
+    state.indikator = indicators.has(defaults.indicator)
+      ? defaults.indicator : (rates[0] || indicators.values().next().value || {}).key;
   }
-  if (!levels.has(state.ebene)) state.ebene = catalogue.levels[Math.min(2, catalogue.levels.length - 1)].key;
+  if (!levels.has(state.ebene)) {
+    state.ebene = levels.has(defaults.level)
+      ? defaults.level : catalogue.levels[Math.min(2, catalogue.levels.length - 1)].key;
+  }
   fillIndicatorSelect();
   showIndicatorInfo();
   $("level").replaceChildren(...catalogue.levels.map((lv) => {
@@ -145,12 +157,7 @@ function initControls() {
     fillPeriods();
     update();
   });
-  $("level").addEventListener("change", (e) => {
-    state.ebene = e.target.value;
-    delete state.gebiet;
-    closePanel();
-    update({ newLevel: true });
-  });
+  $("level").addEventListener("change", (e) => switchLevel(e.target.value));
   $("period").addEventListener("change", (e) => { state.stichtag = e.target.value; fillPeriods(); update(); });
   $("change-mode").addEventListener("change", (e) => {
     state.vergleich = e.target.checked ? $("compare").value : undefined;
@@ -175,11 +182,21 @@ function initControls() {
   });
 }
 
+function switchLevel(key) {
+  state.ebene = key;
+  $("level").value = key;
+  delete state.gebiet;
+  closePanel();
+  update({ newLevel: true });
+}
+
 // --- map ----------------------------------------------------------------------
 
 function initMap() {
-  map = L.map(mapEl, { preferCanvas: true, zoomSnap: 0.25, attributionControl: true });
+  map = L.map(mapEl, { preferCanvas: true, zoomSnap: 0.25, attributionControl: true, zoomControl: false });
   map.attributionControl.setPrefix("Leaflet");
+  L.control.zoom({ zoomInTitle: gettext("Vergrößern"), zoomOutTitle: gettext("Verkleinern") }).addTo(map);
+  L.control.scale({ metric: true, imperial: false, maxWidth: 120 }).addTo(map);
   if (config.basemap) {
     L.tileLayer(config.basemap, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
   } else {
@@ -193,7 +210,14 @@ function initMap() {
   areaLayer.bindTooltip((layer) => tooltipFor(layer.options.areaIndex), { sticky: true, direction: "top", className: "area-tooltip" });
   areaLayer.on("click", (e) => selectArea(e.layer.options.areaIndex, false));
   map.on("moveend", () => { updateLabels(); saveView(); });
-  window.quartier = { map, state, get geometry() { return geometry; }, get values() { return values; }, get colours() { return colours; } };
+  map.on("movestart zoomstart", () => { if (!fitting) autoView = false; });
+  // The map's box changes when the header wraps, the title or the hint above it grows,
+  // or the window turns: keep Leaflet's size right and, untouched, the whole level in view.
+  new ResizeObserver(() => {
+    map.invalidateSize({ pan: false });
+    if (autoView && geometry) fitLevel();
+  }).observe(mapEl);
+  window.quartier = { map, state, get geometry() { return geometry; }, get values() { return values; }, get colours() { return colours; }, fitLevel };
   return renderer;
 }
 
@@ -228,7 +252,7 @@ function tooltipFor(i) {
   const signed = Boolean(values.compare);
   const status = statusOf(i);
   let shown;
-  if (status.word === "suppressed") shown = `${status.mark} ${gettext("geheim (zu kleine Fallzahl)")}`;
+  if (status.word === "suppressed") shown = `${status.mark} ${status.label} (${gettext("zu kleine Fallzahl")})`;
   else if (values.values[i] === null) shown = gettext("keine Daten");
   else if (values.indicator.categorical && values.classes[i] !== "-") {
     shown = values.legend[Number(values.classes[i])].label;
@@ -249,10 +273,12 @@ function tooltipFor(i) {
   return div;
 }
 
-async function loadGeometry(levelKey, period) {
+async function loadGeometry(levelKey, period, label, done, steps) {
   const key = `${levelKey}|${period || ""}`;
   if (!geometryCache.has(key)) {
-    const doc = await getJson(`${url("geometry", { LEVEL: levelKey })}?stichtag=${encodeURIComponent(period || "")}`);
+    loadStatus.step(label, done, steps);
+    const doc = await getJson(`${url("geometry", { LEVEL: levelKey })}?stichtag=${encodeURIComponent(period || "")}`,
+      (n) => loadStatus.bytes(n));
     geometryCache.set(key, decodeGeometry(doc));
   }
   return geometryCache.get(key);
@@ -292,20 +318,28 @@ function applyValues() {
   }
 }
 
+const LABEL_FONT = "600 11px system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif";
+
+// Labels where they fit their area, larger areas first, never overlapping (labels.js).
 function updateLabels() {
   labelLayer.clearLayers();
   if (!geometry) return;
   const view = map.getBounds().pad(0.1);
-  const zoom = map.getZoom();
-  let shown = 0;
-  for (let i = 0; i < geometry.labels.length && shown < 150; i += 1) {
+  const candidates = [];
+  for (let i = 0; i < geometry.labels.length; i += 1) {
     const ll = geometry.labels[i];
     if (!view.contains(ll)) continue;
     const b = layers[i].getBounds();
-    const width = map.project(b.getNorthEast(), zoom).x - map.project(b.getSouthWest(), zoom).x;
-    if (width < 90) continue;
-    shown += 1;
-    labelLayer.addLayer(L.marker(ll, {
+    const ne = map.latLngToContainerPoint(b.getNorthEast());
+    const sw = map.latLngToContainerPoint(b.getSouthWest());
+    const roomX = ne.x - sw.x;
+    const roomY = sw.y - ne.y;
+    if (roomX < 24 || roomY < 14) continue;
+    const p = map.latLngToContainerPoint(ll);
+    candidates.push({ i, x: p.x, y: p.y, width: labelWidth(geometry.names[i], LABEL_FONT), height: 14, roomX, roomY });
+  }
+  for (const i of placeLabels(candidates)) {
+    labelLayer.addLayer(L.marker(geometry.labels[i], {
       interactive: false, keyboard: false,
       icon: L.divIcon({ className: "area-label", html: "", iconSize: null }),
     }).on("add", (e) => { e.target.getElement().textContent = geometry.names[i]; }));
@@ -319,24 +353,34 @@ function highlight(i) {
   });
 }
 
-async function selectArea(i, zoom) {
+let panelSeq = 0;
+
+// Select area i and show its panel for the current view (focus: move the keyboard there).
+async function selectArea(i, zoom, focus = true) {
   if (i === undefined || i === null || !geometry) return;
   state.gebiet = geometry.codes[i];
   writeState(state);
   highlight(i);
-  if (zoom) map.fitBounds(boundsOf(geometry.shapes[i]), { maxZoom: map.getZoom() + 3 });
+  if (zoom) {
+    autoView = false;
+    map.fitBounds(boundsOf(geometry.shapes[i]), { maxZoom: map.getZoom() + 3 });
+  }
   const panel = $("area-panel");
+  const seq = ++panelSeq;
   try {
     const data = await getJson(`${url("area", { LEVEL: state.ebene, CODE: state.gebiet })}?${toQuery(state, VALUE_KEYS)}`);
+    if (seq !== panelSeq) return; // a newer selection or view answers instead
     renderPanel(panel, data, config.urls.compare, closePanel);
-    panel.focus();
+    if (focus) panel.focus();
   } catch (err) {
+    if (seq !== panelSeq) return;
     panel.textContent = err.message;
     panel.hidden = false;
   }
 }
 
 function closePanel() {
+  panelSeq += 1;
   $("area-panel").hidden = true;
   if (state.gebiet) {
     delete state.gebiet;
@@ -369,12 +413,15 @@ function fillSearchList() {
 async function toggleFacilities(key, on) {
   if (!on) {
     if (facilityLayers.has(key)) map.removeLayer(facilityLayers.get(key));
+    renderFacilityLegend();
     return;
   }
   if (!facilityLayers.has(key)) {
     const doc = await getJson(url("facilities", { LAYER: key }));
+    const symbol = facilitySymbol(key);
+    const icon = L.divIcon({ className: "facility-marker", html: symbolSvg(symbol.shape, symbol.colour).outerHTML, iconSize: [16, 16] });
     const layer = L.geoJSON(doc, {
-      pointToLayer: (_f, ll) => L.circleMarker(ll, { renderer, radius: 5, color: "#ffffff", weight: 1.5, fillColor: "#1b1f24", fillOpacity: 1 }),
+      pointToLayer: (_f, ll) => L.marker(ll, { icon, keyboard: false }),
       onEachFeature: (feature, lyr) => {
         const p = feature.properties;
         const box = document.createElement("div");
@@ -394,6 +441,39 @@ async function toggleFacilities(key, on) {
     facilityLayers.set(key, layer);
   }
   facilityLayers.get(key).addTo(map);
+  renderFacilityLegend();
+}
+
+// The symbol of a facility layer, as its checkbox shows it (shape and colour from the server).
+function facilitySymbol(key) {
+  const span = document.querySelector(`label[for="fac-${CSS.escape(key)}"] .facility-symbol`);
+  return { shape: span ? span.dataset.shape : "circle", colour: span ? span.dataset.colour : "#1b1f24",
+    name: span ? span.parentElement.textContent.trim() : key };
+}
+
+function renderFacilityLegend() {
+  const box = $("facility-legend");
+  const on = [...document.querySelectorAll('input[name="einrichtungen"]:checked')]
+    .map((b) => b.value).filter((key) => facilityLayers.has(key) && map.hasLayer(facilityLayers.get(key)));
+  box.hidden = on.length === 0;
+  const heading = document.createElement("h2");
+  heading.textContent = gettext("Einrichtungen");
+  const list = document.createElement("ul");
+  list.className = "legend-list";
+  for (const key of on) {
+    const symbol = facilitySymbol(key);
+    const item = document.createElement("li");
+    item.dataset.layer = key;
+    const label = document.createElement("span");
+    label.className = "legend-label";
+    label.textContent = symbol.name;
+    const count = document.createElement("span");
+    count.className = "legend-count";
+    count.textContent = interpolate(gettext("%(n)s Standorte"), { n: facilityLayers.get(key).getLayers().length });
+    item.append(symbolSvg(symbol.shape, symbol.colour), label, count);
+    list.append(item);
+  }
+  box.replaceChildren(heading, list);
 }
 
 function saveFacilities() {
@@ -412,12 +492,43 @@ function restoreView() {
   if (state.ansicht) {
     const [lat, lng, zoom] = state.ansicht.split(",").map(Number);
     if ([lat, lng, zoom].every(Number.isFinite)) {
+      autoView = false;
       map.setView([lat, lng], zoom, { animate: false });
       return;
     }
   }
+  fitLevel();
+}
+
+// The whole level (the city) in view.
+function fitLevel() {
   const [w, s, e, n] = geometry.bbox;
-  map.fitBounds([[s, w], [n, e]], { animate: false });
+  fitting = true;
+  try {
+    map.fitBounds([[s, w], [n, e]], { animate: false, padding: [4, 4] });
+  } finally {
+    fitting = false;
+  }
+}
+
+function showSecretHint() {
+  const box = $("secret-hint");
+  const hint = values.secret_hint;
+  box.hidden = !hint;
+  box.replaceChildren();
+  if (!hint) return;
+  const text = document.createElement("p");
+  text.textContent = interpolate(gettext("%(secret)s von %(total)s Gebieten dieser Ebene sind geheim (zu kleine Fallzahlen) und erscheinen grau."),
+    { secret: formatNumber(hint.secret), total: formatNumber(hint.total) });
+  box.append(text);
+  if (hint.level) {
+    const link = document.createElement("a");
+    link.className = "button-link";
+    link.href = `?${toQuery({ ...state, ebene: hint.level.key, gebiet: undefined, ansicht: undefined })}`;
+    link.textContent = interpolate(gettext("Auf der Ebene %(level)s zeigen – dort sind die Werte lesbar"), { level: hint.level.name });
+    link.addEventListener("click", (event) => { event.preventDefault(); switchLevel(hint.level.key); });
+    box.append(link);
+  }
 }
 
 function updateLinks() {
@@ -431,28 +542,35 @@ async function update({ newLevel = false, first = false } = {}) {
   mapEl.dataset.state = "loading";
   writeState(state);
   updateLinks();
+  const parentKey = levels.get(state.ebene).parent;
+  const steps = parentKey ? 3 : 2;
   try {
-    const data = await getJson(`${config.urls.values}?${toQuery(state, VALUE_KEYS)}`);
+    loadStatus.step(gettext("Werte"), 0, steps);
+    const data = await getJson(`${config.urls.values}?${toQuery(state, VALUE_KEYS)}`, (n) => loadStatus.bytes(n));
     if (seq !== requestSeq) return;
     const levelChanged = newLevel || first || !geometry || geometry.level !== state.ebene || geometry.version !== data.geometry;
     if (levelChanged) {
-      geometry = await loadGeometry(state.ebene, state.stichtag);
+      geometry = await loadGeometry(state.ebene, state.stichtag, gettext("Gebietsgrenzen"), 1, steps);
       if (seq !== requestSeq) return;
       drawAreas(geometry);
       fillSearchList();
-      const parentKey = levels.get(state.ebene).parent;
-      drawOutlines(parentKey ? await loadGeometry(parentKey, state.stichtag) : null);
+      const parent = parentKey ? await loadGeometry(parentKey, state.stichtag, gettext("Grenzen der übergeordneten Ebene"), 2, steps) : null;
+      if (seq !== requestSeq) return;
+      drawOutlines(parent);
       if (first) restoreView();
+      else if (autoView) fitLevel();
     }
     values = data;
     applyValues();
+    loadStatus.done();
+    showSecretHint();
     renderLegend($("legend"), values, mapTitle());
     $("map-title").textContent = mapTitle();
     document.title = `${mapTitle()} – Quartier`;
     updateLabels();
     if (state.gebiet && geometry.index.has(state.gebiet)) {
-      if (levelChanged || first) selectArea(geometry.index.get(state.gebiet), false);
-      else highlight(geometry.index.get(state.gebiet));
+      // The panel follows the view (value or change, Stichtag), without taking the focus.
+      selectArea(geometry.index.get(state.gebiet), false, first);
     }
     mapEl.dataset.state = "ready";
     mapEl.dataset.view = toQuery(state, VALUE_KEYS);
@@ -460,15 +578,19 @@ async function update({ newLevel = false, first = false } = {}) {
   } catch (err) {
     if (seq !== requestSeq) return;
     mapEl.dataset.state = "error";
-    $("legend").replaceChildren(Object.assign(document.createElement("p"), { className: "error", role: "alert", textContent: err.message }));
+    loadStatus.error(err.message, () => update({ newLevel: true, first: !values }));
+    $("legend").replaceChildren(Object.assign(document.createElement("p"), { className: "error", textContent: err.message }));
   }
 }
 
 function start() {
   if (!indicators.size) {
     $("legend").textContent = gettext("Es gibt noch keine Indikatoren mit Werten.");
+    $("legend").setAttribute("aria-busy", "false");
     return;
   }
+  initDrawer($("map-layout"), $("controls-toggle"), $("map-controls"));
+  drawSymbols();
   renderer = initMap();
   initControls();
   update({ first: true }).then(() => {
