@@ -16,7 +16,7 @@ from quartier.indicators import (
     suppression,
 )
 from quartier.indicators.batches import create_batch, write_values
-from quartier.indicators.models import Indicator, ProtectionMask, Value
+from quartier.indicators.models import DataStamp, Indicator, ProtectionMask, Value
 from quartier.indicators.status import Status
 from quartier.spatial.index import area_index
 from quartier.spatial.models import Level
@@ -102,7 +102,7 @@ def test_stored_masks_that_do_not_fit_the_areas_fail_closed(client, users):
     wrong = {block.id: np.zeros(3, dtype=bool)}
     # Any correct row stored earlier (save() keeps a row it finds) gives way to the wrong one.
     ProtectionMask.objects.filter(indicator=haushalte, period=P2024).delete()
-    maskstore.save({haushalte.pk: wrong}, P2024, maskstore.state(index))
+    maskstore.save({haushalte.pk: wrong}, P2024, maskstore.state(index, haushalte))
     _like_a_new_process()
     query = {"indicator": "haushalte", "level": "baublock", "period": P2024.isoformat()}
     response = client.get("/api/v1/values/", query)
@@ -128,9 +128,15 @@ def test_a_new_data_state_from_any_process_is_noticed(monkeypatch):
     monkeypatch.setattr(datastate, "_listeners", [])
     datastate.on_change(lambda: noticed.append(True))
     datastate.bump()
-    datastate.data_version()
+    datastate.current()
     assert noticed == []  # nothing new
-    create_batch("nacht.csv")  # written by "another process": no bump here
-    monkeypatch.setitem(datastate._checked, "at", -1.0)  # a second later
-    datastate.data_version()
+    create_batch("nacht.csv")  # a batch without values changes no stamp
+    monkeypatch.setitem(datastate._process, "at", -1.0)  # a second later
+    datastate.current()
+    assert noticed == []
+    # Written by "another process": its stamp committed with the values, no bump here.
+    haushalte = Indicator.objects.get(key="haushalte")
+    DataStamp.objects.update_or_create(indicator=haushalte, defaults={"token": 12345})
+    monkeypatch.setitem(datastate._process, "at", -1.0)
+    datastate.current()
     assert noticed == [True]

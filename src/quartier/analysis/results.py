@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from quartier.analysis.models import Analysis
 from quartier.analysis.reading import Inputs, Reader
 from quartier.errors import QuartierError
+from quartier.indicators import datastate
 from quartier.indicators.batches import create_batch, write_values
 from quartier.indicators.models import Indicator, Kind, Topic, Value, Visibility
 from quartier.indicators.writelock import lock_indicators
@@ -147,6 +148,7 @@ def store_outputs(
             Value.objects.filter(indicator=indicator, period=inputs.period).exclude(
                 area_id__in=written
             ).delete()
+            datastate.changed([indicator.pk])  # also when no value is written again
             rows += [
                 (indicator.pk, int(area), inputs.period, float(v), "")
                 for area, v in zip(inputs.area_ids, out.values, strict=True)

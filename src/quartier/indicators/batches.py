@@ -21,7 +21,7 @@ from django.utils import timezone
 from quartier.access import audit
 from quartier.access.models import AuditEntry
 from quartier.errors import QuartierError
-from quartier.indicators.datastate import bump
+from quartier.indicators import datastate
 from quartier.indicators.models import ImportBatch, Indicator, Value, ValueRevision
 from quartier.indicators.writelock import lock_indicators
 
@@ -111,7 +111,9 @@ def write_values(batch: ImportBatch, rows: Iterable[Row]) -> WriteStats:
             rows_replaced=stats.replaced,
             rows_unchanged=stats.unchanged,
         )
-    bump()
+        # New stamps for the replaced cells' indicators, committed with the values
+        # (insert_new_values stamps the inserted ones).
+        datastate.changed({row[0] for _old, row in changed})
     return stats
 
 
@@ -178,6 +180,8 @@ def insert_new_values(batch: ImportBatch, rows: Iterable[Row]) -> int:
     )
     table = Value._meta.db_table
     count = 0
+    touched: set[int] = set()
+    prepared = _noting_indicators(prepared, touched)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             raw = cursor.cursor
@@ -193,8 +197,15 @@ def insert_new_values(batch: ImportBatch, rows: Iterable[Row]) -> int:
             for chunk in _chunks(prepared, _CHUNK):
                 cursor.executemany(sql, chunk)
                 count += len(chunk)
-    bump()
+        datastate.changed(touched)  # in the same transaction as the values
     return count
+
+
+def _noting_indicators(rows: Iterable[tuple], touched: set[int]) -> Iterator[tuple]:
+    """``rows`` unchanged, their indicator ids collected into ``touched`` on the way."""
+    for row in rows:
+        touched.add(row[0])
+        yield row
 
 
 def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
@@ -223,6 +234,7 @@ def rollback(batch: ImportBatch, user=None) -> int:
         cells = set(
             Value.objects.filter(batch=batch).values_list("indicator_id", "area_id", "period")
         )
+        datastate.changed({cell[0] for cell in cells})
         restore = _latest_revisions(cells)
         removed, _ = Value.objects.filter(batch=batch).delete()
         _restore(restore)
@@ -239,7 +251,6 @@ def rollback(batch: ImportBatch, user=None) -> int:
             user=user,
             removed=removed,
         )
-    bump()
     return removed
 
 

@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 
 from quartier.core import aggregation
-from quartier.indicators import store
+from quartier.indicators import datastate, store
 from quartier.indicators.models import Indicator, Kind
 from quartier.indicators.status import BY_CODE, Status, shown
 from quartier.spatial.index import AreaIndex
@@ -101,13 +101,15 @@ def compute(index: AreaIndex, indicator: Indicator, level: Level, period: date) 
     """Values at ``level``: stored there, or aggregated from the nearest finer level with data.
 
     The result is the same for every user, so it is kept until the stored values
-    change: a profile needs every indicator over every period at its level, and
-    the next profile of that level needs the same (459 ms → see bench/profiles.py).
+    it is computed from change (the stamps of its parts are in the key): a
+    profile needs every indicator over every period at its level, and the next
+    profile of that level needs the same (459 ms → see bench/profiles.py).
     """
-    key = _key(index, indicator, level, period)
-    result = store.remembered(
-        key, lambda: _frozen(_compute(index, indicator, level, period)), _nbytes
-    )
+    with datastate.pinned():  # the key's stamps and the values read: one state
+        key = _key(index, indicator, level, period)
+        result = store.remembered(
+            key, lambda: _frozen(_compute(index, indicator, level, period)), _nbytes
+        )
     # The indicator's other fields (name, unit, decimals) may have been edited since.
     return result if result.indicator is indicator else replace(result, indicator=indicator)
 
@@ -173,7 +175,12 @@ def _stored_rows(index, indicator, level, period, rows) -> AreaValues | None:
 
 
 def _key(index: AreaIndex, indicator: Indicator, level: Level, period: date) -> tuple:
-    return (*definition(indicator), level.id, period, index.version)
+    # The stamps of the stored values read: an import into another indicator keeps the result.
+    state = datastate.current()
+    stamps = state.remember(
+        ("compute", *definition(indicator)), lambda: state.of(stored_ids(indicator))
+    )
+    return (*definition(indicator), level.id, period, index.version, stamps)
 
 
 def definition(indicator: Indicator) -> tuple:

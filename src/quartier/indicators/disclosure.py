@@ -29,9 +29,8 @@ import numpy as np
 from quartier.access.rights import may_see_unsuppressed
 from quartier.core import protection as core_protection
 from quartier.errors import ProtectionError
-from quartier.indicators import families, maskstore, suppression
+from quartier.indicators import datastate, families, maskstore, suppression
 from quartier.indicators.compute import AreaValues
-from quartier.indicators.datastate import data_version
 from quartier.indicators.models import Indicator, Kind
 from quartier.indicators.status import Status
 from quartier.spatial.index import AreaIndex
@@ -110,23 +109,30 @@ def hidden_cells(index: AreaIndex, indicator: Indicator, period: date) -> dict[i
     Counts' masks are also kept in the database (:mod:`~.maskstore`), so that a
     family is protected once per data state, not once per process.
     """
-    key = _key(index, indicator.pk, period)
+    with families.pinned(), datastate.pinned() as data:
+        return _hidden_cells(index, indicator, period, data)
+
+
+def _hidden_cells(index: AreaIndex, indicator: Indicator, period: date, data) -> dict:
+    key = _key(index, indicator, period)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    state = maskstore.state(index) if stored_in_database(indicator) else None
+    state = maskstore.state(index, indicator) if stored_in_database(indicator) else None
     if state is not None:
-        stored = maskstore.load([(indicator.pk, period)], state)
+        stored = maskstore.load([(indicator.pk, period)], {indicator.pk: state})
         if stored:
-            _remember(index, period, {indicator.pk: stored[indicator.pk, period]})
+            _remember(index, period, indicator, {indicator.pk: stored[indicator.pk, period]})
             return stored[indicator.pk, period]
     try:
         found = _masks(index, indicator, period)
     except core_protection.ProtectionError as exc:  # no move found, or one failed its check
         log.error("disclosure control failed closed for %s/%s: %s", indicator.key, period, exc)
         raise ProtectionError(str(exc)) from exc
-    _remember(index, period, found)
+    if data.stale:  # values read were newer than the stamps in the key: not kept
+        return found[indicator.pk]
+    _remember(index, period, indicator, found)
     if state is not None:
         maskstore.save(found, period, state)
     return found[indicator.pk]
@@ -139,7 +145,7 @@ def prepare(index: AreaIndex, indicator: Indicator, periods: list[date]) -> list
     counts) only for those periods: a cold process with stored masks reads the
     indicator's own values and a few bytes per period.
     """
-    keys = {p: _key(index, indicator.pk, p) for p in periods}
+    keys = {p: _key(index, indicator, p) for p in periods}
     with _lock:
         wanted = [p for p in periods if keys[p] not in _cache]
     if not wanted:
@@ -149,9 +155,10 @@ def prepare(index: AreaIndex, indicator: Indicator, periods: list[date]) -> list
         missing |= set(prepare(index, indicator.denominator, wanted))
         return sorted(missing)
     if stored_in_database(indicator):
-        stored = maskstore.load([(indicator.pk, p) for p in wanted], maskstore.state(index))
-        for (pk, period), masks in stored.items():
-            _remember(index, period, {pk: masks})
+        state = {indicator.pk: maskstore.state(index, indicator)}
+        stored = maskstore.load([(indicator.pk, p) for p in wanted], state)
+        for (_pk, period), masks in stored.items():
+            _remember(index, period, indicator, {indicator.pk: masks})
         return [p for p in wanted if (indicator.pk, p) not in stored]
     return wanted
 
@@ -169,11 +176,13 @@ def prefetch(index: AreaIndex, indicators: list[Indicator], period: date) -> Non
         ):
             if part is not None and stored_in_database(part):
                 wanted[part.pk] = part
+    keys = {pk: _key(index, part, period) for pk, part in wanted.items()}
     with _lock:
-        keys = [(pk, period) for pk in wanted if _key(index, pk, period) not in _cache]
+        keys = [(pk, period) for pk in wanted if keys[pk] not in _cache]
     if keys:
-        for (pk, day), masks in maskstore.load(keys, maskstore.state(index)).items():
-            _remember(index, day, {pk: masks})
+        states = {pk: maskstore.state(index, wanted[pk]) for pk, _p in keys}
+        for (pk, day), masks in maskstore.load(keys, states).items():
+            _remember(index, day, wanted[pk], {pk: masks})
 
 
 def stored_in_database(indicator: Indicator) -> bool:
@@ -181,13 +190,32 @@ def stored_in_database(indicator: Indicator) -> bool:
     return indicator.kind == Kind.COUNT or (not indicator.is_computed and bool(indicator.weight_id))
 
 
-def _key(index: AreaIndex, pk: int, period: date) -> tuple:
+def depends_on(indicator: Indicator) -> tuple:
+    """The stamps of everything ``indicator``'s protection reads (:func:`inputs`), per state.
+
+    A family of counts linked by sums is protected as one table, so each member's
+    masks depend on every member's values (and the denominators of rates with a
+    Mindestnenner); a rate's on its parts'; a mean's on its weight's. An import
+    into any of them is a new key, an import into anything else is not.
+    """
+    state = datastate.current()
+    version = families.relations().version
+    return state.remember(
+        ("protection", indicator.pk, version), lambda: state.of(inputs(indicator))
+    )
+
+
+def _key(index: AreaIndex, indicator: Indicator, period: date) -> tuple:
     # Thresholds and sums are part of the key: changing them in the admin takes effect.
-    return (pk, period, data_version(), families.relations().version, index.version)
+    version = families.relations().version
+    return (indicator.pk, period, depends_on(indicator), version, index.version)
 
 
-def _remember(index: AreaIndex, period: date, found: dict[int, dict]) -> None:
-    keys = {pk: _key(index, pk, period) for pk in found}
+def _remember(index: AreaIndex, period: date, indicator: Indicator, found: dict) -> None:
+    """Keep masks found for ``indicator``: its own and its family's (same inputs, same stamps)."""
+    version = families.relations().version
+    deps = depends_on(indicator)
+    keys = {pk: (pk, period, deps, version, index.version) for pk in found}
     with _lock:
         for pk, masks in found.items():
             _cache[keys[pk]] = masks

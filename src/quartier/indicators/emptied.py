@@ -24,7 +24,7 @@ from django.db import transaction
 from quartier.access import audit
 from quartier.access.models import AuditEntry
 from quartier.access.writes import may_write_indicator
-from quartier.indicators.datastate import bump
+from quartier.indicators.datastate import changed
 from quartier.indicators.models import ImportBatch, Indicator, Value
 
 _REFERENCES = ("numerator", "denominator", "weight", "derived_from", "sum_of")
@@ -106,6 +106,6 @@ def remove_empty_indicators(
                 name=indicator.name,
                 batch=batch.pk,
             )
-        Indicator.objects.filter(pk__in=ids).delete()
-    bump()
+        Indicator.objects.filter(pk__in=ids).delete()  # their stamps go with them
+    changed(())  # nothing else changed; this process reads the stamps again
     return found

@@ -12,6 +12,8 @@ all of them implicitly.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import threading
 import time
@@ -20,6 +22,9 @@ from dataclasses import dataclass, field
 _TTL = 1.0  # seconds; metadata changes in this process call bump()
 _state: dict = {"at": -1.0, "value": None, "local": 0}
 _lock = threading.Lock()
+_pinned: contextvars.ContextVar[Relations | None] = contextvars.ContextVar(
+    "quartier_relations", default=None
+)
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,10 @@ def bump() -> None:
 
 
 def relations() -> Relations:
-    """The declared sums and the families they form (cached for a second)."""
+    """The declared sums and the families they form (cached for a second, or pinned)."""
+    held = _pinned.get()
+    if held is not None:
+        return held
     now = time.monotonic()
     with _lock:
         if now - _state["at"] < _TTL:
@@ -73,6 +81,19 @@ def relations() -> Relations:
     with _lock:
         _state["at"], _state["value"] = now, value
     return value
+
+
+@contextlib.contextmanager
+def pinned():
+    """Use one :class:`Relations` for everything inside (nested pins keep the outer one)."""
+    if _pinned.get() is not None:
+        yield _pinned.get()
+        return
+    token = _pinned.set(relations())
+    try:
+        yield _pinned.get()
+    finally:
+        _pinned.reset(token)
 
 
 def family_of(indicator_id: int) -> Family | None:

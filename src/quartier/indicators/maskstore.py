@@ -8,10 +8,11 @@ per state and stored here; a cold process (a new worker, a restart) reads a few
 hundred bytes per indicator-period instead.
 
 Fail closed: a row is used only under the exact :func:`state` it was computed for
-— the stored values (import batch statistics, which change with every write), the
-thresholds and sums, the areas (a digest of the index's content) and the
-algorithm. A mask that does not fit the areas it is applied to still raises in
-:func:`quartier.indicators.disclosure.protect`.
+— the stamps of every indicator its protection reads (the whole family linked by
+sums, see :func:`quartier.indicators.disclosure.depends_on`; an import into
+another indicator keeps the row), the thresholds and sums, the areas (a digest
+of the index's content) and the algorithm. A mask that does not fit the areas it
+is applied to still raises in :func:`quartier.indicators.disclosure.protect`.
 """
 
 from __future__ import annotations
@@ -27,8 +28,7 @@ from django.db import DatabaseError, connection, transaction
 
 from quartier import __version__
 from quartier.indicators import families
-from quartier.indicators.datastate import data_version
-from quartier.indicators.models import ProtectionMask
+from quartier.indicators.models import Indicator, ProtectionMask
 from quartier.spatial.index import AreaIndex
 
 log = logging.getLogger(__name__)
@@ -41,36 +41,39 @@ _HEADER = struct.Struct("<qq")  # level id, number of cells
 Masks = dict[int, np.ndarray]
 
 
-def state(index: AreaIndex) -> str:
-    """A digest of everything the masks depend on, the same in every process."""
-    # data_version and the relations' version end with a counter local to this
-    # process (for writes not yet visible in the statistics); it is left out here.
-    parts = (
-        ALGORITHM,
-        __version__,
-        data_version()[:-1],
-        families.relations().version[:-1],
-        index.digest(),
-    )
+def state(index: AreaIndex, indicator: Indicator) -> str:
+    """A digest of everything ``indicator``'s masks depend on, the same in every process."""
+    from quartier.indicators.disclosure import depends_on
+
+    # The relations' version ends with a counter local to this process; it is left out here.
+    version = families.relations().version
+    parts = (ALGORITHM, __version__, depends_on(indicator), version[:-1], index.digest())
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def load(keys: list[tuple[int, date]], state_key: str) -> dict[tuple[int, date], Masks]:
-    """Stored masks of ``keys`` (indicator id, period) for ``state_key``; missing ones left out."""
+def load(keys: list[tuple[int, date]], states: dict[int, str]) -> dict[tuple[int, date], Masks]:
+    """Stored masks of ``keys`` (indicator id, period), each for its indicator's ``states`` entry.
+
+    Missing ones are left out.
+    """
     if not keys:
         return {}
     ids = sorted({pk for pk, _p in keys})
     periods = sorted({p for _pk, p in keys})
     wanted = set(keys)
     rows = ProtectionMask.objects.filter(
-        state=state_key, indicator_id__in=ids, period__in=periods
-    ).values_list("indicator_id", "period", "masks")
+        state__in=sorted({states[pk] for pk in ids}), indicator_id__in=ids, period__in=periods
+    ).values_list("indicator_id", "period", "state", "masks")
     try:
         found = list(rows)
     except DatabaseError:  # e.g. a database not yet migrated: compute instead
         log.warning("stored protection masks could not be read", exc_info=True)
         return {}
-    return {(pk, p): _unpack(bytes(blob)) for pk, p, blob in found if (pk, p) in wanted}
+    return {
+        (pk, p): _unpack(bytes(blob))
+        for pk, p, row_state, blob in found
+        if (pk, p) in wanted and row_state == states[pk]
+    }
 
 
 def save(found: dict[int, Masks], period: date, state_key: str) -> None:

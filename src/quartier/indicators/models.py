@@ -353,3 +353,19 @@ class ProtectionMask(models.Model):
                 fields=["indicator", "period", "state"], name="protection_mask_unique"
             )
         ]
+
+
+class DataStamp(models.Model):
+    """A token that changes whenever the stored values of one indicator change.
+
+    Written in the same transaction as the values (:func:`quartier.indicators.
+    datastate.changed`), so every process that sees the new values sees the new
+    token too: caches keyed by the tokens of what they were computed from are
+    dropped only when those inputs change. Tokens are random, never reused; an
+    indicator without a row has token 0 (no values written since stamps exist).
+    """
+
+    indicator = models.OneToOneField(
+        Indicator, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    token = models.BigIntegerField()

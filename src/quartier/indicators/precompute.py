@@ -32,7 +32,7 @@ def protect_all() -> int:
     One indicator at a time, all its periods at once (one read of its family's
     values for the periods not yet stored).
     """
-    from quartier.indicators.readlayer import stored_periods
+    from quartier.indicators.readlayer import consistent, stored_periods
     from quartier.spatial.index import area_index
 
     index = area_index()
@@ -41,14 +41,18 @@ def protect_all() -> int:
     for indicator in Indicator.objects.select_related("weight").order_by("pk"):
         if not disclosure.stored_in_database(indicator):
             continue
-        # Members of a family computed with an earlier one are found stored here.
-        missing = disclosure.prepare(index, indicator, periods.get(indicator.pk, []))
-        if missing:
-            store.stored(index, sorted(disclosure.inputs(indicator)), missing)
-            for period in missing:
-                disclosure.hidden_cells(index, indicator, period)
-            computed += len(missing)
+        computed += consistent(lambda i=indicator: _protect(index, i, periods.get(i.pk, [])))
     return computed
+
+
+def _protect(index, indicator: Indicator, periods: list) -> int:
+    # Members of a family computed with an earlier one are found stored here.
+    missing = disclosure.prepare(index, indicator, periods)
+    if missing:
+        store.stored(index, sorted(disclosure.inputs(indicator)), missing)
+        for period in missing:
+            disclosure.hidden_cells(index, indicator, period)
+    return len(missing)
 
 
 def enable() -> None:

@@ -26,8 +26,8 @@ from django.db.models import F, QuerySet
 
 from quartier.access import audit
 from quartier.access.rights import visible_ids
-from quartier.errors import NotFound
-from quartier.indicators import comparison, disclosure, store
+from quartier.errors import NotFound, ProtectionError
+from quartier.indicators import comparison, datastate, disclosure, families, store
 from quartier.indicators.compute import (
     AreaValues,
     combine_all,
@@ -39,6 +39,28 @@ from quartier.indicators.datastate import cached_by_data_version
 from quartier.indicators.models import Indicator, Value
 from quartier.spatial.index import AreaIndex, area_index
 from quartier.spatial.models import Level
+
+# Reads started again when another process wrote the values being read meanwhile.
+_ATTEMPTS = 3
+
+
+def consistent(work):
+    """``work()`` under one pinned data state and one set of sums and thresholds.
+
+    Every cache key inside is built from the same stamps (worked out once, not
+    per lookup). If values read from the database turn out newer than the pinned
+    stamps (another process committed meanwhile), nothing of it was cached and
+    ``work`` runs again with fresh stamps; values and their protection masks
+    always describe the same data. Nested calls run inside the outer pin.
+    """
+    if datastate.is_pinned():
+        return work()
+    for attempt in range(_ATTEMPTS):
+        with families.pinned(), datastate.pinned(fresh=attempt > 0) as state:
+            result = work()
+        if not state.stale:
+            return result
+    raise ProtectionError("Die Werte ändern sich gerade. / Values are being changed.")
 
 
 class Reader:
@@ -143,6 +165,9 @@ class Reader:
         if rows is None:
             return self.series(indicator, level, [period])[0]
         self._ensure_visible(indicator)
+        return consistent(lambda: self._rows(indicator, level, period, rows))
+
+    def _rows(self, indicator: Indicator, level: Level, period: date, rows) -> AreaValues:
         index = self.index
         if disclosure.prepare(index, indicator, [period]):
             store.stored(index, sorted(disclosure.inputs(indicator)), [period])
@@ -159,6 +184,9 @@ class Reader:
         pinned index, so that values and protection masks cover the same areas.
         """
         self._ensure_visible(indicator)
+        return consistent(lambda: self._series(indicator, level, periods))
+
+    def _series(self, indicator: Indicator, level: Level, periods: list[date]) -> list[AreaValues]:
         index = self.index
         # One query for all periods: the values, and what their protection reads for
         # the periods whose masks are neither cached nor stored (maskstore).

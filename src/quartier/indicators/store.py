@@ -1,9 +1,10 @@
 """Cached access to stored values, for the read layer only.
 
 Values change only through import batches, so the stored values of one
-(indicator, period) are kept in memory as numpy arrays until the data version
-changes (see :mod:`quartier.indicators.datastate`). Every map, table, profile
-and export then aggregates from memory instead of reading the table again.
+(indicator, period) are kept in memory as numpy arrays until that indicator's
+stamp changes (see :mod:`quartier.indicators.datastate`): an import into one
+indicator leaves every other indicator's entries in place. Every map, table,
+profile and export then aggregates from memory instead of reading the table again.
 """
 
 from __future__ import annotations
@@ -16,31 +17,30 @@ from datetime import date
 import numpy as np
 from django.db import connection
 
-from quartier.indicators.datastate import data_version
+from quartier.indicators import datastate
 from quartier.indicators.models import Value
 from quartier.spatial.index import AreaIndex
 
 # (area ids, values) per level id
 Stored = dict[int, tuple[np.ndarray, np.ndarray]]
+# Entries carry the stamp of their indicator: a lookup under another stamp is a miss.
 
 MAX_ENTRIES = 6000
 # Results computed from the stored values (see :func:`remembered`), bounded by their size.
 MAX_RESULT_BYTES = 96 * 1024 * 1024
 _lock = threading.Lock()
-_cache: OrderedDict[tuple[int, date], Stored] = OrderedDict()
+_cache: OrderedDict[tuple[int, date], tuple[int, Stored]] = OrderedDict()
 _results: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
 # Stored values of a page's areas (see :func:`stored_rows`), by (indicator, period, areas).
 MAX_ROW_ENTRIES = 4000
-_rows: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+_rows: OrderedDict[tuple, tuple[int, tuple[np.ndarray, np.ndarray]]] = OrderedDict()
 _result_bytes = [0]
-_version: list = [None]
 
 
 def clear() -> None:
     """Forget all cached values and the results computed from them."""
     with _lock:
         _forget_all()
-        _version[0] = None
 
 
 def _forget_all() -> None:
@@ -50,29 +50,25 @@ def _forget_all() -> None:
     _result_bytes[0] = 0
 
 
-def _check_version() -> None:
-    version = data_version()
-    with _lock:
-        if _version[0] != version:
-            _forget_all()
-            _version[0] = version
-
-
 def remembered(key: tuple, build, size) -> object:
-    """``build()``'s result for ``key``, kept until the stored values change.
+    """``build()``'s result for ``key``, kept while ``key`` is asked for.
 
-    For results that depend only on ``key`` and the stored values (the caller
-    puts everything else they depend on into ``key``). ``size(result)`` is its
-    size in bytes; the least recently used results go first when all together
-    exceed :data:`MAX_RESULT_BYTES`.
+    For results that depend only on ``key``: the caller puts everything they
+    depend on into it, the stamps of the stored values read too
+    (:meth:`~quartier.indicators.datastate.DataState.of`). ``size(result)`` is
+    its size in bytes; the least recently used results go first when all
+    together exceed :data:`MAX_RESULT_BYTES`. Nothing built under a stale data
+    state is kept.
     """
-    _check_version()
+    state = datastate.current()
     with _lock:
         hit = _results.get(key)
         if hit is not None:
             _results.move_to_end(key)
             return hit[0]
     result = build()
+    if state.stale:
+        return result
     nbytes = size(result)
     with _lock:
         if key not in _results:
@@ -86,7 +82,6 @@ def remembered(key: tuple, build, size) -> object:
 
 def peek(key: tuple) -> object | None:
     """The result :func:`remembered` keeps for ``key``, or None (nothing is built)."""
-    _check_version()
     with _lock:
         hit = _results.get(key)
     return None if hit is None else hit[0]
@@ -105,20 +100,25 @@ def stored_rows(indicator_ids: list[int], period: date, area_ids: np.ndarray) ->
     :func:`quartier.indicators.compute.compute_rows`): all indicators of a page
     are asked at once and kept (a few KB each) until the stored values change.
     """
-    _check_version()
+    state = datastate.current()
     area_ids = np.asarray(area_ids, dtype=np.int64)
     digest = hashlib.sha1(area_ids.tobytes()).hexdigest()
     keys = {i: (i, period, digest) for i in indicator_ids}
+    found = {}
     with _lock:
-        found = {i: _rows[k] for i, k in keys.items() if k in _rows}
-        for i in found:
-            _rows.move_to_end(keys[i])
+        for i, k in keys.items():
+            hit = _rows.get(k)
+            if hit is not None and hit[0] == state.stamps.get(i, 0):
+                found[i] = hit[1]
+                _rows.move_to_end(k)
     missing = [i for i in indicator_ids if i not in found]
     if missing:
         fetched = _fetch_rows(missing, period, area_ids)
+        if not datastate.confirm(state, missing):
+            return {**found, **fetched}
         with _lock:
             for i, entry in fetched.items():
-                _rows[keys[i]] = entry
+                _rows[keys[i]] = (state.stamps.get(i, 0), entry)
             while len(_rows) > MAX_ROW_ENTRIES:
                 _rows.popitem(last=False)
         found.update(fetched)
@@ -162,21 +162,26 @@ def _fetch_rows(indicator_ids: list[int], period: date, area_ids: np.ndarray) ->
 def stored(index: AreaIndex, indicator_ids: list[int], periods: list[date]) -> dict:
     """Stored values {(indicator id, period): {level id: (area ids, values)}}.
 
-    Missing entries are fetched in one query and cached; NaN stands for a
-    stored value without a number (e.g. flagged ".").
+    Missing entries are fetched in one query and cached under their indicator's
+    stamp; NaN stands for a stored value without a number (e.g. flagged ".").
     """
-    _check_version()
+    state = datastate.current()
     wanted = [(i, p) for i in indicator_ids for p in periods]
+    found = {}
     with _lock:
-        found = {key: _cache[key] for key in wanted if key in _cache}
-        for key in found:
-            _cache.move_to_end(key)
+        for key in wanted:
+            hit = _cache.get(key)
+            if hit is not None and hit[0] == state.stamps.get(key[0], 0):
+                found[key] = hit[1]
+                _cache.move_to_end(key)
     missing = [key for key in wanted if key not in found]
     if missing:
         fetched = _fetch(index, missing)
+        if not datastate.confirm(state, {i for i, _p in missing}):
+            return {**found, **fetched}  # newer than the pinned state: used once, not kept
         with _lock:
             for key, value in fetched.items():
-                _cache[key] = value
+                _cache[key] = (state.stamps.get(key[0], 0), value)
             while len(_cache) > MAX_ENTRIES:
                 _cache.popitem(last=False)
         found.update(fetched)
