@@ -171,9 +171,12 @@ def area_profile(user, area: Area, *, key_figures_only: bool = False) -> Profile
     cells = sum(cost.series_cells(index, area.level, periods[i.id]) for i in indicators)
     by_topic: dict[str, list[ProfileRow]] = {}
     with cost.limited(cells):
-        for indicator in indicators:
-            row = indicator_row(user, indicator, area, periods[indicator.id])
-            by_topic.setdefault(indicator.topic, []).append(row)
+        # One data state for the whole page: its keys are worked out once, not per row.
+        rows = readlayer.consistent(
+            lambda: [indicator_row(user, i, area, periods[i.id]) for i in indicators]
+        )
+    for indicator, row in zip(indicators, rows, strict=True):
+        by_topic.setdefault(indicator.topic, []).append(row)
     profile = Profile(area, area.parent)
     profile.topics = [
         (label, by_topic[value]) for value, label in Topic.choices if value in by_topic

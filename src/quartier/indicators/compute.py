@@ -9,6 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 
@@ -48,12 +49,13 @@ class AreaValues:
     def __len__(self) -> int:
         return self.area_ids.size
 
-    @property
+    # Cached: asked for every row of a profile, and the arrays never change (read-only).
+    @cached_property
     def shown(self) -> np.ndarray:
         """Mask of the areas whose value this user sees (OK or CONFIDENTIAL)."""
         return shown(self.status)
 
-    @property
+    @cached_property
     def confidential(self) -> bool:
         """True if some value shown here is hidden (geheim) for others."""
         return bool((self.status == Status.CONFIDENTIAL).any())
@@ -105,13 +107,25 @@ def compute(index: AreaIndex, indicator: Indicator, level: Level, period: date) 
     profile needs every indicator over every period at its level, and the next
     profile of that level needs the same (459 ms → see bench/profiles.py).
     """
-    with datastate.pinned():  # the key's stamps and the values read: one state
-        key = _key(index, indicator, level, period)
-        result = store.remembered(
-            key, lambda: _frozen(_compute(index, indicator, level, period)), _nbytes
-        )
+    if not datastate.is_pinned():  # the key's stamps and the values read: one state
+        with datastate.pinned():
+            return compute(index, indicator, level, period)
+    key = _key(index, indicator, level, period)
+    result = store.remembered(
+        key, lambda: _frozen(_compute(index, indicator, level, period)), _nbytes
+    )
     # The indicator's other fields (name, unit, decimals) may have been edited since.
-    return result if result.indicator is indicator else replace(result, indicator=indicator)
+    return result if result.indicator is indicator else _with_indicator(result, indicator)
+
+
+def _with_indicator(result: AreaValues, indicator: Indicator) -> AreaValues:
+    """``result`` naming ``indicator``: a shallow copy (a profile makes hundreds; replace()
+    runs the whole constructor each time).
+    """
+    copy = object.__new__(AreaValues)
+    copy.__dict__.update(result.__dict__)
+    copy.__dict__["indicator"] = indicator
+    return copy
 
 
 def compute_rows(
@@ -130,7 +144,7 @@ def compute_rows(
         if part is not None:
             return part
         full = compute(index, indicator, level, period)
-    return _cut(full if full.indicator is indicator else replace(full, indicator=indicator), rows)
+    return _cut(full if full.indicator is indicator else _with_indicator(full, indicator), rows)
 
 
 def _cut(result: AreaValues, rows: np.ndarray) -> AreaValues:

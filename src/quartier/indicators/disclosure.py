@@ -109,8 +109,10 @@ def hidden_cells(index: AreaIndex, indicator: Indicator, period: date) -> dict[i
     Counts' masks are also kept in the database (:mod:`~.maskstore`), so that a
     family is protected once per data state, not once per process.
     """
-    with families.pinned(), datastate.pinned() as data:
-        return _hidden_cells(index, indicator, period, data)
+    if not datastate.is_pinned():
+        with families.pinned(), datastate.pinned():
+            return hidden_cells(index, indicator, period)
+    return _hidden_cells(index, indicator, period, datastate.current())
 
 
 def _hidden_cells(index: AreaIndex, indicator: Indicator, period: date, data) -> dict:
