@@ -4,7 +4,7 @@ One process is bound by the GIL (issue 15: 8 req/s for 50 users); gunicorn forks
 ``--workers`` processes from a master that has loaded the application once
 (``preload_app``), each with a pool of threads (``gthread``). Everything a
 request may see is either in the database or in per-process caches checked
-against the data version (:mod:`quartier.indicators.datastate`), so any worker
+against the data stamps (:mod:`quartier.indicators.datastate`), so any worker
 may answer any request. Unix only (gunicorn forks); ``--workers 1`` uses waitress.
 """
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 from django.db import connection, transaction
 
+from quartier.indicators import datastate
 from quartier.indicators.batches import _COLUMNS, WriteStats
-from quartier.indicators.datastate import bump
 from quartier.indicators.models import ImportBatch, Value, ValueRevision
 from quartier.indicators.writelock import lock_indicators
 
@@ -51,7 +51,10 @@ def write_stored(batch: ImportBatch, stored, ids: dict[str, int]) -> WriteStats:
             rows_replaced=stats.replaced,
             rows_unchanged=stats.unchanged,
         )
-    bump()
+        # New stamps for the indicators written, committed with their values.
+        written = np.concatenate([matched[changed], np.flatnonzero(new)]).astype(np.int64)
+        touched = indicator_ids[np.unique(v.indicator[written])]
+        datastate.changed(int(pk) for pk in touched if pk > 0)
     return stats
 
 

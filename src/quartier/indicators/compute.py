@@ -191,10 +191,9 @@ def _stored_rows(index, indicator, level, period, rows) -> AreaValues | None:
 def _key(index: AreaIndex, indicator: Indicator, level: Level, period: date) -> tuple:
     # The stamps of the stored values read: an import into another indicator keeps the result.
     state = datastate.current()
-    stamps = state.remember(
-        ("compute", *definition(indicator)), lambda: state.of(stored_ids(indicator))
-    )
-    return (*definition(indicator), level.id, period, index.version, stamps)
+    defined = definition(indicator)
+    stamps = state.remember(("compute", defined), lambda: state.of(stored_ids(indicator)))
+    return (*defined, level.id, period, index.version, stamps)
 
 
 def definition(indicator: Indicator) -> tuple:

@@ -37,7 +37,7 @@ from quartier.indicators.models import DataStamp
 
 _TTL = 1.0
 _lock = threading.Lock()
-_process: dict = {"at": -1.0, "state": None}
+_process: dict = {"at": -1.0, "state": None, "local": 0}
 _listeners: list = []
 _pinned: contextvars.ContextVar[DataState | None] = contextvars.ContextVar(
     "quartier_data_state", default=None
@@ -53,12 +53,21 @@ class DataState:
 
     stamps: dict[int, int]
     token: str  # a digest of all stamps, for caches over all values
+    local: int = 0  # changed by bump(): this process forgets every key made before
     stale: bool = False
     memo: dict = field(default_factory=dict)  # keys worked out under this state
 
+    @property
+    def version(self) -> tuple:
+        """The digest of all stamps and the local counter (changes with any write or bump)."""
+        return (self.token, self.local)
+
     def of(self, ids: Iterable[int]) -> tuple:
-        """The tokens of ``ids`` (sorted by id), for a cache key."""
-        return tuple((i, self.stamps.get(i, 0)) for i in sorted(set(ids)))
+        """The tokens of ``ids`` (sorted by id) and the local counter, for a cache key.
+
+        For keys shared between processes leave the counter out (``[1]``).
+        """
+        return (self.local, tuple((i, self.stamps.get(i, 0)) for i in sorted(set(ids))))
 
     def remember(self, key, build):
         """``build()`` computed once per state for ``key`` (e.g. a cache key of an indicator)."""
@@ -91,8 +100,10 @@ def changed(indicator_ids: Iterable[int]) -> None:
 
 
 def bump() -> None:
-    """Read the tokens again at the next use (tests; a write seen in no other way)."""
+    """Forget every key of this process (values written around :func:`changed`, e.g. in tests)."""
     _writer.active = False
+    with _lock:
+        _process["local"] += 1
     _forget()
 
 
@@ -123,6 +134,8 @@ def current(fresh: bool = False) -> DataState:
     state = _read()
     with _lock:
         before = _process["state"]
+        if before is not None and not before.stale and before.version == state.version:
+            state = before  # unchanged: keep the keys worked out under it
         _process["at"], _process["state"] = now, state
     if before is not None and before.token != state.token:
         for listener in _listeners:
@@ -133,7 +146,7 @@ def current(fresh: bool = False) -> DataState:
 def _read() -> DataState:
     stamps = dict(DataStamp.objects.values_list("indicator_id", "token"))
     digest = hashlib.sha256(repr(sorted(stamps.items())).encode()).hexdigest()
-    return DataState(stamps, digest)
+    return DataState(stamps, digest, _process["local"])
 
 
 @contextlib.contextmanager
@@ -174,9 +187,9 @@ def confirm(state: DataState, indicator_ids: Iterable[int]) -> bool:
     return not state.stale
 
 
-def data_version() -> str:
-    """A digest that changes whenever any stored value changes (for caches over all values)."""
-    return current().token
+def data_version() -> tuple:
+    """Changes whenever any stored value changes (for caches over all values)."""
+    return current().version
 
 
 def cached_by_data_version(func):
@@ -188,12 +201,12 @@ def cached_by_data_version(func):
     def wrapper():
         now = current()
         with lock:
-            if state.get("version") == now.token:
+            if state.get("version") == now.version:
                 return state["value"]
         value = func()
         if not now.stale:
             with lock:
-                state["version"], state["value"] = now.token, value
+                state["version"], state["value"] = now.version, value
         return value
 
     wrapper.cache_clear = state.clear

@@ -45,9 +45,9 @@ def state(index: AreaIndex, indicator: Indicator) -> str:
     """A digest of everything ``indicator``'s masks depend on, the same in every process."""
     from quartier.indicators.disclosure import depends_on
 
-    # The relations' version ends with a counter local to this process; it is left out here.
+    # The stamps and the relations' version hold a counter local to this process; left out here.
     version = families.relations().version
-    parts = (ALGORITHM, __version__, depends_on(indicator), version[:-1], index.digest())
+    parts = (ALGORITHM, __version__, depends_on(indicator)[1], version[:-1], index.digest())
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 

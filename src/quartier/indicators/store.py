@@ -29,11 +29,11 @@ MAX_ENTRIES = 6000
 # Results computed from the stored values (see :func:`remembered`), bounded by their size.
 MAX_RESULT_BYTES = 96 * 1024 * 1024
 _lock = threading.Lock()
-_cache: OrderedDict[tuple[int, date], tuple[int, Stored]] = OrderedDict()
+_cache: OrderedDict[tuple[int, date], tuple[tuple, Stored]] = OrderedDict()
 _results: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
 # Stored values of a page's areas (see :func:`stored_rows`), by (indicator, period, areas).
 MAX_ROW_ENTRIES = 4000
-_rows: OrderedDict[tuple, tuple[int, tuple[np.ndarray, np.ndarray]]] = OrderedDict()
+_rows: OrderedDict[tuple, tuple[tuple, tuple[np.ndarray, np.ndarray]]] = OrderedDict()
 _result_bytes = [0]
 
 
@@ -108,7 +108,7 @@ def stored_rows(indicator_ids: list[int], period: date, area_ids: np.ndarray) ->
     with _lock:
         for i, k in keys.items():
             hit = _rows.get(k)
-            if hit is not None and hit[0] == state.stamps.get(i, 0):
+            if hit is not None and hit[0] == (state.local, state.stamps.get(i, 0)):
                 found[i] = hit[1]
                 _rows.move_to_end(k)
     missing = [i for i in indicator_ids if i not in found]
@@ -118,7 +118,7 @@ def stored_rows(indicator_ids: list[int], period: date, area_ids: np.ndarray) ->
             return {**found, **fetched}
         with _lock:
             for i, entry in fetched.items():
-                _rows[keys[i]] = (state.stamps.get(i, 0), entry)
+                _rows[keys[i]] = ((state.local, state.stamps.get(i, 0)), entry)
             while len(_rows) > MAX_ROW_ENTRIES:
                 _rows.popitem(last=False)
         found.update(fetched)
@@ -171,7 +171,7 @@ def stored(index: AreaIndex, indicator_ids: list[int], periods: list[date]) -> d
     with _lock:
         for key in wanted:
             hit = _cache.get(key)
-            if hit is not None and hit[0] == state.stamps.get(key[0], 0):
+            if hit is not None and hit[0] == (state.local, state.stamps.get(key[0], 0)):
                 found[key] = hit[1]
                 _cache.move_to_end(key)
     missing = [key for key in wanted if key not in found]
@@ -181,7 +181,7 @@ def stored(index: AreaIndex, indicator_ids: list[int], periods: list[date]) -> d
             return {**found, **fetched}  # newer than the pinned state: used once, not kept
         with _lock:
             for key, value in fetched.items():
-                _cache[key] = (state.stamps.get(key[0], 0), value)
+                _cache[key] = ((state.local, state.stamps.get(key[0], 0)), value)
             while len(_cache) > MAX_ENTRIES:
                 _cache.popitem(last=False)
         found.update(fetched)
