@@ -20,6 +20,7 @@ from quartier.core.classification import (
     classify_categories,
 )
 from quartier.errors import QuartierError
+from quartier.explorer.units import difference_unit
 from quartier.indicators import readlayer
 from quartier.indicators.models import Indicator, Kind
 from quartier.indicators.status import Status
@@ -160,9 +161,7 @@ class MapResult:
     def change_unit(self) -> str:
         """Unit of the shown numbers (percentage points for rates in change mode)."""
         unit = self.view.indicator.unit
-        if self.view.compare and unit == "%":
-            return "Prozentpunkte"
-        return unit
+        return difference_unit(unit) if self.view.compare else unit
 
 
 def compute_view(user, view: MapView) -> MapResult:
