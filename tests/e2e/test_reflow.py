@@ -75,6 +75,10 @@ def walk(page, paths, width) -> list[str]:
     page.set_viewport_size({"width": width, "height": 800})
     problems = []
     page.on("response", lambda r: r.status >= 400 and problems.append(f"{r.status} {r.url}"))
+    page.on(
+        "console",
+        lambda m: m.type == "error" and problems.append(f"{page.url}: {m.text} {m.location}"),
+    )
     for path in paths:
         response = page.goto(page.server + path)
         assert response.status == 200, path

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 # A difference of two shares is in points, not in percent: 12 % − 10 % = 2 Prozentpunkte.
-_POINTS = {"%": "Prozentpunkte", "‰": "Promillepunkte"}
+_POINTS = {"%": gettext_noop("Prozentpunkte"), "‰": gettext_noop("Promillepunkte")}
 
 
 def difference_unit(unit: str) -> str:
