@@ -11,7 +11,6 @@ from datetime import date
 
 import numpy as np
 from django.conf import settings
-from django.utils.translation import gettext
 
 from quartier.core import palettes
 from quartier.core.classification import (
@@ -22,6 +21,7 @@ from quartier.core.classification import (
     classify_categories,
 )
 from quartier.errors import QuartierError
+from quartier.explorer.units import difference_unit
 from quartier.indicators import readlayer
 from quartier.indicators.models import Indicator, Kind
 from quartier.indicators.status import Status
@@ -176,9 +176,7 @@ def shown_unit(view: MapView) -> str:
     of a rate in % (in the active language).
     """
     unit = view.indicator.unit
-    if view.compare and unit == "%":
-        return gettext("Prozentpunkte")
-    return unit
+    return difference_unit(unit) if view.compare else unit
 
 
 def compute_view(user, view: MapView) -> MapResult:

@@ -59,6 +59,7 @@ def map_page(request):
                 "profile": reverse("explorer:profile", args=["LEVEL", "CODE"]),
                 "table": reverse("explorer:table"),
                 "compare": reverse("explorer:compare"),
+                "search": reverse("explorer:search"),
             },
         },
     }

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from quartier.access import audit
@@ -13,9 +16,17 @@ from quartier.access.models import AuditEntry
 from quartier.errors import QuartierError
 from quartier.explorer.catalogue import map_catalogue
 from quartier.explorer.charts import location_map, sparkline
+from quartier.explorer.compare import compare_areas, default_level, match_areas
 from quartier.explorer.mapdata import compute_view, parse_view
-from quartier.explorer.profile import area_profile, compare_areas, find_area, find_area_by_text
-from quartier.explorer.tables import SORT_KEYS, table_csv, table_rows
+from quartier.explorer.profile import EARLIEST, PREVIOUS, area_profile, find_area
+from quartier.explorer.tables import (
+    SORT_KEYS,
+    counts_as_share,
+    deviation_decimals,
+    deviation_label,
+    table_csv,
+    table_rows,
+)
 from quartier.indicators import readlayer
 from quartier.indicators.status import Status
 from quartier.spatial.models import Area
@@ -44,9 +55,8 @@ def table_page(request):
     params = request.GET.copy()
     params.pop("sortierung", None)
     columns = []
-    for key, label in zip(
-        SORT_KEYS, ["Rang", "Schlüssel", "Gebiet", "Wert", "Abweichung"], strict=True
-    ):
+    labels = [_("Rang"), _("Schlüssel"), _("Gebiet"), _("Wert"), deviation_label(result)]
+    for key, label in zip(SORT_KEYS, labels, strict=True):
         current = sort.lstrip("-") == key
         descending = sort.startswith("-")
         params["sortierung"] = f"-{key}" if current and not descending else key
@@ -66,6 +76,8 @@ def table_page(request):
             "view": view,
             "result": result,
             "suppressed_count": int((result.status == Status.SUPPRESSED).sum()),
+            "deviation_decimals": deviation_decimals(result),
+            "deviation_share": counts_as_share(result),
             "rows": table_rows(result, sort),
             "columns": columns,
             "query": params.urlencode(),
@@ -104,7 +116,8 @@ def profile_page(request, level: str, code: str):
         area = find_area(level, code)
     except QuartierError as exc:
         raise Http404(exc.message) from exc
-    profile = area_profile(request.user, area)
+    since = _change_start(request.GET.get("seit", ""))
+    profile = area_profile(request.user, area, since=since)
     for row in profile.rows:
         # Counts of an area and of the city differ by orders of magnitude: no shared scale.
         row.chart = sparkline(row.series, None if row.is_count else row.city_series)
@@ -118,8 +131,21 @@ def profile_page(request, level: str, code: str):
             "location": location_map(area.shape, context_shapes),
             "compare_url": reverse("explorer:compare") + f"?gebiet={area.level.key}:{area.code}",
             "map_url": reverse("explorer:map") + f"?ebene={area.level.key}&gebiet={area.code}",
+            "since_choice": since.isoformat() if isinstance(since, date) else since,
         },
     )
+
+
+def _change_start(text: str) -> date | str:
+    """The profile's change start from ``seit``: a date, "vorher" (the period before) or,
+    by default, the earliest period each indicator's change can be measured from.
+    """
+    if text == "vorher":
+        return PREVIOUS
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return EARLIEST
 
 
 def _root_area(user) -> Area | None:
@@ -129,38 +155,65 @@ def _root_area(user) -> Area | None:
 
 @require_safe
 def compare_page(request):
-    """2–5 areas side by side; areas are given as ``gebiet=ebene:schlüssel``."""
-    wanted = request.GET.getlist("gebiet")
-    if request.GET.get("neu"):
+    """2–5 areas side by side; areas are given as ``gebiet=ebene:schlüssel``.
+
+    ``neu`` (a name or code) with ``ebene_neu`` adds an area; a name that fits
+    several areas lists them to choose from. Every area can be removed again.
+    """
+    levels = readlayer.reader(request.user).index.levels
+    areas, errors = _compared_areas(request.GET.getlist("gebiet"))
+    current = [f"{a.level.key}:{a.code}" for a in areas]
+    typed = request.GET.get("neu", "").strip()
+    candidates, other_levels = [], False
+    if typed and len(areas) < MAX_COMPARED:
         try:
-            added = find_area_by_text(request.GET.get("ebene_neu", ""), request.GET["neu"])
-        except QuartierError as exc:
-            errors = [exc.message]
-        else:
-            wanted.append(f"{added.level.key}:{added.code}")
-            return redirect(
-                reverse("explorer:compare")
-                + "?"
-                + urlencode([("gebiet", item) for item in wanted[:MAX_COMPARED]])
-            )
-    else:
-        errors = []
-    areas = []
-    for item in wanted[:MAX_COMPARED]:
-        level_key, _, code = item.partition(":")
-        try:
-            areas.append(find_area(level_key, code.strip()))
+            match = match_areas(request.GET.get("ebene_neu", ""), typed)
         except QuartierError as exc:
             errors.append(exc.message)
+        else:
+            if match.area is not None:
+                return redirect(_compare_url([*current, _item(match.area)]))
+            candidates = [(a, _compare_url([*current, _item(a)])) for a in match.candidates]
+            other_levels = match.other_levels
+            if not candidates:
+                errors.append(_("Kein Gebiet „%(text)s“ gefunden.") % {"text": typed})
+    chosen = {lv.key: lv for lv in levels}.get(request.GET.get("ebene_neu", ""))
     return render(
         request,
         "quartier/compare.html",
         {
-            "areas": areas,
+            "areas": [(a, _compare_url([c for c in current if c != _item(a)])) for a in areas],
             "rows": compare_areas(request.user, areas) if areas else [],
             "errors": errors,
-            "levels": readlayer.reader(request.user).index.levels,
+            "levels": levels,
+            "level": chosen or (areas[0].level if areas else default_level(levels)),
             "can_add": len(areas) < MAX_COMPARED,
-            "current": [f"{a.level.key}:{a.code}" for a in areas],
+            "current": current,
+            "typed": typed,
+            "candidates": candidates,
+            "other_levels": other_levels,
         },
     )
+
+
+def _item(area: Area) -> str:
+    return f"{area.level.key}:{area.code}"
+
+
+def _compare_url(items: list[str]) -> str:
+    query = urlencode([("gebiet", item) for item in items[:MAX_COMPARED]])
+    return reverse("explorer:compare") + (f"?{query}" if query else "")
+
+
+def _compared_areas(wanted: list[str]) -> tuple[list[Area], list[str]]:
+    """The areas named by ``gebiet`` parameters (each once), and messages for unknown ones."""
+    areas, errors = [], []
+    for item in dict.fromkeys(wanted):
+        if len(areas) == MAX_COMPARED:
+            break
+        level_key, _sep, code = item.partition(":")
+        try:
+            areas.append(find_area(level_key, code.strip()))
+        except QuartierError as exc:
+            errors.append(exc.message)
+    return areas, errors

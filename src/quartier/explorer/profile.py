@@ -1,4 +1,4 @@
-"""Area profiles (Steckbriefe) and comparisons, built from the read layer."""
+"""Area profiles (Steckbriefe), built from the read layer."""
 
 from __future__ import annotations
 
@@ -76,6 +76,12 @@ class Profile:
         """True if some shown value would be hidden from others."""
         return any(row.confidential for row in self.rows)
 
+    @property
+    def start_periods(self) -> list[date]:
+        """Every period a change can start from (all periods but the latest), oldest first."""
+        periods = {p for row in self.rows for p, _v in row.series}
+        return sorted(periods)[:-1]
+
 
 def find_area(level_key: str, code: str, period: date | None = None) -> Area:
     """The area version of ``level_key``/``code`` (current one unless ``period`` is given)."""
@@ -92,36 +98,27 @@ def find_area(level_key: str, code: str, period: date | None = None) -> Area:
     return area
 
 
-def find_area_by_text(level_key: str, text: str) -> Area:
-    """The current area of a level whose code is ``text``, or whose name matches it uniquely."""
-    text = text.strip()
-    level = area_index().level(level_key)
-    current = Area.objects.select_related("level").filter(level=level, valid_to__isnull=True)
-    match = current.filter(code=text).first()
-    if match is None:
-        by_name = list(current.filter(name__iexact=text)[:2]) or list(
-            current.filter(name__icontains=text)[:2]
-        )
-        if len(by_name) == 1:
-            match = by_name[0]
-        elif len(by_name) > 1:
-            raise NotFound(f"„{text}“ passt auf mehrere Gebiete – bitte den Schlüssel angeben.")
-    if match is None:
-        raise NotFound(f"Kein Gebiet „{text}“ auf der Ebene {level.name}.")
-    return match
-
-
 def _valid(area: Area, period: date) -> bool:
     return (area.valid_from is None or area.valid_from <= period) and (
         area.valid_to is None or area.valid_to > period
     )
 
 
-def indicator_row(user, indicator: Indicator, area: Area, periods: list[date]) -> ProfileRow:
+# How a profile's change is measured: since the period before the latest (map panel, API),
+# since the earliest period it can be measured from, or since a chosen period.
+PREVIOUS = "previous"
+EARLIEST = "earliest"
+
+
+def indicator_row(
+    user, indicator: Indicator, area: Area, periods: list[date], since: date | str = PREVIOUS
+) -> ProfileRow:
     """The profile row of ``indicator`` for ``area`` over ``periods`` (latest last).
 
-    The change is the one from the period before the latest, by the rules of
-    :mod:`quartier.indicators.comparison` (as the map's change view).
+    The change is computed by the rules of :mod:`quartier.indicators.comparison` (as the
+    map's change view); ``since`` says from when: ``PREVIOUS`` (the period before the
+    latest), ``EARLIEST`` (the first period the change can be measured from, i.e. the
+    same area version with a value) or a date (the first such period on or after it).
     """
     reader = readlayer.reader(user)
     level: Level = area.level
@@ -148,17 +145,35 @@ def indicator_row(user, indicator: Indicator, area: Area, periods: list[date]) -
         status=latest.status_of(area.code),
         confidential=confidential,
     )
-    if len(results) > 1:
-        change = comparison.change(latest, results[-2])
-        row.change_status = change.status_of(area.code)
-        row.change = change.value_of(area.code)
-        if row.change_status != Status.MISSING:
-            row.change_since = results[-2].period
+    _set_change(row, results, area.code, since)
     return row
 
 
-def area_profile(user, area: Area, *, key_figures_only: bool = False) -> Profile:
-    """The profile of ``area``: every visible indicator with data, grouped by topic."""
+def _set_change(row: ProfileRow, results, code: str, since: date | str) -> None:
+    """Fill the row's change from the first usable start period ``since`` allows."""
+    latest = results[-1]
+    if since == PREVIOUS:
+        starts = results[-2:-1]
+    elif since == EARLIEST:
+        starts = results[:-1]
+    else:
+        starts = [r for r in results[:-1] if r.period >= since]
+    for start in starts:
+        change = comparison.change(latest, start)
+        row.change_status = change.status_of(code)
+        row.change = change.value_of(code)
+        if row.change_status != Status.MISSING:
+            row.change_since = start.period
+            return
+
+
+def area_profile(
+    user, area: Area, *, key_figures_only: bool = False, since: date | str = PREVIOUS
+) -> Profile:
+    """The profile of ``area``: every visible indicator with data, grouped by topic.
+
+    ``since`` chooses the start of each row's change (see :func:`indicator_row`).
+    """
     periods = readlayer.periods_by_indicator(user)
     indicators = readlayer.visible_indicators(user).order_by("topic", "sort_order", "name")
     if key_figures_only:
@@ -173,7 +188,7 @@ def area_profile(user, area: Area, *, key_figures_only: bool = False) -> Profile
     with cost.limited(cells):
         # One data state for the whole page: its keys are worked out once, not per row.
         rows = readlayer.consistent(
-            lambda: [indicator_row(user, i, area, periods[i.id]) for i in indicators]
+            lambda: [indicator_row(user, i, area, periods[i.id], since) for i in indicators]
         )
     for indicator, row in zip(indicators, rows, strict=True):
         by_topic.setdefault(indicator.topic, []).append(row)
@@ -182,57 +197,3 @@ def area_profile(user, area: Area, *, key_figures_only: bool = False) -> Profile
         (label, by_topic[value]) for value, label in Topic.choices if value in by_topic
     ]
     return profile
-
-
-@dataclass
-class ComparisonRow:
-    """One indicator across several areas (latest common period)."""
-
-    indicator: Indicator
-    period: date
-    values: list[float | None]
-    city_value: float | None
-    statuses: list[Status] = field(default_factory=list)
-
-    @property
-    def cells(self) -> list[tuple[float | None, Status]]:
-        """(value, status) per compared area."""
-        return list(zip(self.values, self.statuses, strict=True))
-
-
-def compare_areas(user, areas: list[Area]) -> list[tuple[str, list[ComparisonRow]]]:
-    """Rows of all visible indicators for ``areas`` side by side, grouped by topic."""
-    reader = readlayer.reader(user)
-    periods = reader.periods_by_indicator()
-    indicators = [
-        i
-        for i in reader.visible_indicators().order_by("topic", "sort_order", "name")
-        if i.id in periods
-    ]
-    levels = {area.level_id: area.level for area in areas}.values()
-    cells = sum(
-        cost.series_cells(reader.index, level, periods[i.id][-1:])
-        for i in indicators
-        for level in levels
-    )
-    with cost.limited(cells):
-        return _comparison_rows(reader, indicators, periods, areas)
-
-
-def _comparison_rows(reader, indicators, periods, areas) -> list[tuple[str, list[ComparisonRow]]]:
-    by_topic: dict[str, list[ComparisonRow]] = {}
-    for indicator in indicators:
-        period = periods[indicator.id][-1]
-        values, statuses = [], []
-        cache: dict[int, readlayer.AreaValues] = {}
-        for area in areas:
-            if area.level_id not in cache:
-                cache[area.level_id] = reader.values(indicator, area.level, period)
-            result = cache[area.level_id]
-            values.append(result.value_of(area.code))
-            statuses.append(result.status_of(area.code))
-        city = reader.total(indicator, period)
-        by_topic.setdefault(indicator.topic, []).append(
-            ComparisonRow(indicator, period, values, city, statuses)
-        )
-    return [(label, by_topic[value]) for value, label in Topic.choices if value in by_topic]

@@ -6,11 +6,15 @@ import csv
 import io
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from quartier.core.numbers import round_half_up
 from quartier.explorer.mapdata import MapResult
+from quartier.explorer.units import difference, difference_unit, share_of
 from quartier.exports.formulas import neutralise
 from quartier.exports.metadata import confidential_note
 from quartier.indicators.comparison import ranks
+from quartier.indicators.models import Kind
 from quartier.indicators.status import BY_CODE, Status
 
 SORT_KEYS = ("rang", "schluessel", "name", "wert", "abweichung")
@@ -29,13 +33,41 @@ class TableRow:
     css_class: int
 
 
+def counts_as_share(result: MapResult) -> bool:
+    """Counts are compared with the city by their share of it, not by a difference.
+
+    In change mode a count's change has no meaningful share either; it gets none.
+    """
+    return result.view.indicator.kind == Kind.COUNT
+
+
+def deviation_label(result: MapResult, translate: bool = True) -> str:
+    """Heading of the deviation column, with the unit its numbers are in.
+
+    CSV files keep German headings (``translate=False``), as their other columns.
+    """
+    tr = gettext if translate else str
+    if counts_as_share(result):
+        return tr("Anteil an der Stadt (%)")
+    unit = result.view.indicator.unit.strip()
+    unit = difference_unit(unit) if translate else {"%": "Prozentpunkte"}.get(unit, unit)
+    label = tr("Abweichung vom Stadtwert")
+    return f"{label} ({unit})" if unit else label
+
+
+def _deviation(result: MapResult, value: float | None) -> float | None:
+    if counts_as_share(result):
+        return None if result.view.compare else share_of(value, result.city)
+    return difference(value, result.city)
+
+
 def table_rows(result: MapResult, sort: str = "rang") -> list[TableRow]:
     """Rows of a map result, ranked by value (1 = highest) and sorted by ``sort``."""
     ranked = ranks(result.values, result.status)
     rows = []
     for i, (code, name) in enumerate(zip(result.codes, result.names, strict=True)):
         value = float(result.values[i]) if ranked[i] else None
-        deviation = None if value is None or result.city is None else value - result.city
+        deviation = _deviation(result, value)
         rows.append(
             TableRow(
                 code,
@@ -63,6 +95,11 @@ def table_rows(result: MapResult, sort: str = "rang") -> list[TableRow]:
     return rows
 
 
+def deviation_decimals(result: MapResult) -> int:
+    """Shares of the city get one decimal; differences the indicator's."""
+    return 1 if counts_as_share(result) else result.view.indicator.decimals
+
+
 def _cell(value: float | None, status: Status, decimals: int, german: bool, indicator=None) -> str:
     if status == Status.SUPPRESSED:
         return status.file_mark  # as in official statistics: unknown or secret
@@ -84,7 +121,13 @@ def table_csv(result: MapResult, german: bool) -> str:
     unit = f" ({result.change_unit})" if result.change_unit else ""
     label = f"Veränderung {view.compare:%Y}–{view.period:%Y}" if view.compare else ind.name
     writer.writerow(
-        ["Schlüssel", "Gebiet", f"{neutralise(label)}{unit}", "Rang", "Abweichung vom Stadtwert"]
+        [
+            "Schlüssel",
+            "Gebiet",
+            f"{neutralise(label)}{unit}",
+            "Rang",
+            deviation_label(result, False),
+        ]
     )
     for row in table_rows(result, "schluessel"):
         writer.writerow(
@@ -93,7 +136,7 @@ def table_csv(result: MapResult, german: bool) -> str:
                 neutralise(row.name),
                 _cell(row.value, row.status, ind.decimals, german, ind),
                 row.rank or "",
-                _cell(row.deviation, row.status, ind.decimals, german),
+                _cell(row.deviation, row.status, deviation_decimals(result), german),
             ]
         )
     writer.writerow([])

@@ -5,6 +5,7 @@ from quartier.explorer import legal, mapviews, pages, views
 app_name = "explorer"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("suche/", views.search_page, name="search"),
     path("indikatoren/<slug:key>/", views.indicator_table, name="indicator"),
     path("karte/", mapviews.map_page, name="map"),
     path("karte/geometrie/<slug:level>/", mapviews.geometry, name="geometry"),

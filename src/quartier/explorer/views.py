@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from quartier.errors import QuartierError
 from quartier.explorer.catalogue import catalogue_overview
+from quartier.explorer.compare import default_level
+from quartier.explorer.search import MIN_LENGTH, search
 from quartier.indicators import readlayer
 
 
@@ -17,6 +20,36 @@ from quartier.indicators import readlayer
 def home(request):
     """Landing page: levels, indicators by topic, and the periods with data."""
     return render(request, "quartier/home.html", catalogue_overview(request.user))
+
+
+@require_safe
+def search_page(request):
+    """Indicators and areas of every level matching ``q`` (server-side, no JavaScript).
+
+    ``format=json`` gives the areas alone, for the map's area search.
+    """
+    levels = readlayer.reader(request.user).index.levels
+    level = {lv.key: lv for lv in levels}.get(request.GET.get("ebene", ""))
+    found = search(request.user, request.GET.get("q", ""), level)
+    if request.GET.get("format") == "json":
+        return JsonResponse(
+            {"areas": [_area_json(a) for a in found.areas], "more": found.more_areas}
+        )
+    return render(
+        request,
+        "quartier/search.html",
+        {"found": found, "levels": levels, "level": level, "min_length": MIN_LENGTH},
+    )
+
+
+def _area_json(area) -> dict:
+    return {
+        "level": area.level.key,
+        "level_name": area.level.name,
+        "code": area.code,
+        "name": area.name,
+        "profile_url": reverse("explorer:profile", args=[area.level.key, area.code]),
+    }
 
 
 @require_safe
@@ -55,10 +88,7 @@ def indicator_table(request, key: str):
 
 def _chosen_level(key: str | None, levels):
     by_key = {level.key: level for level in levels}
-    if key in by_key:
-        return by_key[key]
-    # Default: the coarsest level with more than one area, e.g. Stadtbezirke.
-    return levels[1] if len(levels) > 1 else levels[0]
+    return by_key.get(key) or default_level(levels)
 
 
 def _chosen_period(text: str | None, periods: list[date]) -> date:

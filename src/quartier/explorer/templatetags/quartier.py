@@ -76,3 +76,42 @@ def cell(value, status, indicator, decimals=None):
             '{} <span class="confidential-mark" title="{}">{}</span>', text, title, status.mark
         )
     return text
+
+
+@register.filter
+def with_unit(indicator):
+    """The indicator's name with its unit in brackets, never twice."""
+    from quartier.explorer.units import name_with_unit
+
+    return name_with_unit(indicator.name, indicator.unit)
+
+
+@register.filter
+def points_unit(indicator):
+    """Unit of differences of the indicator's values (Prozentpunkte for shares in %)."""
+    from quartier.explorer.units import difference_unit
+
+    return difference_unit(indicator.unit)
+
+
+@register.simple_tag
+def deviation(value, city, indicator):
+    """Deviation from the city value with its unit: "+2,3 Prozentpunkte", "+1,2 Jahre".
+
+    Counts are not compared by difference (a block minus the whole city says
+    nothing); they get "4,1 % der Stadt" instead, explicitly named as a share.
+    """
+    from quartier.explorer.units import difference, difference_unit, share_of
+    from quartier.indicators.models import Kind
+
+    if indicator.kind == Kind.COUNT:
+        share = share_of(value, city)
+        if share is None:
+            return "–"
+        return gettext("%(share)s %% der Stadt") % {"share": number(share, 1)}
+    delta = difference(value, city)
+    if delta is None:
+        return "–"
+    unit = difference_unit(indicator.unit)
+    text = signed(delta, indicator.decimals)
+    return f"{text} {unit}" if unit else text

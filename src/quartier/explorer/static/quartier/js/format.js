@@ -46,3 +46,9 @@ export function formatDate(iso) {
 export function withUnit(text, unit) {
   return unit ? `${text} ${unit}` : text;
 }
+
+// "Name (Einheit)", unless the name already ends with its unit in brackets (as
+// quartier.explorer.units.name_with_unit on the server).
+export function nameWithUnit(name, unit) {
+  return unit && !name.trimEnd().endsWith(`(${unit})`) ? `${name} (${unit})` : name;
+}

@@ -3,7 +3,8 @@ import { decodeGeometry, boundsOf } from "./geometry.js";
 import { renderLegend } from "./legend.js";
 import { renderPanel } from "./panel.js";
 import { exportPng, downloadCanvas } from "./export.js";
-import { formatDate, formatNumber, gettext, interpolate, withUnit } from "./format.js";
+import { formatDate, formatNumber, gettext, interpolate, nameWithUnit, withUnit } from "./format.js";
+import { searchAllLevels } from "./areasearch.js";
 import { readState, toQuery, writeState, VALUE_KEYS } from "./state.js";
 import { setDateFormat } from "./format.js";
 import { initDrawer } from "./drawer.js";
@@ -62,7 +63,7 @@ function fillIndicatorSelect(filter = "") {
     for (const ind of topic.indicators) {
       const haystack = `${ind.name} ${ind.description} ${ind.key} ${topic.label}`.toLowerCase();
       if (needle && !haystack.includes(needle)) continue;
-      const option = new Option(ind.unit ? `${ind.name} (${ind.unit})` : ind.name, ind.key);
+      const option = new Option(nameWithUnit(ind.name, ind.unit), ind.key);
       option.selected = ind.key === state.indikator;
       group.append(option);
     }
@@ -398,7 +399,8 @@ function searchArea() {
   if (found < 0) found = geometry.names.findIndex((n) => n.toLowerCase().startsWith(text));
   if (found < 0) found = geometry.names.findIndex((n) => n.toLowerCase().includes(text));
   if (found < 0) {
-    result.textContent = interpolate(gettext("Kein Gebiet „%(text)s“ auf dieser Ebene gefunden."), { text });
+    // Not on this level: ask the server, which searches every level.
+    searchAllLevels(config.urls.search, text, result, state);
     return;
   }
   result.textContent = interpolate(gettext("Gefunden: %(name)s (%(code)s)"), { name: geometry.names[found], code: geometry.codes[found] });
