@@ -58,6 +58,11 @@ def open_private(path: Path):
     return open(path, "wb", opener=_private_opener)
 
 
+def open_lock_file(path: Path):
+    """Open the lock file ``path`` (created if missing, never truncated) with mode 0600."""
+    return open(path, "a", opener=_private_opener)
+
+
 def write_private(path: Path, chunks: Iterable[bytes] | bytes) -> None:
     """Write bytes (or an iterable of chunks) to a private file."""
     with open_private(path) as out:

@@ -83,9 +83,10 @@ def _precompute(data_dir) -> None:
 
     They wait for the lock, so a recycled or killed worker's duty passes on to another.
     """
+    from quartier.files import open_lock_file
     from quartier.indicators import precompute
 
-    lock = open(os.path.join(data_dir, PRECOMPUTE_LOCK), "a")  # noqa: SIM115 (held for life)
+    lock = open_lock_file(os.path.join(data_dir, PRECOMPUTE_LOCK))  # held for life
     fcntl.flock(lock, fcntl.LOCK_EX)
     _held.append(lock)
     precompute.enable()

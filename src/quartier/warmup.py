@@ -127,7 +127,9 @@ def in_turn(work: Callable[[], None], lock_path) -> Callable[[], None]:
     """
 
     def turn() -> None:
-        with open(lock_path, "a") as lock:
+        from quartier.files import open_lock_file
+
+        with open_lock_file(lock_path) as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
             work()
 

@@ -11,9 +11,10 @@ import re
 
 import pytest
 
+from tests.e2e.helpers import axe_violations
+
 pytestmark = [pytest.mark.e2e]
 
-WCAG22 = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 PASSWORD = "reflow-test-password"
 
 PUBLIC = [
@@ -44,6 +45,11 @@ def planner(server, django_db_blocker):
     from quartier.access.models import Role, User
 
     with django_db_blocker.unblock():
+        from django.db import connection
+
+        # Earlier tests (a simulated database restart) may have ended this session.
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
         user = User.objects.create_user("reflow", password=PASSWORD, role=Role.ADMIN)
         yield user.username
         User.objects.filter(pk=user.pk).update(is_active=False)
@@ -55,20 +61,6 @@ def overflow(page) -> int:
         "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
         " - document.documentElement.clientWidth"
     )
-
-
-def axe_violations(page) -> list[str]:
-    """axe-core's WCAG 2.2 A/AA violations of the page as "rule: target" lines."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(
-        page, options={"runOnly": {"type": "tag", "values": WCAG22}, "resultTypes": ["violations"]}
-    )
-    return [
-        f"{v['id']}: {node['target']}"
-        for v in results.response["violations"]
-        for node in v["nodes"]
-    ]
 
 
 def walk(page, paths, width) -> list[str]:

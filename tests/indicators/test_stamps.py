@@ -22,6 +22,14 @@ pytestmark = pytest.mark.django_db
 P2024 = date(2024, 12, 31)
 
 
+@pytest.fixture(autouse=True)
+def _no_stored_masks():
+    """Start from no stored masks (the test's transaction rolls this back): servers of
+    earlier tests (browser tests, other processes) may have committed some, and then
+    the warm-up reads here would load masks instead of computing what is counted."""
+    maskstore.forget()
+
+
 @pytest.fixture
 def computations(monkeypatch):
     """The indicator keys of the real computations behind compute(), in order."""

@@ -105,12 +105,16 @@ function fillPeriods() {
       return option;
     }));
   }
-  if (!state.vergleich && periods.length > 1) {
-    const earlier = periods.filter((p) => p < state.stichtag);
-    $("compare").value = earlier.length ? earlier[0] : periods[0];
-  }
+  // "Veränderung seit" is always there: choosing a Stichtag is one step to the change.
+  $("compare").prepend(new Option(gettext("– keine (Stand zeigen) –"), ""));
+  if (!state.vergleich) $("compare").value = "";
   $("change-mode").checked = Boolean(state.vergleich);
-  $("compare-box").hidden = !state.vergleich;
+}
+
+function defaultCompare() {
+  const periods = [...$("compare").options].map((o) => o.value).filter(Boolean);
+  const earlier = periods.filter((p) => p < state.stichtag);
+  return earlier.length ? earlier[0] : periods[0];
 }
 
 function syncClassControls() {
@@ -161,11 +165,15 @@ function initControls() {
   $("level").addEventListener("change", (e) => switchLevel(e.target.value));
   $("period").addEventListener("change", (e) => { state.stichtag = e.target.value; fillPeriods(); update(); });
   $("change-mode").addEventListener("change", (e) => {
-    state.vergleich = e.target.checked ? $("compare").value : undefined;
+    state.vergleich = e.target.checked ? defaultCompare() : undefined;
     fillPeriods();
     update();
   });
-  $("compare").addEventListener("change", (e) => { state.vergleich = e.target.value; update(); });
+  $("compare").addEventListener("change", (e) => {
+    state.vergleich = e.target.value || undefined;
+    fillPeriods();
+    update();
+  });
   $("method").addEventListener("change", (e) => { state.methode = e.target.value; syncClassControls(); update(); });
   $("classes").addEventListener("change", (e) => { state.klassen = e.target.value; update(); });
   $("sd").addEventListener("change", (e) => { state.sd = e.target.value; update(); });
