@@ -44,7 +44,7 @@ def fresh_installation(path):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-# Built small Musterstädte by settings module: (installation env, output of the build).
+# The small Musterstadt, built once per test run: (installation env, output of the build).
 _small_demos: dict[str, tuple[dict, subprocess.CompletedProcess]] = {}
 _small_demo_stack = ExitStack()
 atexit.register(_small_demo_stack.close)
@@ -53,27 +53,25 @@ atexit.register(_small_demo_stack.close)
 def small_demo(env: dict) -> subprocess.CompletedProcess:
     """``quartier demo --no-serve --small`` in the fresh installation ``env``, from a copy.
 
-    The first call per settings module builds the small Musterstadt in an installation
-    of its own (about 15 s); later calls copy its data directory and, on PostgreSQL,
-    clone its database (CREATE DATABASE ... TEMPLATE), which takes well under a second.
-    The copy is the same installation: same accounts and passwords (the returned output
-    of the build names them), same secret key. Tests of the demo command itself run
+    The first call builds the small Musterstadt in an installation of its own with the
+    production settings (about 15 s); every later call copies its data directory and,
+    on PostgreSQL, clones its database (CREATE DATABASE ... TEMPLATE), which takes well
+    under a second. The copy is the same installation: same accounts and passwords (the
+    returned output of the build names them), same secret key. Its passwords are hashed
+    as in production; tests/settings.py verifies those hashes too, so one build serves
+    ``env`` with either settings module. Tests of the demo command itself run
     ``quartier("demo", ...)``.
     """
-    settings_module = env.get("DJANGO_SETTINGS_MODULE") or "quartier.settings"
-    if settings_module not in _small_demos:
+    if "built" not in _small_demos:
         where = Path(tempfile.mkdtemp(prefix="quartier-small-demo-"))
         _small_demo_stack.callback(shutil.rmtree, where, ignore_errors=True)
         template = _small_demo_stack.enter_context(fresh_installation(where))
-        if "DJANGO_SETTINGS_MODULE" in env:
-            template["DJANGO_SETTINGS_MODULE"] = env["DJANGO_SETTINGS_MODULE"]
-        else:
-            template.pop("DJANGO_SETTINGS_MODULE", None)
+        template["DJANGO_SETTINGS_MODULE"] = "quartier.settings"
         built = quartier("demo", "--no-serve", "--small", env=template)
         if built.returncode != 0:
             return built
-        _small_demos[settings_module] = (template, built)
-    template, built = _small_demos[settings_module]
+        _small_demos["built"] = (template, built)
+    template, built = _small_demos["built"]
     shutil.copytree(template["QUARTIER_DATA_DIR"], env["QUARTIER_DATA_DIR"], dirs_exist_ok=True)
     if "QUARTIER_DATABASE_URL" in env:
         import psycopg

@@ -12,7 +12,12 @@ os.environ.setdefault("QUARTIER_DATA_DIR", tempfile.mkdtemp(prefix="quartier-tes
 from quartier.settings import *  # noqa: E402,F403
 
 # Fast hashing: tests create many accounts; production keeps Django's defaults.
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The production hasher stays second, to verify the accounts of an installation built
+# with the production settings (tests/clitools.py: small_demo).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 
 # Browser tests run the app in a server thread: it needs its own connections to a
 # database file (an in-memory SQLite database exists per connection only), and
