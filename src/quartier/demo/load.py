@@ -14,6 +14,7 @@ from quartier.demo.catalogue import FACILITY_LAYERS, INDICATORS, KEY_FIGURES, SU
 from quartier.demo.generate import Musterstadt
 from quartier.demo.geometry import CRS
 from quartier.indicators.batches import create_batch, insert_new_values
+from quartier.indicators.bulkload import foreign_keys_checked_at_the_end
 from quartier.indicators.models import Indicator
 from quartier.spatial.display import prepare_all
 from quartier.spatial.index import clear_area_index
@@ -67,7 +68,8 @@ def load(city: Musterstadt, *, user=None) -> dict[str, int]:
                     if value == value:  # NaN: undefined (e.g. mean age of nobody), not stored
                         yield ind, area, period, value, ""
 
-    written = insert_new_values(batch, rows())
+    with foreign_keys_checked_at_the_end():  # a fresh database: nobody else writes
+        written = insert_new_values(batch, rows())
     batch.rows_read = batch.rows_inserted = written
     batch.save(update_fields=["rows_read", "rows_inserted"])
     facilities = _load_facilities(city)
