@@ -26,20 +26,26 @@ def find_sums(stored, indicators: dict[str, Indicator]) -> list[tuple[str, list[
     the one with the most parts wins (the others follow from it once the smaller totals are
     sums too).
     """
+    if hasattr(stored, "keys") and hasattr(stored, "area"):
+        # Columns: only the values of counts are turned into int64 cells (memory of big sheets)
+        v = stored.values
+        use = _counts(v.indicators, indicators)[v.indicator] & ~np.isnan(v.value)
+        cells = stored.area[use] * max(1, len(v.periods)) + v.period[use]
+        return _sums(cells, v.indicator[use].astype(np.int64), v.value[use], v.indicators)
     cells, key_numbers, values, names = _columns(stored)
-    counts = np.array(
-        [k in indicators and indicators[k].kind == Kind.COUNT for k in names] + [False], bool
-    )
-    use = counts[key_numbers] & ~np.isnan(values)
+    use = _counts(names, indicators)[key_numbers] & ~np.isnan(values)
     return _sums(cells[use], key_numbers[use], values[use], names)
 
 
+def _counts(names: list[str], indicators: dict[str, Indicator]) -> np.ndarray:
+    """Per key number: True for counts (one more entry, False, for "no indicator")."""
+    return np.array(
+        [k in indicators and indicators[k].kind == Kind.COUNT for k in names] + [False], bool
+    )
+
+
 def _columns(stored) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """(one number per (area, period), key numbers, values, key names) of ``stored``."""
-    if hasattr(stored, "keys") and hasattr(stored, "area"):
-        v = stored.values
-        cells = stored.area * max(1, len(v.periods)) + v.period
-        return cells, v.indicator.astype(np.int64), v.value, v.indicators
+    """(one number per (area, period), key numbers, values, key names) of rows."""
     cell_numbers: dict[tuple, int] = {}
     names: dict[str, int] = {}
     cells, key_numbers, values = [], [], []
@@ -62,14 +68,19 @@ def _sums(cells, key_numbers, values, names) -> list[tuple[str, list[str]]]:
     column = np.full(len(names), -1, np.int64)
     for k in present:
         column[k] = keys.index(names[k])
-    distinct, first, row = np.unique(cells, return_index=True, return_inverse=True)
     if len(keys) < 3:
         return []
+    distinct, first, row = np.unique(cells, return_index=True, return_inverse=True)
     grid = np.full((len(distinct), len(keys)), np.nan)
     slot = row.astype(np.int64) * len(keys) + column[key_numbers]
-    _slots, last = np.unique(slot[::-1], return_index=True)  # a cell given twice: the last
-    last = len(slot) - 1 - last
-    grid.flat[slot[last]] = values[last]
+    del row
+    if np.bincount(slot, minlength=grid.size).max(initial=0) <= 1:
+        grid.flat[slot] = values  # each cell once (the usual case): no sort needed
+    else:
+        _slots, last = np.unique(slot[::-1], return_index=True)  # a cell given twice: the last
+        last = len(slot) - 1 - last
+        grid.flat[slot[last]] = values[last]
+    del slot
     grid = grid[np.argsort(first, kind="stable")]  # cells in the order the table names them
     values = grid[~np.isnan(grid).any(axis=1)]
     if len(values) < MIN_CELLS:

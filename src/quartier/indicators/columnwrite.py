@@ -45,7 +45,8 @@ def write_stored(batch: ImportBatch, stored, ids: dict[str, int]) -> WriteStats:
         stats.replaced = int(changed.sum())
         new = np.ones(len(v), bool)
         new[matched] = False
-        stats.inserted = _insert(batch, stored, indicator_ids, np.flatnonzero(new))
+        order = _in_index_order(stored, indicator_ids, np.flatnonzero(new))
+        stats.inserted = _insert(batch, stored, indicator_ids, order)
         ImportBatch.objects.filter(pk=batch.pk).update(
             rows_inserted=stats.inserted,
             rows_replaced=stats.replaced,
@@ -56,6 +57,27 @@ def write_stored(batch: ImportBatch, stored, ids: dict[str, int]) -> WriteStats:
         touched = indicator_ids[np.unique(v.indicator[written])]
         datastate.changed(int(pk) for pk in touched if pk > 0)
     return stats
+
+
+def _in_index_order(stored, indicator_ids: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """``positions`` sorted by (indicator id, area id, period), the unique index's order.
+
+    Why: every index of the values table but one starts with the indicator, the unique one
+    goes on with area and period; rows inserted in that order append to the B-trees instead
+    of touching pages all over them (the file's order, row by row and period by period,
+    scattered every insert: most of SQLite's insert cost for a million-row sheet).
+    """
+    v = stored.values
+    period_rank = np.argsort(np.argsort(np.array(v.periods, dtype="datetime64[D]")))
+    return positions[
+        np.lexsort(
+            (
+                period_rank[v.period[positions]],
+                stored.area[positions],
+                indicator_ids[v.indicator[positions]],
+            )
+        )
+    ]
 
 
 def _same(new: np.ndarray, old: np.ndarray) -> np.ndarray:
