@@ -2,7 +2,8 @@
 // - folds the main menu behind the "Menü" button on narrow screens (WCAG 1.4.10 reflow);
 //   without this script the menu simply wraps and stays usable, the button stays hidden;
 // - a wide table scrolls inside its own box; a box without links gets keyboard focus so
-//   it can be scrolled with the arrow keys too.
+//   it can be scrolled with the arrow keys too;
+// - "Drucken" buttons (hidden without this script) open the browser's print dialog.
 (function () {
   "use strict";
 
@@ -19,6 +20,10 @@
     focusableScrollBoxes();
     window.addEventListener("resize", focusableScrollBoxes);
     initMenu();
+    document.querySelectorAll("[data-print]").forEach((button) => {
+      button.hidden = false;
+      button.addEventListener("click", () => window.print());
+    });
   }
 
   function initMenu() {
