@@ -63,6 +63,22 @@ def overflow(page) -> int:
     )
 
 
+# The innermost elements reaching past the window's right edge (what makes a page too wide).
+TOO_WIDE_JS = """() => { const w = document.documentElement.clientWidth; const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.getBoundingClientRect().right <= w + 1) continue;
+    if ([...el.children].some(c => c.getBoundingClientRect().right > w + 1)) continue;
+    if (el.closest('.table-scroll')) continue;
+    out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+             + (el.className && typeof el.className === 'string' ? '.' + el.className : ''));
+  } return out.slice(0, 5).join(', '); }"""
+
+
+def too_wide(page) -> str:
+    """Which elements reach past the right edge of the window."""
+    return page.evaluate(TOO_WIDE_JS)
+
+
 def check_shown(page, label: str, widths=(320,), ignore=()) -> list[str]:
     """Problems of the page as shown: too wide, or axe violations, at each of ``widths``.
 
@@ -77,7 +93,7 @@ def check_shown(page, label: str, widths=(320,), ignore=()) -> list[str]:
         )
         wider = overflow(page)
         if wider > 0:
-            problems.append(f"{label} @ {width}px: {wider}px too wide")
+            problems.append(f"{label} @ {width}px: {wider}px too wide ({too_wide(page)})")
         problems += [f"{label} @ {width}px: {v}" for v in axe_violations(page) if v not in ignore]
     return problems
 
