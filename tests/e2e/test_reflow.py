@@ -68,7 +68,8 @@ TOO_WIDE_JS = """() => { const w = document.documentElement.clientWidth; const o
   for (const el of document.body.querySelectorAll('*')) {
     if (el.getBoundingClientRect().right <= w + 1) continue;
     if ([...el.children].some(c => c.getBoundingClientRect().right > w + 1)) continue;
-    if (el.closest('.table-scroll')) continue;
+    const box = el.parentElement && el.parentElement.closest('.table-scroll');
+    if (box && box.getBoundingClientRect().right <= w + 1) continue;  // scrolls in its box
     out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
              + (el.className && typeof el.className === 'string' ? '.' + el.className : ''));
   } return out.slice(0, 5).join(', '); }"""
