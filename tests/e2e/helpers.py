@@ -121,3 +121,25 @@ def axe_violations(page) -> list[str]:
         for v in results.response["violations"]
         for node in v["nodes"]
     ]
+
+
+def small_geojson() -> str:
+    """Two small squares inside Musterstadt's first Stadtteil, as a GeoJSON file's text."""
+    import json
+
+    import shapely
+
+    from quartier.spatial.models import Area
+
+    area = Area.objects.filter(level__key="stadtteil").order_by("code").first()
+    x, y = shapely.from_wkb(bytes(area.geometry)).representative_point().coords[0]
+    d = 0.001
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"schluessel": f"T{i}", "name": f"Testgebiet {i}"},
+            "geometry": shapely.geometry.mapping(shapely.box(x + i * d, y, x + (i + 1) * d, y + d)),
+        }
+        for i in range(2)
+    ]
+    return json.dumps({"type": "FeatureCollection", "features": features})

@@ -92,6 +92,13 @@ def _mss_initial(user) -> dict:
     return mss_preset(user)
 
 
+def _mss_describe(analysis, names) -> str:
+    from quartier.analysis.describe import describe_mss
+
+    keys = _mss_spec_of(analysis.definition)
+    return describe_mss(analysis.period, keys.get("d_years") or 0, keys.get("min_residents") or 0)
+
+
 def _mss_context(user, analysis, outputs) -> dict:
     from quartier.analysis.pages import mss_context
 
@@ -110,6 +117,7 @@ register(
         initial=_mss_initial,
         result_template=TEMPLATES + "_result_mss.html",
         result_context=_mss_context,
+        describe=_mss_describe,
         help=_(
             "Verfahren des Monitorings Soziale Stadtentwicklung Berlin: Status-Index aus S1, S3, "
             "S4, Dynamik-Index aus D1, D3, D4. Gebiete mit zu wenigen Einwohnerinnen und "
@@ -137,6 +145,14 @@ def _index_roles(definition: dict) -> list[tuple[str, str]]:
     return roles + ([(_("Mindestzahl"), exclude)] if exclude else [])
 
 
+def _index_describe(analysis, names) -> str:
+    from quartier.analysis.describe import describe_index
+    from quartier.analysis.runs import index_spec
+
+    spec_json = analysis.definition.get("spec", analysis.definition)
+    return describe_index(index_spec(spec_json), spec_json.get("exclude") or {}, names)
+
+
 def _run_index(user, name, level, period, spec, *, unprotected=False):
     from quartier.analysis.runs import run_index
 
@@ -152,6 +168,7 @@ register(
         spec_of=lambda d: d.get("spec", d),  # a definition file may hold the bare spec
         run=_run_index,
         roles=_index_roles,
+        describe=_index_describe,
         cli_help="Zusammengesetzter Index aus einer Definition (JSON)",
         order=20,
     )
@@ -166,6 +183,13 @@ def _run_typology(user, name, level, period, spec, *, unprotected=False):
 
     keys, method, k = spec["indikatoren"], spec["methode"], spec["k"]
     return run_typology(user, name, level, period, keys, method, k, unprotected=unprotected)
+
+
+def _typology_describe(analysis, names) -> str:
+    from quartier.analysis.describe import describe_typology
+
+    d = analysis.definition
+    return describe_typology(d["method"], d["k"], d.get("seed", 42))
 
 
 register(
@@ -185,6 +209,7 @@ register(
         ),  # fmt: skip
         spec_of=lambda d: {"indikatoren": d["inputs"], "methode": d["method"], "k": d["k"]},
         run=_run_typology,
+        describe=_typology_describe,
         result_template=TEMPLATES + "_result_typology.html",
         cli_help="Typologie (k-means oder Ward)",
         order=30,
@@ -200,6 +225,12 @@ def _run_lisa(user, name, level, period, spec, *, unprotected=False):
 
     n, p = spec["permutationen"], float(spec["signifikanz"])
     return run_lisa(user, name, level, period, spec["indikator"], n, p, unprotected=unprotected)
+
+
+def _lisa_describe(analysis, names) -> str:
+    from quartier.analysis.describe import describe_lisa
+
+    return describe_lisa(analysis.definition["permutations"], analysis.definition["significance"])
 
 
 register(
@@ -223,6 +254,7 @@ register(
             "signifikanz": str(d["significance"]),
         },
         run=_run_lisa,
+        describe=_lisa_describe,
         result_template=TEMPLATES + "_result_lisa.html",
         cli_help="Hot Spots und Cold Spots (lokales Moran's I)",
         order=40,
@@ -290,8 +322,18 @@ def _run_need(user, name, level, period, spec, *, unprotected=False):
 
 
 def _need_roles(definition: dict) -> list[tuple[str, str]]:
+    from django.utils.translation import gettext
+
     conditions = (definition.get("rule") or definition).get("conditions") or []
-    return [(f"{_('Bedingung')} {i}", c["indicator"]) for i, c in enumerate(conditions, 1)]
+    # Translated here: the number is part of the label ("Bedingung 1", "Condition 1").
+    label = gettext("Bedingung %(i)s")
+    return [(label % {"i": i}, c["indicator"]) for i, c in enumerate(conditions, 1)]
+
+
+def _need_describe(analysis, names) -> str:
+    from quartier.analysis.describe import describe_rule
+
+    return describe_rule(analysis.definition.get("rule", analysis.definition), names)
 
 
 def _need_context(user, analysis, outputs) -> dict:
@@ -309,6 +351,7 @@ register(
         spec_of=lambda d: d.get("rule", d),
         run=_run_need,
         roles=_need_roles,
+        describe=_need_describe,
         periodic=False,
         result_template=TEMPLATES + "_result_need.html",
         result_context=_need_context,

@@ -1,6 +1,19 @@
-"""German descriptions of analysis definitions, shown with results and as indicator metadata."""
+"""Descriptions of analysis definitions, in the active language.
+
+A run stores the German text (with ``in_german``) as indicator metadata and in the JSON
+definition; a result page describes the stored definition again in the page's language.
+"""
 
 from __future__ import annotations
+
+from django.utils import translation
+from django.utils.translation import gettext
+
+
+def in_german(describe, *args) -> str:
+    """``describe(*args)`` in German, whatever the request's language (stored text)."""
+    with translation.override("de"):
+        return describe(*args)
 
 
 def german_number(value: float) -> str:
@@ -9,53 +22,116 @@ def german_number(value: float) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
+def local_number(value: float) -> str:
+    """A number for a sentence in the active language ("1,5" in German, "1.5" in English)."""
+    if (translation.get_language() or "de").startswith("de"):
+        return german_number(value)
+    return f"{float(value):,.6f}".rstrip("0").rstrip(".")
+
+
 def describe_rule(rule_json: dict, names: dict[str, str] | None = None) -> str:
-    """A German sentence for a rule, with the indicators' names, shown with its result."""
-    words = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "rising": "steigend", "falling": "fallend"}
+    """A sentence for a rule, with the indicators' names, shown with its result."""
+    words = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
     names = names or {}
     parts = []
     for c in rule_json["conditions"]:
-        op = words.get(c["op"], c["op"])
         name = names.get(c["indicator"], c["indicator"])
-        if c["op"] in ("rising", "falling"):
-            parts.append(f"{name} {op} über {c.get('periods', 2)} Jahre")
+        years = c.get("periods", 2)
+        if c["op"] == "rising":
+            parts.append(gettext("%(name)s steigend über %(n)s Jahre") % {"name": name, "n": years})
+        elif c["op"] == "falling":
+            parts.append(gettext("%(name)s fallend über %(n)s Jahre") % {"name": name, "n": years})
         elif c.get("relative_to_city"):
-            parts.append(f"{name} {op} {german_number(c['value'])} × Stadtwert")
+            value = local_number(c["value"])
+            op = words.get(c["op"], c["op"])
+            parts.append(gettext("%(name)s %(op)s %(value)s × Stadtwert") % locals())
         else:
-            parts.append(f"{name} {op} {german_number(c['value'])}")
-    joiner = " und " if rule_json.get("combine", "all") == "all" else " oder "
-    return joiner.join(parts)
+            parts.append(f"{name} {words.get(c['op'], c['op'])} {local_number(c['value'])}")
+    joiner = gettext(" und ") if rule_json.get("combine", "all") == "all" else gettext(" oder ")
+    return gettext("Handlungsbedarf nach Regeln: %(rule)s") % {"rule": joiner.join(parts)}
 
 
-_STANDARDISE_WORDS = {"z": "z-Werte", "minmax": "Min–Max (0–1)", "rank": "Rang (0–1)"}
+def _standardise_words() -> dict[str, str]:
+    return {
+        "z": gettext("z-Werte"),
+        "minmax": gettext("Min–Max (0–1)"),
+        "rank": gettext("Rang (0–1)"),
+    }
 
 
-def describe_index(spec, exclude: dict, indicators: dict) -> str:
-    """The index definition in German, shown with the result and as indicator metadata."""
-    from quartier.core.indices import format_break_rules
+def _break_rules(breaks, inclusive) -> str:
+    """Class breaks as "< -1; ≤ 1; ≤ 1,5" (numbers in the active language)."""
+    return "; ".join(
+        f"{'≤' if inclusive[j] in ('right', 'both') else '<'} {local_number(b)}"
+        for j, b in enumerate(breaks)
+    )
 
+
+def describe_index(spec, exclude: dict, names: dict[str, str]) -> str:
+    """The index definition, shown with the result and as indicator metadata.
+
+    ``names``: indicator key → name (a key without a name is shown as it is).
+    """
     parts = [
-        f"{indicators[c.key].name} ({'hoch' if c.direction == 1 else 'niedrig'} = Bedarf, "
-        f"Gewicht {c.weight:g})"
+        gettext("%(name)s (%(direction)s = Bedarf, Gewicht %(weight)s)")
+        % {
+            "name": names.get(c.key, c.key),
+            "direction": gettext("hoch") if c.direction == 1 else gettext("niedrig"),
+            "weight": local_number(c.weight),
+        }
         for c in spec.components
     ]
-    text = (
-        f"Zusammengesetzter Index aus {', '.join(parts)}. Standardisierung: "
-        f"{_STANDARDISE_WORDS[spec.standardise]}; "
-        f"{'Summe' if spec.combine == 'sum' else 'gewichteter Mittelwert'}"
-        f"{', erneut z-standardisiert' if spec.restandardise else ''}."
-    )
+    text = gettext(
+        "Zusammengesetzter Index aus %(parts)s. Standardisierung: %(how)s; %(combine)s"
+    ) % {
+        "parts": ", ".join(parts),
+        "how": _standardise_words()[spec.standardise],
+        "combine": gettext("Summe") if spec.combine == "sum" else gettext("gewichteter Mittelwert"),
+    }
+    text += (gettext(", erneut z-standardisiert") if spec.restandardise else "") + "."
     if spec.classify == "sd":
-        rules = format_break_rules(spec.sd_breaks, spec.inclusive)
-        text += f" Klassen nach Standardabweichung: {rules}."
+        rules = _break_rules(spec.sd_breaks, spec.inclusive)
+        text += " " + gettext("Klassen nach Standardabweichung: %(rules)s.") % {"rules": rules}
     elif spec.classify == "quantiles":
-        text += f" {spec.quantiles} Quantilklassen."
+        text += " " + gettext("%(n)s Quantilklassen.") % {"n": spec.quantiles}
     if spec.labels:
-        text += f" Klassen: {', '.join(spec.labels)}."
+        text += " " + gettext("Klassen: %(labels)s.") % {"labels": ", ".join(spec.labels)}
     if exclude.get("indicator"):
-        name = indicators.get(exclude["indicator"])
-        name = name.name if name else exclude["indicator"]
-        text += f" Ausgeschlossen: Gebiete mit weniger als {exclude['minimum']:g} ({name})."
+        name = names.get(exclude["indicator"], exclude["indicator"])
+        minimum = local_number(exclude["minimum"])
+        text += " " + gettext("Ausgeschlossen: Gebiete mit weniger als %(minimum)s (%(name)s).") % {
+            "minimum": minimum,
+            "name": name,
+        }
     if exclude.get("codes"):
-        text += f" Ausgeschlossen: {', '.join(exclude['codes'])}."
+        text += " " + gettext("Ausgeschlossen: %(codes)s.") % {"codes": ", ".join(exclude["codes"])}
+    return text
+
+
+def describe_typology(method: str, k: int, seed: int = 42) -> str:
+    """The typology's method, number of types and seed."""
+    return gettext("Typologie (%(method)s, %(k)s Typen, Startwert %(seed)s).") % locals()
+
+
+def describe_lisa(permutations: int, significance: float) -> str:
+    """Local Moran's I with its neighbourhood, permutations and significance level."""
+    return gettext(
+        "Lokales Moran's I (LISA), Queen-Nachbarschaft, %(n)s Permutationen, Signifikanz %(p)s."
+    ) % {"n": permutations, "p": local_number(significance)}
+
+
+def describe_mss(period, years: int, minimum: int) -> str:
+    """The MSS method, a computed dynamics and the minimum of residents."""
+    text = gettext(
+        "Monitoring Soziale Stadtentwicklung (Berlin 2021), Abschnitt 4: "
+        "z-Werte, Summe, erneute Standardisierung, Klassen nach SD."
+    )
+    if years and period:
+        text += " " + gettext(
+            "Dynamik: Veränderung von S1, S3, S4 über %(years)s Jahre (bis %(date)s)."
+        ) % {"years": years, "date": period.strftime("%d.%m.%Y")}
+    if minimum:
+        text += " " + gettext(
+            "Gebiete unter %(n)s Einwohnerinnen und Einwohnern bleiben außen vor."
+        ) % {"n": minimum}
     return text

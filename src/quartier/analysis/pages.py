@@ -42,6 +42,14 @@ def inputs_of(analysis, method) -> list[dict]:
     return rows
 
 
+def description_of(analysis, method) -> str:
+    """The definition in words, in the page's language where the method can say it."""
+    if method.describe is None:
+        return analysis.definition.get("description") or ""
+    names = {i.key: i.name for i in analysis.inputs.all()}
+    return method.describe(analysis, names)
+
+
 def periods_of(analysis) -> list[date]:
     """The Stichtag, or the first and last Stichtag of a method over all periods."""
     if analysis.period:

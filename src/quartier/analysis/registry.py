@@ -85,7 +85,9 @@ class Method:
     and by ``--definition FILE``). ``periodic`` methods need a Stichtag; the others
     span every period. ``roles(definition)`` lists the inputs a result page names
     ((label, indicator key) pairs); ``initial(user)`` preselects form fields by a sound
-    match only; ``result_context(analysis, outputs)`` adds what ``result_template`` needs.
+    match only; ``result_context(analysis, outputs)`` adds what ``result_template`` needs;
+    ``describe(analysis, names)`` describes the definition in the page's language (without
+    it, the result page shows the description stored with the definition).
     """
 
     key: str
@@ -98,6 +100,7 @@ class Method:
     custom_form: Callable | None = None  # (post) -> spec, for a method with its own template
     result_template: str = GENERIC_RESULT
     result_context: Callable | None = None
+    describe: Callable | None = None  # (analysis, {key: name}) -> text in the page's language
     roles: Callable[[dict], list[tuple[str, str]]] | None = None
     initial: Callable | None = None
     periodic: bool = True

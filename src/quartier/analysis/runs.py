@@ -7,8 +7,9 @@ from datetime import date
 
 import numpy as np
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
-from quartier.analysis.describe import describe_index
+from quartier.analysis.describe import describe_index, describe_lisa, describe_typology, in_german
 from quartier.analysis.models import Analysis
 from quartier.analysis.reading import Reader, secret_summary
 from quartier.analysis.results import Output, categories, save_analysis, store_outputs
@@ -18,12 +19,13 @@ from quartier.errors import QuartierError
 
 __all__ = ["run_index", "run_lisa", "run_mss", "run_need", "run_segregation", "run_typology"]
 
+# Stored in German with the result; the result page translates them (result_label).
 QUADRANTS = [
-    ("HH", "Hot Spot (hoch, umgeben von hoch)", "#b2182b"),
-    ("LL", "Cold Spot (niedrig, umgeben von niedrig)", "#2166ac"),
-    ("HL", "Ausreißer: hoch, umgeben von niedrig", "#f4a582"),
-    ("LH", "Ausreißer: niedrig, umgeben von hoch", "#92c5de"),
-    ("ns", "nicht signifikant", "#f0f0f0"),
+    ("HH", gettext_noop("Hot Spot (hoch, umgeben von hoch)"), "#b2182b"),
+    ("LL", gettext_noop("Cold Spot (niedrig, umgeben von niedrig)"), "#2166ac"),
+    ("HL", gettext_noop("Ausreißer: hoch, umgeben von niedrig"), "#f4a582"),
+    ("LH", gettext_noop("Ausreißer: niedrig, umgeben von hoch"), "#92c5de"),
+    ("ns", gettext_noop("nicht signifikant"), "#f0f0f0"),
 ]
 
 
@@ -35,32 +37,10 @@ def run_index(
     ``unprotected``: read values before disclosure control where ``user`` may (the
     result stays confidential); by default on protected values (see :mod:`.reading`).
     """
-    from quartier.core.indices import Component, IndexSpec, compute_index
+    from quartier.core.indices import compute_index
 
-    allowed = {f.name for f in fields(IndexSpec)} | {"exclude"}
-    unknown = sorted(set(spec_json) - allowed)
-    if unknown or not isinstance(spec_json.get("components"), list):
-        raise QuartierError(
-            "Die Indexdefinition braucht „components“ (Liste) und kennt nur "
-            f"{', '.join(sorted(allowed))}"
-            + (f"; unbekannt: {', '.join(unknown)}." if unknown else ".")
-        )
-    try:
-        components = tuple(Component(**c) for c in spec_json["components"])
-    except TypeError:
-        raise QuartierError(
-            "Jeder Bestandteil eines Index hat „key“ und optional „direction“ (1/−1), „weight“."
-        ) from None
-    spec = IndexSpec(
-        **{
-            **{
-                k: tuple(v) if isinstance(v, list) else v
-                for k, v in spec_json.items()
-                if k not in ("components", "exclude")
-            },
-            "components": components,
-        }
-    )
+    spec = index_spec(spec_json)
+    components = spec.components
     reader = Reader(user, unprotected)
     inputs = reader.load([c.key for c in components], level_key, period)
     exclude = _exclusions(reader, spec_json.get("exclude") or {}, inputs)
@@ -70,7 +50,12 @@ def run_index(
         "name": name,
         "kind": "index",
         "spec": spec_json,
-        "description": describe_index(spec, spec_json.get("exclude") or {}, inputs.indicators),
+        "description": in_german(
+            describe_index,
+            spec,
+            spec_json.get("exclude") or {},
+            {key: i.name for key, i in inputs.indicators.items()},
+        ),
     }
     # Outputs (indicators, batch, values) and the analysis record: all or nothing.
     with transaction.atomic():
@@ -103,6 +88,37 @@ def run_index(
             outputs,
             secret_summary(inputs.secret),
         )
+
+
+def index_spec(spec_json: dict):
+    """The :class:`~quartier.core.indices.IndexSpec` of a stored index definition."""
+    from quartier.core.indices import Component, IndexSpec
+
+    allowed = {f.name for f in fields(IndexSpec)} | {"exclude"}
+    unknown = sorted(set(spec_json) - allowed)
+    if unknown or not isinstance(spec_json.get("components"), list):
+        raise QuartierError(
+            "Die Indexdefinition braucht „components“ (Liste) und kennt nur "
+            f"{', '.join(sorted(allowed))}"
+            + (f"; unbekannt: {', '.join(unknown)}." if unknown else ".")
+        )
+    try:
+        components = tuple(Component(**c) for c in spec_json["components"])
+    except TypeError:
+        raise QuartierError(
+            "Jeder Bestandteil eines Index hat „key“ und optional „direction“ (1/−1), „weight“."
+        ) from None
+    spec = IndexSpec(
+        **{
+            **{
+                k: tuple(v) if isinstance(v, list) else v
+                for k, v in spec_json.items()
+                if k not in ("components", "exclude")
+            },
+            "components": components,
+        }
+    )
+    return spec
 
 
 def _exclusions(reader: Reader, rule: dict, inputs) -> np.ndarray | None:
@@ -154,7 +170,7 @@ def run_typology(
         "method": method,
         "k": k,
         "seed": 42,
-        "description": f"Typologie ({method}, {k} Typen, Startwert 42).",
+        "description": in_german(describe_typology, method, k, 42),
     }
     # Outputs (indicators, batch, values) and the analysis record: all or nothing.
     with transaction.atomic():
@@ -222,8 +238,7 @@ def run_lisa(
         "inputs": [key],
         "permutations": permutations,
         "significance": significance,
-        "description": f"Lokales Moran's I (LISA), Queen-Nachbarschaft, "
-        f"{permutations} Permutationen, Signifikanz {significance}.",
+        "description": in_german(describe_lisa, permutations, significance),
     }
     # Outputs (indicators, batch, values) and the analysis record: all or nothing.
     with transaction.atomic():

@@ -7,6 +7,7 @@ from datetime import date
 import numpy as np
 from django.db import transaction
 
+from quartier.analysis.describe import describe_mss, in_german
 from quartier.analysis.models import Analysis
 from quartier.analysis.reading import Reader, secret_summary
 from quartier.analysis.results import Output, categories, save_analysis, store_outputs
@@ -81,7 +82,7 @@ def run_mss(
         "kind": "mss",
         "inputs": keys,
         "min_residents": minimum,
-        "description": _description(period, years, minimum),
+        "description": in_german(describe_mss, period, years, minimum),
     }
     # Outputs (indicators, batch, values) and the analysis record: all or nothing.
     with transaction.atomic():
@@ -100,18 +101,6 @@ def run_mss(
         return save_analysis(
             reader, "mss", name, inputs.level, period, definition, result, outputs, secret
         )
-
-
-def _description(period: date, years: int, minimum: int) -> str:
-    text = (
-        "Monitoring Soziale Stadtentwicklung (Berlin 2021), Abschnitt 4: "
-        "z-Werte, Summe, erneute Standardisierung, Klassen nach SD."
-    )
-    if years:
-        text += f" Dynamik: Veränderung von S1, S3, S4 über {years} Jahre (bis {period:%d.%m.%Y})."
-    if minimum:
-        text += f" Gebiete unter {minimum} Einwohnerinnen und Einwohnern bleiben außen vor."
-    return text
 
 
 def _outputs(name: str, status, dynamic, combined_values) -> list[Output]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from django.db import transaction
 
-from quartier.analysis.describe import describe_rule
+from quartier.analysis.describe import describe_rule, in_german
 from quartier.analysis.models import Analysis
 from quartier.analysis.reading import Reader, Series, secret_summary
 from quartier.analysis.results import Output, categories, save_analysis, store_outputs
@@ -114,7 +114,7 @@ def run_need(
         "name": name,
         "kind": "need",
         "rule": rule_json,
-        "description": "Handlungsbedarf nach Regeln: " + describe_rule(rule_json, names),
+        "description": in_german(describe_rule, rule_json, names),
     }
     flagged = [[c, n] for c, n, f in zip(inputs.codes, inputs.names, flags, strict=True) if f == 1]
     # Outputs (indicators, batch, values) and the analysis record: all or nothing.

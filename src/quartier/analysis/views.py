@@ -23,7 +23,7 @@ from quartier.access.rights import (
 from quartier.analysis import registry
 from quartier.analysis.custom_forms import DEFAULT_BREAKS
 from quartier.analysis.models import COMMAND_LINE_USERNAME, Analysis
-from quartier.analysis.pages import inputs_of, periods_of
+from quartier.analysis.pages import description_of, inputs_of, periods_of
 from quartier.errors import NotFound, QuartierError
 from quartier.explorer.catalogue import map_catalogue
 from quartier.indicators import readlayer
@@ -155,6 +155,7 @@ def _render_result(request, analysis, outputs, error=None, status=200):
         "outputs": outputs,
         "result": analysis.result,
         "inputs": inputs_of(analysis, method),
+        "description": description_of(analysis, method),
         "input_periods": periods_of(analysis),
         "error": error,
         "may_rerun": _may_rerun(request.user, analysis),
