@@ -73,4 +73,5 @@ def test_the_map_prints_with_its_legend_and_without_its_settings(page):
     box = page.locator("#map").bounding_box()
     assert box["width"] > 500 and box["height"] > 400, box
     assert page.locator("#legend li").first.is_visible()
-    assert page.locator("#map path.leaflet-interactive").count() > 10
+    drawn = page.locator("#map .leaflet-overlay-pane canvas, #map .leaflet-overlay-pane svg")
+    assert drawn.first.is_visible()  # the areas' layer is printed, not only the frame

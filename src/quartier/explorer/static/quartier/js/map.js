@@ -226,6 +226,11 @@ function initMap() {
     map.invalidateSize({ pan: false });
     if (autoView && geometry) fitLevel();
   }).observe(mapEl);
+  // Paper is narrower than the screen: draw the map for the printed box before printing.
+  window.addEventListener("beforeprint", () => {
+    map.invalidateSize({ pan: false });
+    if (autoView && geometry) fitLevel();
+  });
   window.quartier = { map, state, get geometry() { return geometry; }, get values() { return values; }, get colours() { return colours; }, fitLevel };
   return renderer;
 }
