@@ -59,14 +59,6 @@ def _standardise_words() -> dict[str, str]:
     }
 
 
-def _break_rules(breaks, inclusive) -> str:
-    """Class breaks as "< -1; ≤ 1; ≤ 1,5" (numbers in the active language)."""
-    return "; ".join(
-        f"{'≤' if inclusive[j] in ('right', 'both') else '<'} {local_number(b)}"
-        for j, b in enumerate(breaks)
-    )
-
-
 def describe_index(spec, exclude: dict, names: dict[str, str]) -> str:
     """The index definition, shown with the result and as indicator metadata.
 
@@ -90,7 +82,9 @@ def describe_index(spec, exclude: dict, names: dict[str, str]) -> str:
     }
     text += (gettext(", erneut z-standardisiert") if spec.restandardise else "") + "."
     if spec.classify == "sd":
-        rules = _break_rules(spec.sd_breaks, spec.inclusive)
+        from quartier.core.indices import format_break_rules
+
+        rules = format_break_rules(spec.sd_breaks, spec.inclusive, local_number)
         text += " " + gettext("Klassen nach Standardabweichung: %(rules)s.") % {"rules": rules}
     elif spec.classify == "quantiles":
         text += " " + gettext("%(n)s Quantilklassen.") % {"n": spec.quantiles}

@@ -42,6 +42,7 @@ Boundary rules of SD classes
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -383,9 +384,17 @@ def parse_break_rules(text: str) -> tuple[tuple[float, ...], tuple[str, ...]]:
     return tuple(breaks), tuple(inclusive)
 
 
-def format_break_rules(breaks: tuple[float, ...], inclusive: tuple[str, ...]) -> str:
-    """The inverse of :func:`parse_break_rules` in German notation, e.g. ``"< -1; ≤ 1; ≤ 1,5"``."""
+def format_break_rules(
+    breaks: tuple[float, ...],
+    inclusive: tuple[str, ...],
+    number: Callable[[float], str] = lambda b: f"{b:g}".replace(".", ","),
+) -> str:
+    """The inverse of :func:`parse_break_rules`, e.g. ``"< -1; ≤ 1; ≤ 1,5"``.
+
+    ``number`` writes each break (German notation by default; a description in the
+    page's language passes its own).
+    """
     return "; ".join(
-        f"{'≤' if inclusive[j] in ('right', 'both') else '<'} {b:g}".replace(".", ",")
+        f"{'≤' if inclusive[j] in ('right', 'both') else '<'} {number(b)}"
         for j, b in enumerate(breaks)
     )
