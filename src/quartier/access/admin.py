@@ -11,14 +11,14 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from quartier.access.adminperms import AdminOnly
+from quartier.access.adminperms import AccessibleAdminMedia, AdminOnly
 from quartier.access.audit import record
 from quartier.access.models import ApiToken, AuditEntry, Unit, User
 from quartier.access.rights import is_admin
 from quartier.exports.formulas import neutralise
 
 
-class QuartierAccessAttemptAdmin(AccessAttemptAdmin):
+class QuartierAccessAttemptAdmin(AccessibleAdminMedia, AccessAttemptAdmin):
     """django-axes' login attempts, with a clean-up action that works from the admin.
 
     axes' action reads the request's attempt time, which axes sets only while
@@ -53,7 +53,7 @@ class UnitAdmin(AdminOnly, admin.ModelAdmin):
 
 
 @admin.register(User)
-class QuartierUserAdmin(AdminOnly, UserAdmin):
+class QuartierUserAdmin(AccessibleAdminMedia, AdminOnly, UserAdmin):
     """Users with their role and units."""
 
     list_display = ("username", "first_name", "last_name", "role", "is_active")
@@ -70,7 +70,7 @@ class QuartierUserAdmin(AdminOnly, UserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(AdminOnly, admin.ModelAdmin):
+class ApiTokenAdmin(AccessibleAdminMedia, AdminOnly, admin.ModelAdmin):
     """Everyone's access tokens: administrators can see and revoke them, never read secrets."""
 
     list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
@@ -97,7 +97,7 @@ class ApiTokenAdmin(AdminOnly, admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(AccessibleAdminMedia, admin.ModelAdmin):
     """The audit log: readable and exportable by administrators, never editable."""
 
     list_display = ("at", "username", "action", "target", "ip")

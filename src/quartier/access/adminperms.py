@@ -27,3 +27,14 @@ class AdminOnly:
     def has_delete_permission(self, request, obj=None):
         """Administrators only."""
         return is_admin(request.user)
+
+
+class AccessibleAdminMedia:
+    """A ModelAdmin mixin: the admin's filter links become targets of 24 px (WCAG 2.5.8).
+
+    Django's changelist filter links are one line of small text; quartier/admin.css
+    gives each the minimum target size. Every ModelAdmin with ``list_filter`` takes it.
+    """
+
+    class Media:
+        css = {"all": ("quartier/admin.css",)}

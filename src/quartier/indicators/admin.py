@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from quartier.access.adminperms import AdminOnly
+from quartier.access.adminperms import AccessibleAdminMedia, AdminOnly
 from quartier.access.models import Role
 from quartier.access.rights import is_admin, unit_ids
 from quartier.errors import QuartierError
@@ -12,7 +12,7 @@ from quartier.indicators.models import ImportBatch, Indicator
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(AccessibleAdminMedia, admin.ModelAdmin):
     """The indicator catalogue: administrators edit all, data stewards their unit's."""
 
     list_display = ("name", "key", "topic", "kind", "unit", "visibility", "confidential", "owner")
@@ -103,7 +103,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(AdminOnly, admin.ModelAdmin):
+class ImportBatchAdmin(AccessibleAdminMedia, AdminOnly, admin.ModelAdmin):
     """Import batches: provenance is read-only; a batch can be rolled back."""
 
     list_display = (

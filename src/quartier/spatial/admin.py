@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from quartier.access.adminperms import AdminOnly
+from quartier.access.adminperms import AccessibleAdminMedia, AdminOnly
 from quartier.spatial.models import Area, Facility, FacilityLayer, Level
 
 
@@ -12,7 +12,7 @@ class LevelAdmin(AdminOnly, admin.ModelAdmin):
 
 
 @admin.register(Area)
-class AreaAdmin(AdminOnly, admin.ModelAdmin):
+class AreaAdmin(AccessibleAdminMedia, AdminOnly, admin.ModelAdmin):
     """Raumeinheiten (geometry is edited by import, not by hand)."""
 
     list_display = ("code", "name", "level", "parent", "valid_from", "valid_to")
@@ -36,7 +36,7 @@ class FacilityLayerAdmin(AdminOnly, admin.ModelAdmin):
 
 
 @admin.register(Facility)
-class FacilityAdmin(AdminOnly, admin.ModelAdmin):
+class FacilityAdmin(AccessibleAdminMedia, AdminOnly, admin.ModelAdmin):
     """Facilities."""
 
     list_display = ("name", "layer", "capacity", "address")
