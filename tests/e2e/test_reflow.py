@@ -287,9 +287,9 @@ def test_admin_pages_pass_axe(browser, server, planner):
     for path in ("/admin/", "/admin/indicators/indicator/"):
         response = page.goto(page.server + path)
         assert response.status == 200, path
-        problems += check_shown(page, path, (1440,), ignore=ADMIN_IGNORED)
+        problems += check_shown(page, path, (320, 1440), ignore=ADMIN_IGNORED)
     page.click("#result_list tbody tr:first-child a")  # one indicator's change form
     page.wait_for_selector("form#indicator_form")
-    problems += check_shown(page, page.url, (1440,), ignore=ADMIN_IGNORED)
+    problems += check_shown(page, page.url, (320, 1440), ignore=ADMIN_IGNORED)
     context.close()
     assert problems == [], "\n".join(problems)
