@@ -11,6 +11,7 @@ import pytest
 from tests.clitools import free_port, quartier, running
 from tests.e2e.conftest import PageWatch
 from tests.e2e.helpers import legend, wait_ready
+from tests.e2e.test_reflow import check_shown
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db]
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
@@ -164,8 +165,12 @@ def test_koeln_through_the_wizard_reports_the_repair(wizard):
     assert "Marienburg" in page.inner_text("#findings")
     if page.locator("#lage_bestaetigt").count():  # Köln beside Berlin's levels: confirm
         page.check("#lage_bestaetigt")
+    problems = check_shown(page, "geometry report", (320, 1440))
     page.click("#commit")
     finish(page)
+    # The commit's result page (the job page after the reload): phone and desktop, axe-clean.
+    problems += check_shown(page, "geometry done", (320, 1440))
+    assert problems == [], "\n".join(problems)
 
     page.goto(f"{page.base}/import/tabelle/")
     page.set_input_files("#dateien", str(KOELN / "bevoelkerung_stadtteile_2005-2012.csv"))
