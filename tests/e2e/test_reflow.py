@@ -276,20 +276,29 @@ ADMIN_IGNORED = tuple(
 
 
 def test_admin_pages_pass_axe(browser, server, planner):
-    # Its own context: Django's admin scripts set style attributes, which our Content
-    # Security Policy (style-src 'self') blocks with a console message; that is no axe
-    # finding, and the page fixture would fail on it.
     context = browser.new_context(locale="de-DE", viewport={"width": 1440, "height": 900})
     page = context.new_page()
     page.server = server
     sign_in(page, planner)
     problems: list[str] = []
+    loading: list[str] = []  # failed responses and console errors while a page loads
+    watch_errors(page, loading)
+
+    def check(label):
+        nonlocal problems
+        problems += loading
+        # axe-core re-reads stylesheets with @import (Django's forms.css) as inline <style>
+        # elements: our CSP blocks those (console messages) and the import resolves against
+        # the page (404 of …/change/widgets.css). That is the checker's doing, not the page's.
+        problems += check_shown(page, label, (320, 1440), ignore=ADMIN_IGNORED)
+        loading.clear()
+
     for path in ("/admin/", "/admin/indicators/indicator/"):
         response = page.goto(page.server + path)
         assert response.status == 200, path
-        problems += check_shown(page, path, (320, 1440), ignore=ADMIN_IGNORED)
+        check(path)
     page.click("#result_list tbody tr:first-child a")  # one indicator's change form
     page.wait_for_selector("form#indicator_form")
-    problems += check_shown(page, page.url, (320, 1440), ignore=ADMIN_IGNORED)
+    check(page.url)
     context.close()
     assert problems == [], "\n".join(problems)
