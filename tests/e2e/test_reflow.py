@@ -264,17 +264,6 @@ def test_import_wizard_pages_reflow_and_pass_axe(
     assert problems == [], "\n".join(problems)
 
 
-# A violation inside Django's own admin (its JavaScript), not in our customisations,
-# excluded as one exact "rule: target" at a time: SelectFilter2.js (the two-box widget
-# of many-to-many fields, "geteilt mit" and "Summe aus") puts aria-label on a <span>
-# without a role. The filter links' target size, also Django's (changelists.css), is
-# fixed by quartier/admin.css and checked.
-ADMIN_IGNORED = tuple(
-    f"aria-prohibited-attr: ['label[for=\"id_{field}_input\"] > .help-tooltip.search-label-icon']"
-    for field in ("shared_with", "shared_with_selected", "sum_of", "sum_of_selected")
-)
-
-
 def test_admin_pages_pass_axe(browser, server, planner):
     context = browser.new_context(locale="de-DE", viewport={"width": 1440, "height": 900})
     page = context.new_page()
@@ -290,7 +279,7 @@ def test_admin_pages_pass_axe(browser, server, planner):
         # axe-core re-reads stylesheets with @import (Django's forms.css) as inline <style>
         # elements: our CSP blocks those (console messages) and the import resolves against
         # the page (404 of …/change/widgets.css). That is the checker's doing, not the page's.
-        problems += check_shown(page, label, (320, 1440), ignore=ADMIN_IGNORED)
+        problems += check_shown(page, label, (320, 1440))
         loading.clear()
 
     for path in ("/admin/", "/admin/indicators/indicator/"):
