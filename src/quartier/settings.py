@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "quartier.imports",
     "quartier.analysis",
     "quartier.exports",
+    "quartier.reports",
     "quartier.ogc",
     "quartier.api",
     "rest_framework",

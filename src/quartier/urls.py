@@ -12,6 +12,7 @@ urlpatterns = [
     path("import/", include("quartier.imports.urls")),
     path("analysen/", include("quartier.analysis.urls")),
     path("export/", include("quartier.exports.urls")),
+    path("berichte/", include("quartier.reports.urls")),
     path("ogc/", include("quartier.ogc.urls")),
     path("api/v1/", include("quartier.api.urls")),
     path("schnittstellen/", include("quartier.access.urls")),

@@ -116,7 +116,7 @@ def profile_page(request, level: str, code: str):
         area = find_area(level, code)
     except QuartierError as exc:
         raise Http404(exc.message) from exc
-    since = _change_start(request.GET.get("seit", ""))
+    since = change_start(request.GET.get("seit", ""))
     profile = area_profile(request.user, area, since=since)
     for row in profile.rows:
         # Counts of an area and of the city differ by orders of magnitude: no shared scale.
@@ -136,7 +136,7 @@ def profile_page(request, level: str, code: str):
     )
 
 
-def _change_start(text: str) -> date | str:
+def change_start(text: str) -> date | str:
     """The profile's change start from ``seit``: a date, "vorher" (the period before) or,
     by default, the earliest period each indicator's change can be measured from.
     """

@@ -1,0 +1,62 @@
+"""The Steckbrief of an area as PDF: what its profile page shows, laid out for paper.
+
+Read through the same read layer as the page (``explorer.profile.area_profile``): the
+same visibility, the same disclosure control, the same confidential marks. A PDF that
+holds values others see hidden says VERTRAULICH on every page and in its file name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from quartier.explorer.profile import EARLIEST, area_profile
+from quartier.explorer.templatetags.quartier import number
+from quartier.reports.locationmap import location_map_svg
+from quartier.reports.pdf import data_url, html_to_pdf
+from quartier.spatial.models import Area
+
+
+@dataclass
+class Report:
+    """A finished report file."""
+
+    content: bytes
+    filename: str
+    confidential: bool
+
+
+def steckbrief(user, area: Area, since: date | str = EARLIEST) -> Report:
+    """The Steckbrief of ``area`` as ``user`` may see it, in the active language."""
+    profile = area_profile(user, area, since=since)
+    parent = area.parent
+    labels = {
+        "area": area.name,
+        "neighbours": _("Nachbargebiete (%(level)s)") % {"level": area.level.name},
+        "parent": f"{parent.level.name} {parent.name}" if parent else None,
+        "north": _("N"),
+        "number": number,
+    }
+    location = location_map_svg(area, labels)
+    rows = profile.rows
+    html = render_to_string(
+        "reports/steckbrief.html",
+        {
+            "profile": profile,
+            "area": area,
+            "language": get_language() or "de",
+            "location_url": data_url(location, "image/svg+xml"),
+            "stichtag": max((row.period for row in rows), default=None),
+            "sources": sorted({row.indicator.source for row in rows if row.indicator.source}),
+            "created": timezone.localtime(),
+            "signed_in": user.is_authenticated,
+        },
+    )
+    name = f"steckbrief_{area.level.key}_{area.code}"
+    name += "_vertraulich.pdf" if profile.confidential else ".pdf"
+    return Report(html_to_pdf(html), name, profile.confidential)
