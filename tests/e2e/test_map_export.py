@@ -31,7 +31,8 @@ def jugendamt(server, django_db_blocker):
             connection.close()
         user = User.objects.create_user("jugendamt_png", password=PASSWORD, role=role)
         user.units.add(Unit.objects.get(key=unit))
-        yield user.username
+    yield user.username
+    with django_db_blocker.unblock():  # tests in between may have blocked the database again
         User.objects.filter(pk=user.pk).update(is_active=False)
 
 

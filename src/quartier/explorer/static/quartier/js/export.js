@@ -193,6 +193,10 @@ function drawLegend(ctx, texts, left, top) {
   return y + 20 - top;
 }
 
+function sourceLine(texts) {
+  return [texts.source, texts.credit].filter(Boolean).join(" · ");
+}
+
 function legendHeight(texts) {
   return 40 + texts.legend.length * LINE_H;
 }
@@ -210,7 +214,13 @@ function imageLayout(view, texts, ctx) {
   const titleW = ctx.measureText(texts.lines[0]).width;
   ctx.font = `bold 15px ${FONT}`;
   const footerW = ctx.measureText(texts.footer).width;
-  const width = Math.ceil(Math.max(PAD + w + LEGEND_GAP + LEGEND_W + PAD, titleW + 2 * PAD, footerW + 2 * PAD));
+  ctx.font = `14px ${FONT}`;
+  const sourceW = ctx.measureText(sourceLine(texts)).width;
+  // Long category names widen the legend column rather than run off the image.
+  ctx.font = `16px ${FONT}`;
+  const legendW = Math.max(LEGEND_W, 38 + Math.max(...texts.legend.map((e) => ctx.measureText(e.label).width)) + 10);
+  const width = Math.ceil(Math.max(PAD + w + LEGEND_GAP + legendW + PAD, titleW + 2 * PAD,
+    footerW + 2 * PAD, sourceW + 2 * PAD));
   return {
     scale, width, height: HEADER_H + bodyH + footerH,
     map: { x: PAD, y: HEADER_H, w, h },
@@ -262,7 +272,7 @@ export function exportPng(view, { labels = false } = {}) {
   let y = layout.footer.y + 34;
   ctx.font = `14px ${FONT}`;
   ctx.fillStyle = MUTED;
-  ctx.fillText([texts.source, texts.credit].filter(Boolean).join(" · "), PAD, y);
+  ctx.fillText(sourceLine(texts), PAD, y);
   if (texts.footer) {
     y += 32;
     ctx.font = `bold 15px ${FONT}`;
