@@ -193,3 +193,22 @@ def test_every_method_classifies_blocks_with_few_distinct_values(client, method)
         assert len(data["legend"]) <= (4 if method == "manuell" else k)  # manual: 3 breaks
         shown = sum(entry["count"] for entry in data["legend"])
         assert shown + data["missing"]["count"] + data["suppressed"]["count"] == 5000
+
+
+def test_values_say_when_they_hold_unprotected_values(client, users):
+    """The map's "confidential" flag (which puts VERTRAULICH on the PNG export) comes from
+    the read layer: set exactly when some shown value carries the confidential status."""
+    from quartier.indicators.status import Status
+
+    query = "/karte/werte/?ebene=sozialraum&indikator=hze_faelle&stichtag=2024-12-31"
+    client.force_login(users["steward"])
+    for extra in ("", "&vergleich=2019-12-31"):
+        data = client.get(query + extra).json()
+        words = {data["statuses"][c]["word"] for c in data["status"]}
+        assert data["confidential"] is True and Status.CONFIDENTIAL.word in words
+    public = "/karte/werte/?ebene=sozialraum&indikator=kinderarmut&stichtag=2024-12-31"
+    assert client.get(public).json()["confidential"] is False
+    client.logout()
+    data = client.get(public).json()
+    assert data["confidential"] is False
+    assert "confidential" not in {data["statuses"][c]["word"] for c in data["status"]}

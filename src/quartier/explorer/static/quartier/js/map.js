@@ -2,7 +2,7 @@
 import { decodeGeometry, boundsOf } from "./geometry.js";
 import { renderLegend } from "./legend.js";
 import { renderPanel } from "./panel.js";
-import { exportPng, downloadCanvas } from "./export.js";
+import { exportPng, downloadCanvas, imageTexts } from "./export.js";
 import { formatDate, formatNumber, gettext, interpolate, nameWithUnit, withUnit } from "./format.js";
 import { searchAllLevels } from "./areasearch.js";
 import { readState, toQuery, writeState, VALUE_KEYS } from "./state.js";
@@ -40,6 +40,7 @@ let requestSeq = 0;
 let autoView = true; // the view still fits the whole level (no one moved the map yet)
 let fitting = false; // a programmatic fit is moving the map
 const facilityLayers = new Map();
+let lastExport = null;
 
 function url(name, replacements = {}) {
   let out = config.urls[name];
@@ -186,9 +187,18 @@ function initControls() {
   });
   $("export-png").addEventListener("click", () => {
     if (!values) return;
-    const canvas = exportPng(map, geometry, colours, values, mapTitle(), parentGeometry);
-    downloadCanvas(canvas, `karte_${state.indikator}_${state.ebene}_${state.stichtag}.png`);
+    const image = exportImage();
+    // An image with unprotected values says so in its name too, as the CSV files do.
+    const suffix = image.texts.confidential ? "_vertraulich" : "";
+    downloadCanvas(image.canvas, `karte_${state.indikator}_${state.ebene}_${state.stichtag}${suffix}.png`);
   });
+}
+
+// The PNG of the current view (export.js); the last one stays readable for tests.
+function exportImage() {
+  const image = exportPng({ map, geometry, colours, values, parentGeometry }, { labels: $("export-labels").checked });
+  lastExport = image;
+  return image;
 }
 
 function switchLevel(key) {
@@ -231,7 +241,8 @@ function initMap() {
     map.invalidateSize({ pan: false });
     if (autoView && geometry) fitLevel();
   });
-  window.quartier = { map, state, get geometry() { return geometry; }, get values() { return values; }, get colours() { return colours; }, fitLevel };
+  window.quartier = { map, state, get geometry() { return geometry; }, get values() { return values; }, get colours() { return colours; }, fitLevel,
+    imageTexts: () => values && imageTexts(values), get lastExport() { return lastExport; } };
   return renderer;
 }
 
