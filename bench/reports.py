@@ -1,0 +1,103 @@
+"""Issue #17 speed targets for reports (server side, in process, Musterstadt).
+
+- Steckbrief PDF of one Sozialraum ≤ 2 s: the first (cold process) and the median
+  of the next ones, for the public and for an administrator (every indicator).
+- All 225 Sozialräume ≤ 3 min on 2 cores: rendered by ``--workers`` processes
+  (default 2), each with its own cold start, as a batch job would.
+
+Usage: python bench/reports.py [--workers N] [--all-limit K]
+(uses QUARTIER_DATA_DIR if it holds a demo, else builds one)
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _demo import setup_django, use_demo  # noqa: E402
+
+WARM = 5
+
+
+def _render(codes: list[str], admin: bool) -> tuple[int, int, float]:
+    """Render the Steckbriefe of ``codes``; (number, bytes, CPU seconds)."""
+    setup_django()
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils import translation
+
+    from quartier.access.models import User
+    from quartier.explorer.profile import find_area
+    from quartier.reports.steckbrief import steckbrief
+
+    user = User.objects.filter(is_superuser=True).first() if admin else AnonymousUser()
+    cpu, size = time.process_time(), 0
+    with translation.override("de"):
+        for code in codes:
+            size += len(steckbrief(user, find_area("sozialraum", code)).content)
+    return len(codes), size, time.process_time() - cpu
+
+
+def single(admin: bool) -> None:
+    """First and warm Steckbrief of a Sozialraum in this process."""
+    from quartier.spatial.models import Area
+
+    codes = list(
+        Area.objects.filter(level__key="sozialraum", valid_to__isnull=True)
+        .order_by("code")
+        .values_list("code", flat=True)[: WARM + 1]
+    )
+    times = []
+    for code in codes:
+        started = time.perf_counter()
+        _n, size, cpu = _render([code], admin)
+        times.append((time.perf_counter() - started, cpu, size))
+    warm = statistics.median(t for t, _c, _s in times[1:])
+    warm_cpu = statistics.median(c for _t, c, _s in times[1:])
+    print(
+        f"{'admin' if admin else 'public':<7} first {times[0][0]:6.2f} s (cpu {times[0][1]:.2f})"
+        f"   warm median {warm:5.2f} s (cpu {warm_cpu:.2f})   {times[-1][2] / 1024:.0f} KB"
+    )
+
+
+def batch(workers: int, limit: int | None) -> None:
+    """Every Sozialraum as the administrator, split over ``workers`` processes."""
+    from quartier.spatial.models import Area
+
+    codes = list(
+        Area.objects.filter(level__key="sozialraum", valid_to__isnull=True)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )[:limit]
+    parts = [codes[i::workers] for i in range(workers)]
+    started = time.perf_counter()
+    with ProcessPoolExecutor(workers) as pool:
+        done = list(pool.map(_render, parts, [True] * workers))
+    wall = time.perf_counter() - started
+    count = sum(n for n, _s, _c in done)
+    print(
+        f"all {count} Sozialräume, {workers} processes: {wall:.1f} s wall "
+        f"({wall / count:.2f} s each), {sum(s for _n, s, _c in done) / 2**20:.1f} MB, "
+        f"cpu {sum(c for _n, _s, c in done):.1f} s   (target ≤ 180 s for 225)"
+    )
+
+
+def main() -> None:
+    """Print the figures."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--all-limit", type=int, default=None)
+    args = parser.parse_args()
+    use_demo()
+    setup_django()
+    for admin in (False, True):
+        single(admin)
+    batch(args.workers, args.all_limit)
+
+
+if __name__ == "__main__":
+    main()
