@@ -144,3 +144,22 @@ def test_a_report_never_fetches_anything_but_data_urls():
     for url in ("http://example.org/x.png", "file:///etc/passwd", "ftp://h/x"):
         with pytest.raises(ValueError, match="disallowed protocol"):
             data_only_fetcher().fetch(url)
+
+
+def test_without_pango_only_pdfs_fail_with_a_message(client, monkeypatch):
+    """WeasyPrint loads Pango when imported; a server without it must serve everything else."""
+    import sys
+
+    class NoPango:
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] == "weasyprint":
+                raise OSError("cannot load library 'libpango-1.0-0'")
+
+    for name in [m for m in sys.modules if m.split(".")[0] == "weasyprint"]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [NoPango(), *sys.meta_path])
+    response = client.get("/berichte/steckbrief/sozialraum/01101.pdf")
+    assert response.status_code == 503
+    assert "Pango" in response.content.decode()
+    assert client.get("/gebiete/sozialraum/01101/").status_code == 200
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).exists()

@@ -11,13 +11,30 @@ from __future__ import annotations
 
 import base64
 
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
+from quartier.errors import QuartierError
+
+MISSING_PANGO = (
+    "PDF-Berichte sind auf diesem Server nicht eingerichtet: die Systembibliothek Pango fehlt "
+    "(apt-get install libpango-1.0-0 libpangoft2-1.0-0). / PDF reports are not set up on this "
+    "server: the Pango system library is missing."
+)
 
 
-def data_only_fetcher() -> URLFetcher:
+def _weasyprint():
+    """WeasyPrint, imported on first use: it loads the Pango system library, and a server
+    without it must still start and serve everything but PDFs.
+    """
+    try:
+        import weasyprint
+        import weasyprint.urls
+    except OSError as exc:
+        raise QuartierError(MISSING_PANGO, status=503) from exc
+    return weasyprint
+
+
+def data_only_fetcher():
     """WeasyPrint's fetcher restricted to data: URLs."""
-    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+    return _weasyprint().urls.URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
 
 
 def data_url(content: bytes, mime: str) -> str:
@@ -30,5 +47,5 @@ def html_to_pdf(html: str) -> bytes:
 
     The title comes from the HTML's ``<title>``, the language from ``<html lang>``.
     """
-    document = HTML(string=html, url_fetcher=data_only_fetcher(), base_url=None)
+    document = _weasyprint().HTML(string=html, url_fetcher=data_only_fetcher(), base_url=None)
     return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
