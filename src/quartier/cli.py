@@ -331,11 +331,13 @@ def build_parser() -> argparse.ArgumentParser:
     from quartier.cli_disclosure import add_parsers as add_disclosure
     from quartier.cli_export import add_parsers as add_export
     from quartier.cli_import import add_parsers
+    from quartier.cli_reports import add_parsers as add_reports
     from quartier.cli_tokens import add_parsers as add_tokens
 
     add_parsers(sub)
     add_analysis(sub)
     add_export(sub)
+    add_reports(sub)
     add_tokens(sub)
     add_disclosure(sub)
     from quartier.cli_worker import add_parsers as add_worker

@@ -163,3 +163,35 @@ def test_without_pango_only_pdfs_fail_with_a_message(client, monkeypatch):
     assert "Pango" in response.content.decode()
     assert client.get("/gebiete/sozialraum/01101/").status_code == 200
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).exists()
+
+
+def test_all_areas_of_a_level_as_a_zip_from_the_command_line(tmp_path, capsys, users):
+    import zipfile
+
+    from quartier.cli import main
+    from quartier.spatial.models import Area
+
+    target = tmp_path / "sb.zip"
+    assert main(["steckbriefe", "--level", "stadtbezirk", "--output", str(target)]) == 0
+    codes = sorted(
+        Area.objects.filter(level__key="stadtbezirk", valid_to__isnull=True).values_list(
+            "code", flat=True
+        )
+    )
+    with zipfile.ZipFile(target) as archive:
+        names = archive.namelist()
+        assert names == [f"steckbrief_stadtbezirk_{code}.pdf" for code in codes]
+        first = PdfReader(io.BytesIO(archive.read(names[0])))
+        assert find_area("stadtbezirk", codes[0]).name in first.pages[0].extract_text()
+    out = capsys.readouterr().out
+    assert "[100 %]" in out and f"{len(codes)}/{len(codes)} Steckbriefe" in out
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.EXPORT)
+    assert entry.details == {
+        "format": "zip", "report": "steckbriefe", "areas": len(codes), "confidential": False
+    }  # fmt: skip
+    # With a steward's rights: the Jugendamt's own values, marked.
+    steward = users["steward"].username
+    argv = ["steckbriefe", "--level", "stadtbezirk", "--user", steward, "--output", str(tmp_path)]
+    assert main(argv) == 0
+    with zipfile.ZipFile(tmp_path / "steckbriefe_stadtbezirk_vertraulich.zip") as archive:
+        assert all(name.endswith("_vertraulich.pdf") for name in archive.namelist())
