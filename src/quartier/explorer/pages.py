@@ -161,7 +161,7 @@ def compare_page(request):
     several areas lists them to choose from. Every area can be removed again.
     """
     levels = readlayer.reader(request.user).index.levels
-    areas, errors = _compared_areas(request.GET.getlist("gebiet"))
+    areas, errors = compared_areas(request.GET.getlist("gebiet"))
     current = [f"{a.level.key}:{a.code}" for a in areas]
     typed = request.GET.get("neu", "").strip()
     candidates, other_levels = [], False
@@ -205,7 +205,7 @@ def _compare_url(items: list[str]) -> str:
     return reverse("explorer:compare") + (f"?{query}" if query else "")
 
 
-def _compared_areas(wanted: list[str]) -> tuple[list[Area], list[str]]:
+def compared_areas(wanted: list[str]) -> tuple[list[Area], list[str]]:
     """The areas named by ``gebiet`` parameters (each once), and messages for unknown ones."""
     areas, errors = [], []
     for item in dict.fromkeys(wanted):
