@@ -91,8 +91,13 @@ def svg(chart: TimeSeriesChart | BarChart | Distribution, width: float = 5.2) ->
 
 def _height(chart, width: float) -> float:
     if isinstance(chart, BarChart):
-        return min(0.9 + 0.32 * len(chart.bars), 6.0)
+        return bar_chart_height(len(chart.bars))
     return width * 0.55
+
+
+def bar_chart_height(bars: int) -> float:
+    """Height in inches of a bar chart with ``bars`` bars (pages size its image with it)."""
+    return min(0.9 + 0.32 * bars, 6.0)
 
 
 def _numbers(axis, decimals: int, language: str) -> None:

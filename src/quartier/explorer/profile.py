@@ -42,6 +42,18 @@ class ProfileRow:
         return self.status == Status.SUPPRESSED
 
     @property
+    def series_table(self) -> list[tuple]:
+        """Per period: (period, (value, status) of the area, of the parent or None, city value).
+
+        The numbers of the row's time series chart, as its table.
+        """
+        parents = {p: (v, s) for p, v, s in self.parent_series}
+        return [
+            (p, (v, s), parents.get(p), c)
+            for (p, v), s, (_p, c) in zip(self.series, self.statuses, self.city_series, strict=True)
+        ]
+
+    @property
     def is_count(self) -> bool:
         """Counts are compared by their share of the city, not by a difference."""
         return self.indicator.kind == Kind.COUNT
