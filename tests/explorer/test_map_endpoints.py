@@ -122,7 +122,7 @@ def test_csv_neutralises_formulas_in_names(client):
 def test_profile_page(client):
     html = client.get("/gebiete/stadtteil/011/").content.decode()
     assert "<h1>Altstadt</h1>" in html
-    assert html.count('class="spark"') >= 20
+    assert html.count('<figure class="chart"') >= 20  # charts with the table of their numbers
     assert '<svg class="location-map"' in html
     assert "Kinderarmut" in html and "Hilfen zur Erziehung" not in html
     assert client.get("/gebiete/stadtteil/999/").status_code == 404

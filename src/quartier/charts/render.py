@@ -137,6 +137,18 @@ def _time_series(figure, chart: TimeSeriesChart) -> None:
         )
     for line in drawn:
         _line(ax, line, x)
+    if drawn and drawn[0].role == "area":  # the area's latest value, written at its point
+        last = drawn[0].shown[-1]
+        ax.annotate(
+            format_number(last.value, chart.decimals, texts.language),
+            (x[last.period], last.value),
+            xytext=(0, 7),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+            color=STYLES["area"]["color"],
+            fontweight="bold",
+        )
     ax.set_xticks(range(len(periods)), period_labels(periods, texts.language))
     ax.set_xlim(-0.5, len(periods) - 0.5)
     ax.set_ylabel(texts.unit)
@@ -174,7 +186,7 @@ def _bars(figure, chart: BarChart) -> None:
     for y, bar in zip(positions, chart.bars, strict=True):
         if bar.value is None:
             word = texts.secret if bar.status == SUPPRESSED else texts.missing
-            ax.text(0, y, f" {word}", va="center", ha="left", fontsize=8, style="italic")
+            ax.text(span * 0.01, y, word, va="center", ha="left", fontsize=8, style="italic")
             continue
         style = STYLES["city"] if bar.reference else STYLES["area"]
         ax.barh(
@@ -200,6 +212,8 @@ def _bars(figure, chart: BarChart) -> None:
     ax.set_xlim(low * 1.2 if low < 0 else 0, max([0.0, *shown]) * 1.2 or 1.0)
     ax.set_ylim(-0.6, len(chart.bars) - 0.4)
     _numbers(ax.xaxis, _tick_decimals(chart.decimals), texts.language)
+    if not shown:  # no value to read off: an axis of made-up numbers would mislead
+        ax.set_xticks([])
     ax.grid(axis="x", color="#cccccc", linewidth=0.6)
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
