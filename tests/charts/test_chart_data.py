@@ -98,3 +98,10 @@ def test_confidential_charts_say_so():
 def test_the_same_chart_gives_the_same_bytes():
     chart = Distribution((1.0, 2.0, 2.5, 7.0), "Altstadt", 2.5, 3.0, 1)
     assert svg(chart) == svg(chart)
+
+
+def test_sparklines_do_not_bridge_a_gap_either():
+    from quartier.explorer.charts import sparkline
+
+    series = [(date(2018 + i, 12, 31), v) for i, v in enumerate([1.0, 2.0, None, 4.0, 5.0])]
+    assert sparkline(series)["path"].count("M") == 2
