@@ -21,6 +21,7 @@ from quartier.explorer.charts import location_map
 from quartier.explorer.compare import compare_areas, default_level, match_areas
 from quartier.explorer.mapdata import compute_view, parse_view
 from quartier.explorer.profile import EARLIEST, PREVIOUS, area_profile, find_area
+from quartier.explorer.profilecharts import add_figures, table_texts
 from quartier.explorer.tables import (
     SORT_KEYS,
     counts_as_share,
@@ -132,10 +133,8 @@ def profile_page(request, level: str, code: str):
         raise Http404(exc.message) from exc
     since = _change_start(request.GET.get("seit", ""))
     profile = area_profile(request.user, area, since=since)
-    for row in profile.rows:
-        # The charts are images at their own URLs (chartviews): the page only names them.
-        row.chartable = chartdata.chartable(row.indicator)
-        row.city_in_chart = chartdata.city_in_chart(row.indicator)
+    # The charts are images at their own URLs (chartviews): the page only names them.
+    add_figures(profile, area)
     context_shapes = [a.shape for a in (area.parent, _root_area(request.user)) if a is not None]
     return render(
         request,
@@ -147,6 +146,7 @@ def profile_page(request, level: str, code: str):
             "compare_url": reverse("explorer:compare") + f"?gebiet={area.level.key}:{area.code}",
             "map_url": reverse("explorer:map") + f"?ebene={area.level.key}&gebiet={area.code}",
             "since_choice": since.isoformat() if isinstance(since, date) else since,
+            **table_texts(profile, area),
         },
     )
 
