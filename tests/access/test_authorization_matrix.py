@@ -79,6 +79,10 @@ def concrete(route: str, key: str, ids: dict) -> str:
         url,
     )
     url = "/" + url.replace("\\", "")
+    if url.endswith(".svg"):  # charts: asked for the level and area the markers are planted in
+        url = url.replace("/stadtteil/011/", "/stadtbezirk/01/")
+        area = "stadtbezirk:01" if url.startswith("/vergleich/") else "01"
+        return f"{url}?indikator={key}&ebene=stadtbezirk&stichtag={P.isoformat()}&gebiet={area}"
     query = f"indikator={key}&ebene=stadtteil&stichtag={P.isoformat()}"
     # The machine interfaces name their parameters in English; ask them for the
     # level where the marker values are planted.
@@ -103,6 +107,8 @@ def readable_text(response) -> str | None:
     kind = response.get("Content-Type", "").split(";")[0].strip()
     if response.get("Content-Encoding"):
         return None
+    if kind == "image/svg+xml":  # charts: their texts are comments beside the glyphs
+        return body.decode("utf-8", "replace")
     if kind.startswith("text/") or kind.endswith(("json", "xml", "yaml", "openapi")):
         return body.decode("utf-8", "replace")
     if body[:2] == b"PK":  # XLSX and other zipped office files
@@ -237,6 +243,9 @@ def test_every_route_is_enumerated():
         "microdata_upload",
         "batches",
         "imprint",
+        "time_series_chart",
+        "comparison_chart",
+        "distribution_chart",
     ]:
         assert expected in names
 

@@ -1,4 +1,7 @@
-"""Small server-side SVG graphics: time-series sparklines and location maps."""
+"""Small server-side SVG graphics: sparklines (analysis pages) and location maps.
+
+Charts with axes are drawn by matplotlib: :mod:`quartier.charts`.
+"""
 
 from __future__ import annotations
 
@@ -34,14 +37,21 @@ def sparkline(
         return f"{x:.1f},{y:.1f}"
 
     def path(pts):
-        return "M" + " L".join(xy(p, v) for p, v in pts) if len(pts) >= 2 else ""
+        # A missing or secret value ends the line: a new "M" starts after the gap.
+        runs, run = [], []
+        for p, v in pts:
+            if v is None:
+                runs, run = runs + [run], []
+            else:
+                run.append((p, v))
+        return " ".join("M" + " L".join(xy(p, v) for p, v in r) for r in [*runs, run] if r)
 
     last = points[-1]
     return {
         "width": width,
         "height": height,
-        "path": path(points),
-        "reference": path(ref_points),
+        "path": path(series),
+        "reference": path(reference or []),
         "last": xy(*last).split(","),
         "low": low,
         "high": high,

@@ -8,6 +8,7 @@ from datetime import date
 from django.db.models import Q
 
 from quartier import cost
+from quartier.errors import NotFound
 from quartier.indicators import readlayer
 from quartier.indicators.models import Indicator, Topic
 from quartier.indicators.status import Status
@@ -50,6 +51,16 @@ def compare_areas(user, areas: list[Area]) -> list[tuple[str, list[ComparisonRow
     )
     with cost.limited(cells):
         return _comparison_rows(reader, indicators, periods, areas)
+
+
+def comparison_row(user, indicator: Indicator, areas: list[Area]) -> ComparisonRow:
+    """The row of one visible ``indicator`` for ``areas`` (NotFound without values)."""
+    reader = readlayer.reader(user)
+    periods = reader.periods_by_indicator()
+    if indicator.id not in periods:
+        raise NotFound(f"Für „{indicator.name}“ liegen keine Werte vor.")
+    rows = _comparison_rows(reader, [indicator], periods, areas)
+    return rows[0][1][0]
 
 
 def _comparison_rows(reader, indicators, periods, areas) -> list[tuple[str, list[ComparisonRow]]]:

@@ -13,12 +13,15 @@ from django.views.decorators.http import require_safe
 
 from quartier.access import audit
 from quartier.access.models import AuditEntry
+from quartier.charts.render import bar_chart_height
 from quartier.errors import QuartierError
+from quartier.explorer import chartdata
 from quartier.explorer.catalogue import map_catalogue
-from quartier.explorer.charts import location_map, sparkline
+from quartier.explorer.charts import location_map
 from quartier.explorer.compare import compare_areas, default_level, match_areas
 from quartier.explorer.mapdata import compute_view, parse_view
 from quartier.explorer.profile import EARLIEST, PREVIOUS, area_profile, find_area
+from quartier.explorer.profilecharts import add_figures, table_texts
 from quartier.explorer.tables import (
     SORT_KEYS,
     counts_as_share,
@@ -84,8 +87,20 @@ def table_page(request):
             "catalogue_levels": readlayer.reader(request.user).index.levels,
             "catalogue": map_catalogue(request.user),
             "periods": readlayer.periods_by_indicator(request.user)[view.indicator.id],
+            "distribution": _distribution_chart(view, request.GET.get("gebiet", "")),
         },
     )
+
+
+def _distribution_chart(view, code: str) -> dict | None:
+    """The table page's distribution chart (not for a change, nor for categories)."""
+    if view.compare or not chartdata.chartable(view.indicator):
+        return None
+    query = {"ebene": view.level.key, "stichtag": view.period.isoformat()}
+    if code:
+        query["gebiet"] = code
+    url = reverse("explorer:distribution_chart", args=[view.indicator.key])
+    return {"url": f"{url}?{urlencode(query)}", "code": code}
 
 
 @require_safe
@@ -118,9 +133,8 @@ def profile_page(request, level: str, code: str):
         raise Http404(exc.message) from exc
     since = change_start(request.GET.get("seit", ""))
     profile = area_profile(request.user, area, since=since)
-    for row in profile.rows:
-        # Counts of an area and of the city differ by orders of magnitude: no shared scale.
-        row.chart = sparkline(row.series, None if row.is_count else row.city_series)
+    # The charts are images at their own URLs (chartviews): the page only names them.
+    add_figures(profile, area)
     context_shapes = [a.shape for a in (area.parent, _root_area(request.user)) if a is not None]
     return render(
         request,
@@ -132,6 +146,7 @@ def profile_page(request, level: str, code: str):
             "compare_url": reverse("explorer:compare") + f"?gebiet={area.level.key}:{area.code}",
             "map_url": reverse("explorer:map") + f"?ebene={area.level.key}&gebiet={area.code}",
             "since_choice": since.isoformat() if isinstance(since, date) else since,
+            **table_texts(profile, area),
         },
     )
 
@@ -161,7 +176,7 @@ def compare_page(request):
     several areas lists them to choose from. Every area can be removed again.
     """
     levels = readlayer.reader(request.user).index.levels
-    areas, errors = _compared_areas(request.GET.getlist("gebiet"))
+    areas, errors = compared_areas(request.GET.getlist("gebiet"))
     current = [f"{a.level.key}:{a.code}" for a in areas]
     typed = request.GET.get("neu", "").strip()
     candidates, other_levels = [], False
@@ -178,12 +193,19 @@ def compare_page(request):
             if not candidates:
                 errors.append(_("Kein Gebiet „%(text)s“ gefunden.") % {"text": typed})
     chosen = {lv.key: lv for lv in levels}.get(request.GET.get("ebene_neu", ""))
+    rows = compare_areas(request.user, areas) if areas else []
+    for _topic, items in rows:
+        for row in items:
+            row.chartable = chartdata.chartable(row.indicator)
     return render(
         request,
         "quartier/compare.html",
         {
             "areas": [(a, _compare_url([c for c in current if c != _item(a)])) for a in areas],
-            "rows": compare_areas(request.user, areas) if areas else [],
+            "rows": rows,
+            "chart_query": urlencode([("gebiet", item) for item in current]),
+            # The bar chart's height in px as charts.render draws it (one bar per area + city).
+            "chart_height": round(bar_chart_height(len(areas) + 1) * 96),
             "errors": errors,
             "levels": levels,
             "level": chosen or (areas[0].level if areas else default_level(levels)),
@@ -205,7 +227,7 @@ def _compare_url(items: list[str]) -> str:
     return reverse("explorer:compare") + (f"?{query}" if query else "")
 
 
-def _compared_areas(wanted: list[str]) -> tuple[list[Area], list[str]]:
+def compared_areas(wanted: list[str]) -> tuple[list[Area], list[str]]:
     """The areas named by ``gebiet`` parameters (each once), and messages for unknown ones."""
     areas, errors = [], []
     for item in dict.fromkeys(wanted):

@@ -32,11 +32,26 @@ class ProfileRow:
     status: Status = Status.MISSING  # of the area's value
     change_status: Status = Status.MISSING
     confidential: bool = False  # the row shows or ranks values others may not see
+    statuses: list[Status] = field(default_factory=list)  # of ``series``, period by period
+    # (period, value, status) of the parent area, for its time series; empty without parent.
+    parent_series: list[tuple[date, float | None, Status]] = field(default_factory=list)
 
     @property
     def suppressed(self) -> bool:
         """The area's value is secret ("geheim")."""
         return self.status == Status.SUPPRESSED
+
+    @property
+    def series_table(self) -> list[tuple]:
+        """Per period: (period, (value, status) of the area, of the parent or None, city value).
+
+        The numbers of the row's time series chart, as its table.
+        """
+        parents = {p: (v, s) for p, v, s in self.parent_series}
+        return [
+            (p, (v, s), parents.get(p), c)
+            for (p, v), s, (_p, c) in zip(self.series, self.statuses, self.city_series, strict=True)
+        ]
 
     @property
     def is_count(self) -> bool:
@@ -127,10 +142,13 @@ def indicator_row(
     latest = results[-1]
     rank, rank_of = comparison.rank_of(latest, area.code)
     parent_value, confidential = None, any(r.confidential for r in results)
+    parent_series = []
     if area.parent is not None:
-        parent = reader.values(indicator, area.parent.level, periods[-1])
-        parent_value = parent.value_of(area.parent.code)
-        confidential = confidential or parent.confidential
+        code = area.parent.code
+        parents = reader.series(indicator, area.parent.level, periods)
+        parent_series = [(r.period, r.value_of(code), r.status_of(code)) for r in parents]
+        parent_value = parent_series[-1][1]
+        confidential = confidential or any(r.confidential for r in parents)
     city = reader.totals(indicator, periods)
     row = ProfileRow(
         indicator,
@@ -144,6 +162,8 @@ def indicator_row(
         list(zip(periods, city, strict=True)),
         status=latest.status_of(area.code),
         confidential=confidential,
+        statuses=[r.status_of(area.code) for r in results],
+        parent_series=parent_series,
     )
     _set_change(row, results, area.code, since)
     return row

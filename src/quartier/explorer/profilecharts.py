@@ -1,0 +1,114 @@
+"""The profile's charts: image addresses, alternative texts and the tables of their numbers.
+
+Worked out in Python, not in the template: a profile has some thirty charts with a
+table each, and the template language would spend more time on them than the
+read layer spends on the values (issue 15: a profile page in 100 ms).
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.translation import gettext
+
+from quartier.explorer import chartdata
+from quartier.explorer.profile import Profile, ProfileRow
+from quartier.explorer.templatetags.quartier import cell, period, shown
+from quartier.explorer.units import name_with_unit
+from quartier.spatial.models import Area
+
+
+def add_figures(profile: Profile, area: Area) -> None:
+    """Give every chartable row of ``profile`` its ``figure`` (None for types and classes)."""
+    # One reverse per kind of chart; the rows only change the indicator's key.
+    series_url = reverse("explorer:time_series_chart", args=[area.level.key, area.code, "KEY"])
+    spread_url = reverse("explorer:distribution_chart", args=["KEY"])
+    table_url = reverse("explorer:table")
+    for row in profile.rows:
+        if not chartdata.chartable(row.indicator):
+            row.figure = None
+            continue
+        key = row.indicator.key
+        query = urlencode(
+            {"ebene": area.level.key, "stichtag": row.period.isoformat(), "gebiet": area.code}
+        )
+        row.figure = {
+            "caption": name_with_unit(row.indicator.name, row.indicator.unit),
+            "series_url": series_url.replace("KEY", key),
+            "series_alt": _series_alt(row, area),
+            "spread_url": spread_url.replace("KEY", key) + "?" + query,
+            "spread_alt": _spread_alt(row, area),
+            "table_url": f"{table_url}?indikator={key}&{query}#werte",
+            "numbers": _numbers(row),
+        }
+
+
+def table_texts(profile: Profile, area: Area) -> dict:
+    """Caption, header row and link text shared by every chart's table of the profile."""
+    columns = [area.name]
+    if profile.parent is not None:
+        columns.append(profile.parent.name)
+    columns.append(gettext("Gesamtstadt"))
+    head = format_html('<th scope="col">{}</th>', gettext("Stichtag")) + format_html_join(
+        "", '<th scope="col" class="num">{}</th>', ((c,) for c in columns)
+    )
+    link = gettext("Alle Werte der Ebene %(level)s als Tabelle (die Zahlen der Verteilung)")
+    return {
+        "numbers_caption": gettext("Zahlen zur Zeitreihe"),
+        "numbers_head": head,
+        "numbers_link": link % {"level": area.level.name},
+    }
+
+
+def _series_alt(row: ProfileRow, area: Area) -> str:
+    names = {"name": row.indicator.name, "area": area.name}
+    if chartdata.city_in_chart(row.indicator):
+        return (
+            gettext(
+                "Zeitreihe %(name)s: %(area)s, übergeordnetes Gebiet und Gesamtstadt; Lücken "
+                "markieren fehlende oder geheime Werte. Die Zahlen stehen in der Tabelle daneben."
+            )
+            % names
+        )
+    return (
+        gettext(
+            "Zeitreihe %(name)s: nur %(area)s (eine Anzahl, neben der Stadt nicht "
+            "ablesbar); Lücken markieren fehlende oder geheime Werte. Die Zahlen stehen in "
+            "der Tabelle daneben."
+        )
+        % names
+    )
+
+
+def _spread_alt(row: ProfileRow, area: Area) -> str:
+    text = gettext("Verteilung von %(name)s über alle Gebiete der Ebene %(level)s am %(when)s") % {
+        "name": row.indicator.name,
+        "level": area.level.name,
+        "when": period(row.period),
+    }
+    if row.status.shown:
+        text += f": {area.name} {shown(row.value, row.indicator)}"
+        if row.rank:
+            text += f", {gettext('Rang')} {row.rank}/{row.rank_of}"
+    else:
+        text += f": {area.name} {row.status.label or '–'}"
+    if chartdata.city_in_chart(row.indicator) and row.city_value is not None:
+        text += f", {gettext('Gesamtstadt')} {shown(row.city_value, row.indicator)}"
+    return text + "."
+
+
+def _numbers(row: ProfileRow) -> list[tuple]:
+    """(Stichtag, area, parent or None, city) per period, as the table shows them."""
+    indicator = row.indicator
+    out = []
+    for when, own, parent, city in row.series_table:
+        out.append(
+            (
+                period(when),
+                cell(own[0], own[1], indicator),
+                cell(parent[0], parent[1], indicator) if parent else "–",
+                shown(city, indicator),
+            )
+        )
+    return out
