@@ -21,6 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from quartier.errors import DiskFull, QuartierError
 from quartier.files import copy_private, is_disk_full, private_dir, write_private
@@ -46,14 +47,14 @@ CONCURRENT = (
 
 # The same failures of an analysis job (quartier.analysis.jobs); translated on display.
 ANALYSIS_TEXTS = {
-    INTERRUPTED: (
+    INTERRUPTED: gettext_noop(
         "Die Analyse wurde unterbrochen, weil der Hintergrundprozess beendet wurde; nichts "
         "wurde gespeichert. Bitte starten Sie sie erneut."
     ),
-    UNEXPECTED: (
+    UNEXPECTED: gettext_noop(
         "Bei der Analyse ist ein unerwarteter Fehler aufgetreten; nichts wurde gespeichert."
     ),
-    CONCURRENT: (
+    CONCURRENT: gettext_noop(
         "Eine andere Analyse hat gleichzeitig dieselben Indikatoren angelegt; diese Analyse "
         "wurde deshalb nicht gespeichert. Bitte starten Sie sie erneut."
     ),
