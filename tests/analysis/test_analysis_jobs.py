@@ -139,3 +139,23 @@ def test_a_rerun_is_queued_and_run_by_the_worker(client, users, background):
     assert run_next() == Status.DONE
     again = Analysis.objects.get(pk=ImportJob.objects.get(pk=job.pk).result["analysis"])
     assert again.name == "Jährlich" and again.period.isoformat() == "2023-12-31"
+
+
+def test_the_worker_checks_the_rights_again_when_it_runs_the_job(client, users, background):
+    analyst = users["analyst"]
+    client.force_login(analyst)
+    queued(client, "/analysen/neu/index/", index_form("Entzogen", "kinderarmut"))
+    assert run_next() == Status.DONE
+    first = Analysis.objects.get(name="Entzogen")
+    rerun = queued(client, f"/analysen/{first.pk}/neu-berechnen/", {"stichtag": "2023-12-31"})
+    Analysis.objects.filter(pk=first.pk).update(created_by=users["steward"])  # meanwhile
+    later = queued(client, "/analysen/neu/index/", index_form("Später", "kinderarmut"))
+    assert run_next() == Status.FAILED
+    type(analyst).objects.filter(pk=analyst.pk).update(is_active=False)  # account closed
+    assert run_next() == Status.FAILED
+    rerun.refresh_from_db()
+    later.refresh_from_db()
+    assert rerun.error == "Nur wer die Analyse angelegt hat, kann sie neu berechnen."
+    assert later.error.startswith("Das Benutzerkonto, das die Analyse gestartet hat")
+    assert not Analysis.objects.filter(name="Später").exists()
+    assert Analysis.objects.filter(name="Entzogen").count() == 1
