@@ -38,7 +38,8 @@ class Structure(HTMLParser):
             self._label_depth += 1
             if a.get("for"):
                 self.label_for.add(a["for"])
-        if tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit"):
+        labelled = ("input", "select", "textarea", "progress")
+        if tag in labelled and a.get("type") not in ("hidden", "submit"):
             self.controls.append((tag, a, self._label_depth > 0))
         if tag == "table":
             self._table = {"attrs": a, "caption": False}
@@ -75,6 +76,7 @@ def check(html: str, url: str) -> None:
 
 def test_pages_and_forms_have_labels_captions_and_unique_ids(client, users):
     from quartier.analysis.runs import run_lisa, run_mss
+    from quartier.imports.models import ImportJob
 
     client.force_login(users["admin"])
     mss = run_mss(
@@ -91,6 +93,12 @@ def test_pages_and_forms_have_labels_captions_and_unique_ids(client, users):
         },
     )
     lisa = run_lisa(users["admin"], "A11y LISA", "sozialraum", P, "kinderarmut", 99)
+    job = ImportJob.objects.create(  # an analysis waiting for the worker
+        kind=ImportJob.Kind.ANALYSIS,
+        status=ImportJob.Status.QUEUED,
+        created_by=users["admin"],
+        source_name="A11y",
+    )
     urls = [
         "/",
         "/karte/",
@@ -106,6 +114,7 @@ def test_pages_and_forms_have_labels_captions_and_unique_ids(client, users):
         *(f"/analysen/neu/{m.key}/" for m in registry.methods()),
         f"/analysen/{mss.pk}/",
         f"/analysen/{lisa.pk}/",
+        f"/analysen/auftrag/{job.pk}/",
     ]
     for url in urls:
         response = client.get(url)

@@ -23,6 +23,7 @@ from tests.clitools import small_demo
 from tests.support.serverproc import (
     Server,
     csrf,
+    follow,
     login,
     query,
     write_transaction_open,
@@ -220,8 +221,12 @@ def test_analysis_killed_while_saving_leaves_no_result(installation):
         assert count(env, "SELECT count(*) FROM indicators_importbatch") == batches
         assert count(env, "SELECT count(*) FROM analysis_analysis") == 0
         # The same analysis runs after the restart: nothing stale stands in its way.
-        response = run_analysis(server, login(server, "admin", password))
+        session = login(server, "admin", password)
+        response = run_analysis(server, session)
         assert response.status_code == 302, response.text[:1000]
+        # The server's own worker runs it (the killed one is gone with its server).
+        state = follow(server, session, response.headers["Location"])
+        assert state["status"] == "done", state
         assert count(env, "SELECT count(*) FROM analysis_analysis") == 1
     finally:
         server.stop()

@@ -1,8 +1,9 @@
-"""Imports outside the web processes: two servers and a separate ``quartier worker`` process.
+"""Imports and analyses outside the web processes: two servers and a ``quartier worker``.
 
-An import is started through the wizard on server A, run by the worker, and followed to
-its end through server B. A worker killed with SIGKILL in the middle of an import leaves
-a job that is failed with a message, and nothing of the import in the database.
+An import (or an analysis) is started through the wizard (the form) on server A, run by
+the worker, and followed to its end through server B. A worker killed with SIGKILL in the
+middle of a job leaves a job that is failed with a message, and nothing of it in the
+database.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import uuid
 import pytest
 
 from quartier.testhooks import ANNOUNCEMENT, VARIABLE
-from tests.support.serverproc import Server, login, query, write_transaction_open
-from tests.test_crash_recovery import count, installation, start_table_import  # noqa: F401
+from tests.support.serverproc import Server, csrf, follow, login, query, write_transaction_open
+from tests.test_crash_recovery import ANALYSIS, count, installation, start_table_import  # noqa: F401
 
 pytestmark = pytest.mark.slow
 LIMIT = 240  # seconds; a bound for a hung worker, not a measurement
@@ -61,17 +62,6 @@ class Worker:
             self.proc.wait(timeout=30)
 
 
-def follow(server: Server, session, job: str) -> dict:
-    """Poll the job's status on ``server`` until it has ended; returns the last answer."""
-    deadline = time.monotonic() + LIMIT
-    while True:
-        state = session.get(f"{server.url}{job}status/", timeout=60).json()
-        if state["status"] not in ("queued", "running"):
-            return state
-        assert time.monotonic() < deadline, state
-        time.sleep(0.3)
-
-
 def started_import(env, server, session) -> str:
     """Start a table import through the wizard on ``server``; returns the job's path."""
     start_table_import(env)(server, session)
@@ -99,7 +89,7 @@ def test_imports_run_in_a_worker_process_and_survive_its_kill(installation):  # 
         assert "Werte werden gespeichert" in state["message"], state
         assert write_transaction_open(env), "the kill must hit an open write transaction"
         paused.kill()
-        state = follow(server_b, session_b, job)
+        state = follow(server_b, session_b, job, LIMIT)
         assert state["status"] == "failed", state
         assert "Hintergrundprozess beendet" in state["error"]
         assert count(env, "SELECT count(*) FROM indicators_importbatch") == batches
@@ -108,11 +98,61 @@ def test_imports_run_in_a_worker_process_and_survive_its_kill(installation):  # 
         # 2. Started on server A, run by a (new) worker, followed to the end on server B.
         workers.append(Worker(env))
         job = started_import(env, server_a, session_a)
-        state = follow(server_b, session_b, job)
+        state = follow(server_b, session_b, job, LIMIT)
         assert state == {**state, "status": "done", "percent": 100}, state
         assert count(env, "SELECT count(*) FROM indicators_importbatch") == batches + 1
         page = session_b.get(f"{server_b.url}{job}", timeout=60).text
         assert re.search(r"Importlauf \d+: \d+ neue Werte", page), page[:2000]
+    finally:
+        for process in [*workers, server_a, server_b]:
+            process.stop()
+
+
+def started_analysis(server, session, name: str) -> str:
+    """Submit a typology through the analysis form on ``server``; returns its job's path."""
+    response = session.post(
+        f"{server.url}/analysen/neu/typology/",
+        data={"csrfmiddlewaretoken": csrf(session), **ANALYSIS, "name": name},
+        allow_redirects=False,
+        timeout=60,
+    )
+    assert response.status_code == 302, response.text[:1000]
+    assert response.headers["Location"].startswith("/analysen/auftrag/"), response.headers
+    return response.headers["Location"]
+
+
+def test_analyses_run_in_a_worker_process_and_survive_its_kill(installation):  # noqa: F811
+    env, password = installation
+    env = {**env, "QUARTIER_START_WORKER": "0"}  # only the workers below run jobs
+    server_a, server_b = Server(env), Server(env)
+    workers = []
+    try:
+        session_a = login(server_a, "admin", password)
+        session_b = login(server_b, "admin", password)
+        # 1. The worker is killed while it saves the analysis.
+        paused = Worker(env, {VARIABLE: "analysis-save"})
+        workers.append(paused)
+        job = started_analysis(server_a, session_a, "Abgebrochen")
+        paused.wait_for(f"{ANNOUNCEMENT} analysis-save")
+        state = session_b.get(f"{server_b.url}{job}status/", timeout=60).json()
+        assert state["status"] == "running", state
+        assert write_transaction_open(env), "the kill must hit an open write transaction"
+        paused.kill()
+        state = follow(server_b, session_b, job, LIMIT)
+        assert state["status"] == "failed", state
+        assert "Hintergrundprozess beendet" in state["error"]
+        assert count(env, "SELECT count(*) FROM analysis_analysis") == 0
+        page = session_a.get(f"{server_a.url}{job}", timeout=60).text
+        assert "Die Analyse wurde unterbrochen" in page
+        # 2. Started on server A, run by a (new) worker, its result shown by server B.
+        workers.append(Worker(env))
+        job = started_analysis(server_a, session_a, "Im Hintergrund")
+        state = follow(server_b, session_b, job, LIMIT)
+        assert state["status"] == "done" and state["percent"] == 100, state
+        assert count(env, "SELECT count(*) FROM analysis_analysis") == 1
+        page = session_b.get(f"{server_b.url}{job}", timeout=60)  # leads to the result
+        assert page.url == f"{server_b.url}{state['result']}"
+        assert "<h1>Im Hintergrund</h1>" in page.text
     finally:
         for process in [*workers, server_a, server_b]:
             process.stop()

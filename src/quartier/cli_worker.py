@@ -1,10 +1,10 @@
-"""``quartier worker``: run queued imports outside the web processes."""
+"""``quartier worker``: run queued imports and analyses outside the web processes."""
 
 from __future__ import annotations
 
 
 def cmd_worker(args) -> int:
-    """Run queued import jobs until stopped (or until the parent process ends)."""
+    """Run queued jobs (imports, analyses) until stopped (or until the parent process ends)."""
     from quartier.cli import setup
 
     setup()
@@ -16,7 +16,7 @@ def cmd_worker(args) -> int:
 
 def add_parsers(sub) -> None:
     """Register the ``worker`` command."""
-    worker = sub.add_parser("worker", help="Importe im Hintergrund ausführen")
+    worker = sub.add_parser("worker", help="Importe und Analysen im Hintergrund ausführen")
     worker.add_argument("--parent-pid", type=int, default=None, help=argparse_suppress())
     worker.set_defaults(func=cmd_worker)
 

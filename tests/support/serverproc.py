@@ -109,6 +109,20 @@ def login(server: Server, username: str, password: str) -> requests.Session:
     return session
 
 
+def follow(server: Server, session, job: str, limit: float = START_TIMEOUT) -> dict:
+    """Poll a job's status (``{job}status/``) on ``server`` until it has ended; the last answer.
+
+    ``limit`` bounds a hung worker; it is not a measurement.
+    """
+    deadline = time.monotonic() + limit
+    while True:
+        state = session.get(f"{server.url}{job}status/", timeout=60).json()
+        if state["status"] not in ("queued", "running"):
+            return state
+        assert time.monotonic() < deadline, state
+        time.sleep(0.3)
+
+
 def csrf(session: requests.Session) -> str:
     """The CSRF token to send with a form."""
     return session.cookies["csrftoken"]

@@ -9,4 +9,6 @@ urlpatterns = [
     path("<int:pk>/", views.result, name="result"),
     path("<int:pk>/neu-berechnen/", views.rerun, name="rerun"),
     path("<int:pk>/definition.json", views.definition, name="definition"),
+    path("auftrag/<uuid:pk>/", views.job_page, name="job"),
+    path("auftrag/<uuid:pk>/status/", views.job_status, name="job_status"),
 ]

@@ -1,4 +1,4 @@
-"""Analysis pages: choose a method and its inputs, run it, read the result.
+"""Analysis pages: choose a method and its inputs, queue it for the worker, read the result.
 
 Every method comes from the registry (:mod:`quartier.analysis.registry`); these views
 never name one.
@@ -20,20 +20,22 @@ from quartier.access.rights import (
     may_choose_unprotected,
     visible_analyses,
 )
+from quartier.analysis import jobs as analysis_jobs
 from quartier.analysis import registry
 from quartier.analysis.custom_forms import DEFAULT_BREAKS
 from quartier.analysis.models import COMMAND_LINE_USERNAME, Analysis
 from quartier.analysis.pages import description_of, inputs_of, periods_of
 from quartier.errors import NotFound, QuartierError
 from quartier.explorer.catalogue import map_catalogue
+from quartier.imports.models import ImportJob
 from quartier.indicators import readlayer
 from quartier.spatial.index import area_index
 
 UNPROTECTED = "ungeschuetzt"  # the form's value for "ungeschützte Werte"
 
 
-def _run(request, method: registry.Method) -> Analysis:
-    """Run ``method`` on the submitted form."""
+def _submit(request, method: registry.Method) -> ImportJob:
+    """Queue ``method`` on the submitted form for the worker (form errors are raised here)."""
     p = request.POST
     name = (p.get("name") or "").strip() or gettext(method.label)
     level = p.get("ebene") or ""
@@ -44,7 +46,15 @@ def _run(request, method: registry.Method) -> Analysis:
     # "werte": protected (default) or unprotected values; the Reader ignores the
     # choice for users who see nothing unprotected.
     unprotected = p.get("werte") == UNPROTECTED
-    return method.run(request.user, name, level, period, spec, unprotected=unprotected)
+    choices = analysis_jobs.run_choices(method.key, name, level, period, spec, unprotected)
+    return analysis_jobs.submit(request.user, name, **choices)
+
+
+def _to_job(job: ImportJob):
+    """Where a queued job leads: its result once done (the tests' settings), else its page."""
+    if job.status == ImportJob.Status.DONE:
+        return redirect("analysis:result", job.result["analysis"])
+    return redirect("analysis:job", job.pk)
 
 
 def _recent(user):
@@ -66,7 +76,7 @@ def start(request, kind: str = "mss"):
     error = None
     if request.method == "POST":
         try:
-            analysis = _run(request, method)
+            job = _submit(request, method)
         except (QuartierError, KeyError, ValueError, json.JSONDecodeError) as exc:
             error = (
                 exc.message
@@ -74,7 +84,9 @@ def start(request, kind: str = "mss"):
                 else (f"Die Angaben sind unvollständig oder ungültig ({exc}).")
             )
         else:
-            return redirect("analysis:result", analysis.pk)
+            if job.status != ImportJob.Status.FAILED:
+                return _to_job(job)
+            error = analysis_jobs.state(job)["error"]  # failed at once: shown with the form
     initial = method.initial(request.user) if method.initial else {}
     return render(
         request,
@@ -134,11 +146,6 @@ def _visible_analysis(request, pk: int) -> tuple[Analysis, list]:
     return analysis, list(analysis.outputs.all())
 
 
-def _may_rerun(user, analysis: Analysis) -> bool:
-    # Re-running writes into the analysis's derived indicators: its author's or an admin's job.
-    return is_admin(user) or analysis.created_by_id == user.pk
-
-
 @require_safe
 @login_required
 def result(request, pk: int):
@@ -158,7 +165,7 @@ def _render_result(request, analysis, outputs, error=None, status=200):
         "description": description_of(analysis, method),
         "input_periods": periods_of(analysis),
         "error": error,
-        "may_rerun": _may_rerun(request.user, analysis),
+        "may_rerun": analysis_jobs.may_rerun(request.user, analysis),
         "protection": _protection(request.user, analysis),
         "periods": _periods(request.user),
     }
@@ -172,16 +179,38 @@ def _render_result(request, analysis, outputs, error=None, status=200):
 def rerun(request, pk: int):
     """Run a stored analysis again, e.g. for the next year (same derived indicators)."""
     analysis, outputs = _visible_analysis(request, pk)
-    if not _may_rerun(request.user, analysis):
-        raise QuartierError("Nur wer die Analyse angelegt hat, kann sie neu berechnen.", status=403)
+    if not analysis_jobs.may_rerun(request.user, analysis):
+        raise QuartierError(analysis_jobs.RERUN_REFUSED, status=403)
     try:
         method = registry.get(analysis.kind)
         periodic = method.periodic and analysis.period
         period = registry.parse_period(request.POST.get("stichtag")) if periodic else None
-        again = registry.rerun(request.user, analysis, period)
     except QuartierError as exc:
         return _render_result(request, analysis, outputs, error=exc.message, status=400)
-    return redirect("analysis:result", again.pk)
+    rerun = {"analysis": analysis.pk, "period": period.isoformat() if period else None}
+    job = analysis_jobs.submit(request.user, analysis.name, rerun=rerun)
+    if job.status == ImportJob.Status.FAILED:  # failed at once (the tests' settings)
+        error = analysis_jobs.state(job)["error"]
+        return _render_result(request, analysis, outputs, error=error, status=400)
+    return _to_job(job)
+
+
+@require_safe
+@login_required
+def job_page(request, pk):
+    """A queued or running analysis: its progress; once done, its result."""
+    job = analysis_jobs.visible_job(request, pk)
+    state = analysis_jobs.state(job)
+    if state["result"]:
+        return redirect(state["result"])
+    return render(request, "quartier/analysis/job.html", {"job": job, "state": state})
+
+
+@require_safe
+@login_required
+def job_status(request, pk):
+    """Progress of an analysis job as JSON (polled by its page)."""
+    return JsonResponse(analysis_jobs.state(analysis_jobs.visible_job(request, pk)))
 
 
 @require_safe

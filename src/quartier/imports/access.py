@@ -67,7 +67,8 @@ def visible_job(request, pk, **filters):
 
     from quartier.imports.models import ImportJob
 
-    job = get_object_or_404(ImportJob, pk=pk, **filters)
+    imports = ImportJob.objects.exclude(kind=ImportJob.Kind.ANALYSIS)  # see analysis.jobs
+    job = get_object_or_404(imports, pk=pk, **filters)
     own = job.created_by_id == request.user.pk
     if not own and (job.kind == ImportJob.Kind.MICRODATA or not is_admin(request.user)):
         raise Http404("Vorgang nicht gefunden.")

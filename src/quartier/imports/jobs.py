@@ -21,6 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from quartier.errors import DiskFull, QuartierError
 from quartier.files import copy_private, is_disk_full, private_dir, write_private
@@ -43,6 +44,28 @@ CONCURRENT = (
     "Ein anderer Import hat gleichzeitig dieselben Daten geschrieben; dieser Import wurde "
     "deshalb nicht gespeichert. Bitte prüfen Sie die Daten und laden Sie die Datei erneut hoch."
 )
+
+# The same failures of an analysis job (quartier.analysis.jobs); translated on display.
+ANALYSIS_TEXTS = {
+    INTERRUPTED: gettext_noop(
+        "Die Analyse wurde unterbrochen, weil der Hintergrundprozess beendet wurde; nichts "
+        "wurde gespeichert. Bitte starten Sie sie erneut."
+    ),
+    UNEXPECTED: gettext_noop(
+        "Bei der Analyse ist ein unerwarteter Fehler aufgetreten; nichts wurde gespeichert."
+    ),
+    CONCURRENT: gettext_noop(
+        "Eine andere Analyse hat gleichzeitig dieselben Indikatoren angelegt; diese Analyse "
+        "wurde deshalb nicht gespeichert. Bitte starten Sie sie erneut."
+    ),
+}
+
+
+def text_for(job: ImportJob, text: str) -> str:
+    """The failure ``text`` (one of the import's) as said for ``job``'s kind."""
+    if job.kind == ImportJob.Kind.ANALYSIS:
+        return ANALYSIS_TEXTS.get(text, text)
+    return text
 
 
 def upload_root() -> Path:
@@ -170,12 +193,14 @@ def recover_stranded(candidates: Iterable[ImportJob] | None = None) -> int:
             continue  # a live process runs it
         try:
             failed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
-                status=ImportJob.Status.FAILED, error=INTERRUPTED, updated_at=timezone.now()
+                status=ImportJob.Status.FAILED,
+                error=text_for(job, INTERRUPTED),
+                updated_at=timezone.now(),
             )
         finally:
             lock.release()
         if failed:
-            log.warning("import job %s was interrupted (its process ended): marked failed", job.pk)
+            log.warning("job %s was interrupted (its process ended): marked failed", job.pk)
             discard_files(job)
             clear_progress(job.pk)
             recovered += failed

@@ -1,4 +1,4 @@
-"""An import job: uploaded files, the user's choices, the report — until committed or cancelled."""
+"""A background job: an import (uploaded files, choices, report) or an analysis run."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ class ImportJob(models.Model):
         TABLE = "table", _("Statistiktabelle")
         MICRODATA = "microdata", _("Einzeldaten (Adressen oder Koordinaten)")
         REGISTER = "register", _("Hauskoordinaten")
+        # Not an import: an analysis run by the same worker (quartier.analysis.jobs).
+        ANALYSIS = "analysis", _("Analyse")
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("hochgeladen")

@@ -29,7 +29,9 @@ def start(request):
         request,
         "quartier/imports/start.html",
         {
-            "jobs": ImportJob.objects.filter(created_by=request.user)[:10],
+            "jobs": ImportJob.objects.filter(created_by=request.user).exclude(
+                kind=ImportJob.Kind.ANALYSIS
+            )[:10],
             "batches": ImportBatch.objects.select_related("created_by")[:10],
         },
     )

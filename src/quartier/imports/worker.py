@@ -1,4 +1,4 @@
-"""The import queue: jobs wait in the database, a worker process claims and runs them.
+"""The job queue: imports and analyses wait in the database, a worker claims and runs them.
 
 The web process only queues a job (:func:`submit`); ``quartier worker`` (also started
 as a child of ``quartier serve`` and ``quartier demo``) claims it and runs it. Any web
@@ -6,7 +6,8 @@ process shows its progress (:mod:`.progress`). A job is claimed by taking its ru
 and then moving it from queued to running with a conditional UPDATE, so of several
 workers exactly one runs it. A worker that dies (kill -9) releases the run lock; its
 import's transaction is rolled back by the database, and the job is failed with a
-message (:func:`quartier.imports.jobs.recover_stranded`), its upload deleted.
+message (:func:`quartier.imports.jobs.recover_stranded`), its upload deleted. Analyses
+(:mod:`quartier.analysis.jobs`) are jobs of the kind ``analysis`` in the same queue.
 """
 
 from __future__ import annotations
@@ -92,12 +93,19 @@ def claim_next(worker: str | None = None) -> tuple[ImportJob, RunLock] | None:
 
 
 def build_work(job: ImportJob):
-    """The work of committing ``job``, from its kind and queued task (rights checked again)."""
+    """The work of ``job`` (an import's commit or an analysis), from its kind and queued task.
+
+    It runs as the user who queued it, whose rights are checked again.
+    """
     from django.contrib.auth import get_user_model
 
     from quartier.imports import views_geo, views_micro, views_table
 
     user = get_user_model().objects.filter(pk=job.task.get("user")).first()
+    if job.kind == ImportJob.Kind.ANALYSIS:
+        from quartier.analysis import jobs as analysis_jobs
+
+        return analysis_jobs.build_work(job, user), user
     if job.kind == ImportJob.Kind.GEOMETRY:
         return views_geo.commit_work(job), user
     if job.kind == ImportJob.Kind.MICRODATA:
@@ -140,11 +148,11 @@ def _work(job: ImportJob, writer, work=None) -> str:
         error = exc.message
     except Exception as exc:  # the wizard must show something rather than spin forever
         if isinstance(exc, IntegrityError) and jobs.unique_violation(exc):
-            log.warning("import job %s collided with another import: %s", job.pk, exc)
-            error = jobs.CONCURRENT
+            log.warning("job %s collided with another job: %s", job.pk, exc)
+            error = jobs.text_for(job, jobs.CONCURRENT)
         else:
-            log.exception("import job %s failed", job.pk)
-            error = jobs.UNEXPECTED
+            log.exception("job %s failed", job.pk)
+            error = jobs.text_for(job, jobs.UNEXPECTED)
     _record(job.pk, ImportJob.Status.FAILED, error=error)
     return ImportJob.Status.FAILED
 

@@ -1,4 +1,4 @@
-// Import progress: poll the job's status and reload when it has finished.
+// Job progress (imports, analyses): poll the job's status and reload when it has ended.
 const box = document.getElementById("job");
 
 async function poll() {
