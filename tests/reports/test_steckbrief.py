@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from quartier.access.models import AuditEntry
+from quartier.explorer.chartdata import chartable
 from quartier.explorer.profile import area_profile, find_area
 from quartier.reports.locationmap import neighbours, scale_length
 from quartier.reports.pdf import data_only_fetcher, html_to_pdf
@@ -45,7 +46,12 @@ def test_public_steckbrief_shows_the_profile_tagged_and_audited(client, users):
     assert root["/Lang"] == "de"
     assert root["/MarkInfo"]["/Marked"] == True  # noqa: E712  (a pypdf BooleanObject)
     assert "/StructTreeRoot" in root
-    assert b"Lage von" in _struct_alts(reader)
+    alts = _struct_alts(reader)
+    assert b"Lage von" in alts
+    # The key figures' time series as charts, each described and with its numbers.
+    assert "Kennzahlen im Zeitverlauf" in text and "Zahlen zur Zeitreihe" in text
+    key_figures = [r for r in profile.rows if r.indicator.key_figure and chartable(r.indicator)]
+    assert key_figures and alts.count(b"Zeitreihe") >= len(key_figures)
     entry = AuditEntry.objects.get(action=AuditEntry.Action.EXPORT)
     assert entry.target == "sozialraum:01101"
     assert entry.details == {"format": "pdf", "report": "steckbrief", "confidential": False}

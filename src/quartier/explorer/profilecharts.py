@@ -36,11 +36,11 @@ def add_figures(profile: Profile, area: Area) -> None:
         row.figure = {
             "caption": name_with_unit(row.indicator.name, row.indicator.unit),
             "series_url": series_url.replace("KEY", key),
-            "series_alt": _series_alt(row, area),
+            "series_alt": series_alt(row, area),
             "spread_url": spread_url.replace("KEY", key) + "?" + query,
             "spread_alt": _spread_alt(row, area),
             "table_url": f"{table_url}?indikator={key}&{query}#werte",
-            "numbers": _numbers(row),
+            "numbers": numbers(row),
         }
 
 
@@ -61,7 +61,8 @@ def table_texts(profile: Profile, area: Area) -> dict:
     }
 
 
-def _series_alt(row: ProfileRow, area: Area) -> str:
+def series_alt(row: ProfileRow, area: Area) -> str:
+    """The alternative text of ``row``'s time-series chart (its numbers are in a table)."""
     names = {"name": row.indicator.name, "area": area.name}
     if chartdata.city_in_chart(row.indicator):
         return (
@@ -98,7 +99,7 @@ def _spread_alt(row: ProfileRow, area: Area) -> str:
     return text + "."
 
 
-def _numbers(row: ProfileRow) -> list[tuple]:
+def numbers(row: ProfileRow) -> list[tuple]:
     """(Stichtag, area, parent or None, city) per period, as the table shows them."""
     indicator = row.indicator
     out = []
