@@ -12,17 +12,12 @@ def cmd_export(args) -> int:
     from quartier.cli import setup
 
     setup()
-    from django.contrib.auth.models import AnonymousUser
 
-    from quartier.access.models import User
     from quartier.api.params import parse_date
+    from quartier.cli_users import reading_user
     from quartier.exports.service import build_export
 
-    user = AnonymousUser()
-    if args.user:
-        user = User.objects.filter(username=args.user, is_active=True).first()
-        if user is None:
-            raise QuartierError(f"Kein aktives Konto „{args.user}“. / No such active user.")
+    user = reading_user(args.user)
     split = lambda text: [part.strip() for part in (text or "").split(",") if part.strip()]  # noqa: E731
     periods = [parse_date(p) for p in split(args.period)] or None
     export = build_export(

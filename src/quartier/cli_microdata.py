@@ -91,14 +91,12 @@ def spec_from_args(args):
 
 def _acting_user(username: str | None, indicator_key: str):
     """The named active account; it must be allowed to write an existing indicator."""
-    from quartier.access.models import User
     from quartier.access.rights import writable_indicators
+    from quartier.cli_users import active_user
 
     if not username:
         return None
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise QuartierError(f"Kein aktives Konto „{username}“. / No such active user.")
+    user = active_user(username)
     if indicator_key and not writable_indicators(user).filter(key=indicator_key).exists():
         raise QuartierError(
             f"„{username}“ darf in „{indicator_key}“ nicht importieren. / Not allowed."

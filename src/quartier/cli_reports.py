@@ -12,18 +12,13 @@ def cmd_steckbriefe(args) -> int:
     from quartier.cli import setup
 
     setup()
-    from django.contrib.auth.models import AnonymousUser
     from django.utils import translation
 
-    from quartier.access.models import User
+    from quartier.cli_users import reading_user
     from quartier.explorer.pages import change_start
     from quartier.reports.batch import steckbriefe
 
-    user = AnonymousUser()
-    if args.user:
-        user = User.objects.filter(username=args.user, is_active=True).first()
-        if user is None:
-            raise QuartierError(f"Kein aktives Konto „{args.user}“. / No such active user.")
+    user = reading_user(args.user)
     shown = {"percent": -1}
 
     def progress(done: int, total: int) -> None:

@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
+from quartier.cli_users import active_user as _user
 from quartier.errors import QuartierError
-
-
-def _user(username: str):
-    from quartier.access.models import User
-
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise QuartierError(f"Kein aktives Konto „{username}“. / No such active user.")
-    return user
 
 
 def cmd_create(args) -> int:

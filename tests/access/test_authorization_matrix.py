@@ -79,6 +79,8 @@ def concrete(route: str, key: str, ids: dict) -> str:
         url,
     )
     url = "/" + url.replace("\\", "")
+    if url.endswith(".pdf"):  # Steckbriefe: of the area the markers are planted in
+        return url.replace("/stadtteil/011.pdf", "/stadtbezirk/01.pdf")
     if url.endswith(".svg"):  # charts: asked for the level and area the markers are planted in
         url = url.replace("/stadtteil/011/", "/stadtbezirk/01/")
         area = "stadtbezirk:01" if url.startswith("/vergleich/") else "01"
@@ -111,10 +113,13 @@ def readable_text(response) -> str | None:
         return body.decode("utf-8", "replace")
     if kind.startswith("text/") or kind.endswith(("json", "xml", "yaml", "openapi")):
         return body.decode("utf-8", "replace")
-    if body[:2] == b"PK":  # XLSX and other zipped office files
+    if body[:5] == b"%PDF-":  # Steckbriefe and reports: their text, as a reader sees it
+        return pdf_text(body)
+    if body[:2] == b"PK":  # XLSX and other zipped office files, ZIPs of PDFs
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
             return "\n".join(
-                archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
+                pdf_text(data) if data[:5] == b"%PDF-" else data.decode("utf-8", "replace")
+                for data in map(archive.read, archive.namelist())
             )
     if body[:16] == b"SQLite format 3\x00":  # GeoPackage
         with tempfile.TemporaryDirectory() as folder:
@@ -129,6 +134,13 @@ def readable_text(response) -> str | None:
     if kind.startswith(("image/", "font/")) or kind == "application/javascript":
         return None
     raise AssertionError(f"cannot read {kind} ({len(body)} bytes): extend readable_text")
+
+
+def pdf_text(body: bytes) -> str:
+    """The text of every page of a PDF (compressed content streams hide it from a search)."""
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
 
 
 @pytest.fixture
@@ -246,6 +258,8 @@ def test_every_route_is_enumerated():
         "time_series_chart",
         "comparison_chart",
         "distribution_chart",
+        "steckbrief",
+        "job_file",
     ]:
         assert expected in names
 
@@ -257,3 +271,6 @@ def test_owner_steward_and_admin_see_the_planted_values(client, users, planted):
     client.force_login(users["steward"])
     html = client.get("/tabelle/?indikator=hze_faelle&ebene=stadtbezirk&stichtag=2024-12-31")
     assert "987.654" in html.content.decode()
+    # The matrix reads PDFs as text: the marker is found where it may be shown.
+    pdf = client.get("/berichte/steckbrief/stadtbezirk/01.pdf")
+    assert "987.654" in readable_text(pdf)

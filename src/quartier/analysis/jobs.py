@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop
 
@@ -111,12 +110,7 @@ def _rerun(task: dict, user):
 
 def visible_job(request, pk) -> ImportJob:
     """An analysis job its submitter or an administrator asks for (others: 404)."""
-    job = ImportJob.objects.filter(pk=pk, kind=ImportJob.Kind.ANALYSIS).first()
-    if job is None or not (job.created_by_id == request.user.pk or is_admin(request.user)):
-        raise Http404("Analyseauftrag nicht gefunden.")
-    if job.status == ImportJob.Status.RUNNING and jobs.recover_stranded([job]):
-        job.refresh_from_db()  # its worker has died: failed with a message now
-    return job
+    return jobs.own_job(request, pk, ImportJob.Kind.ANALYSIS, "Analyseauftrag nicht gefunden.")
 
 
 def state(job: ImportJob) -> dict:

@@ -67,7 +67,8 @@ def visible_job(request, pk, **filters):
 
     from quartier.imports.models import ImportJob
 
-    imports = ImportJob.objects.exclude(kind=ImportJob.Kind.ANALYSIS)  # see analysis.jobs
+    # Analyses and reports share the queue but have their own pages (analysis.jobs, reports.jobs).
+    imports = ImportJob.objects.exclude(kind__in=ImportJob.NOT_IMPORTS)
     job = get_object_or_404(imports, pk=pk, **filters)
     own = job.created_by_id == request.user.pk
     if not own and (job.kind == ImportJob.Kind.MICRODATA or not is_admin(request.user)):

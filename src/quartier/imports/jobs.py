@@ -61,11 +61,41 @@ ANALYSIS_TEXTS = {
 }
 
 
+# The same failures of a report job (quartier.reports.jobs).
+REPORT_TEXTS = {
+    INTERRUPTED: gettext_noop(
+        "Die Berichte wurden unterbrochen, weil der Hintergrundprozess beendet wurde. Bitte "
+        "starten Sie sie erneut."
+    ),
+    UNEXPECTED: gettext_noop("Bei den Berichten ist ein unerwarteter Fehler aufgetreten."),
+}
+
+
 def text_for(job: ImportJob, text: str) -> str:
     """The failure ``text`` (one of the import's) as said for ``job``'s kind."""
     if job.kind == ImportJob.Kind.ANALYSIS:
         return ANALYSIS_TEXTS.get(text, text)
+    if job.kind == ImportJob.Kind.REPORT:
+        return REPORT_TEXTS.get(text, text)
     return text
+
+
+def own_job(request, pk, kind: str, not_found: str) -> ImportJob:
+    """A job of ``kind`` its submitter or an administrator asks for (others: 404).
+
+    For the queue's jobs that are no imports (analyses, reports); a running job whose
+    worker has died is failed with a message first.
+    """
+    from django.http import Http404
+
+    from quartier.access.rights import is_admin
+
+    job = ImportJob.objects.filter(pk=pk, kind=kind).first()
+    if job is None or not (job.created_by_id == request.user.pk or is_admin(request.user)):
+        raise Http404(not_found)
+    if job.status == ImportJob.Status.RUNNING and recover_stranded([job]):
+        job.refresh_from_db()
+    return job
 
 
 def upload_root() -> Path:

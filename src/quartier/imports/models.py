@@ -19,6 +19,11 @@ class ImportJob(models.Model):
         REGISTER = "register", _("Hauskoordinaten")
         # Not an import: an analysis run by the same worker (quartier.analysis.jobs).
         ANALYSIS = "analysis", _("Analyse")
+        # Not an import either: the Steckbriefe of a level as a ZIP (quartier.reports.jobs).
+        REPORT = "report", _("Bericht")
+
+    # Jobs of the queue that are no imports (their own pages list and show them).
+    NOT_IMPORTS = (Kind.ANALYSIS, Kind.REPORT)
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("hochgeladen")

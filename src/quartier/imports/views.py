@@ -30,7 +30,7 @@ def start(request):
         "quartier/imports/start.html",
         {
             "jobs": ImportJob.objects.filter(created_by=request.user).exclude(
-                kind=ImportJob.Kind.ANALYSIS
+                kind__in=ImportJob.NOT_IMPORTS
             )[:10],
             "batches": ImportBatch.objects.select_related("created_by")[:10],
         },

@@ -106,6 +106,10 @@ def build_work(job: ImportJob):
         from quartier.analysis import jobs as analysis_jobs
 
         return analysis_jobs.build_work(job, user), user
+    if job.kind == ImportJob.Kind.REPORT:
+        from quartier.reports import jobs as report_jobs
+
+        return report_jobs.build_work(job, user), user
     if job.kind == ImportJob.Kind.GEOMETRY:
         return views_geo.commit_work(job), user
     if job.kind == ImportJob.Kind.MICRODATA:

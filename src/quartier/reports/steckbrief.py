@@ -60,6 +60,7 @@ def steckbrief(user, area: Area, since: date | str = EARLIEST) -> Report:
             "sources": sorted({row.indicator.source for row in rows if row.indicator.source}),
             "created": timezone.localtime(),
             "signed_in": user.is_authenticated,
+            "page_numbers": page_numbers(),
         },
     )
     name = f"steckbrief_{area.level.key}_{area.code}"
@@ -87,3 +88,12 @@ def _charts(profile: Profile, area: Area) -> list[dict]:
                 }
             )
     return charts
+
+
+def page_numbers() -> str:
+    """CSS ``content`` for "Seite 2 von 5" in the active language (counters of the PDF)."""
+    text = _("Seite %(page)s von %(pages)s") % {
+        "page": '" counter(page) "',
+        "pages": '" counter(pages) "',
+    }
+    return f'"{text}"'
