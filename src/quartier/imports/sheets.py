@@ -274,6 +274,28 @@ def _add_rows(rows, ws, builder: CellBuilder, number, limit: RowLimit) -> int:
     return read
 
 
+_MMAP_THRESHOLD = -3  # glibc's mallopt parameter M_MMAP_THRESHOLD
+_BIG_BLOCK = 1 << 20
+
+
+def map_big_blocks() -> None:
+    """Have glibc give every block of 1 MiB or more its own mapping, returned when freed.
+
+    Why: glibc raises its threshold for such mappings to the size of the last one freed
+    (up to 32 MiB), so after the first big array of an import the next ones, tens of
+    megabytes each (a million-row sheet's columns and their temporaries), come from the
+    heap, whose freed holes stay part of the process: its memory grew by 150 MB over the
+    check of such a sheet. A fixed threshold keeps it at what is in use. Process-wide and
+    harmless elsewhere; does nothing where glibc's ``mallopt`` is not available.
+    """
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(_MMAP_THRESHOLD, _BIG_BLOCK)
+
+
 def release_freed_memory() -> None:
     """Give memory freed by big temporary structures back to the operating system.
 

@@ -29,6 +29,7 @@ from quartier.imports.sheets import (
     MAX_COLUMNS,
     Grid,
     RowLimit,
+    map_big_blocks,
     ods_sheet_names,
     read_ods,
     read_xlsx,
@@ -115,6 +116,7 @@ def read_table(
     """
     if max_rows is None:
         max_rows = configured_max_rows()
+    map_big_blocks()  # before the big arrays of reading and checking a table
     file_format = sniff_format(path, original_name)
     limit = RowLimit(max_rows, slack=_HEADER_SEARCH + 2)
     if file_format == "csv":
