@@ -70,6 +70,8 @@ class LongValues:
 
     def take(self, keep: np.ndarray) -> None:
         """Keep only the values selected by the boolean mask ``keep`` (one array at a time)."""
+        if keep.all():
+            return  # nothing to drop: no copy of every column
         for name in ("row", "column", "code", "period", "indicator", "value", "kind"):
             setattr(self, name, getattr(self, name)[keep])
 

@@ -31,15 +31,16 @@ def find_sums(stored, indicators: dict[str, Indicator]) -> list[tuple[str, list[
         # Columns: only the values of counts are turned into int64 cells (memory of big sheets)
         v = stored.values
         use = _counts(v.indicators, indicators)[v.indicator] & ~np.isnan(v.value)
+        if use.all():
+            use = slice(None)  # views, not copies, of the columns
         # each (indicator, area, period) once: known from the duplicate check (StoredValues)
         once = callable(stored.keys) and len(stored.keys()[1]) == len(v)
-        return _sums(
-            [stored.area[use] * max(1, len(v.periods)) + v.period[use]],
-            v.indicator[use],
-            v.value[use],
-            v.indicators,
-            once=once,
-        )
+        cells = stored.area[use].astype(np.int64)  # in place from here: 8 bytes a value
+        cells *= max(1, len(v.periods))
+        cells += v.period[use]
+        box = [cells]
+        del cells
+        return _sums(box, v.indicator[use], v.value[use], v.indicators, once=once)
     cells, key_numbers, values, names = _columns(stored)
     use = _counts(names, indicators)[key_numbers] & ~np.isnan(values)
     return _sums([cells[use]], key_numbers[use], values[use], names)
