@@ -225,28 +225,32 @@ def _merges(ws) -> list[Merge]:
 def _read_parts(path, part, name, part_bytes, builder, number, limit) -> list[Merge]:
     """Add the rows of a big sheet part by part; returns its merged ranges."""
     read, merges = 0, []
-    for ws, absolute in _sheet_parts(path, part, name, part_bytes):
-        if not ws.start:
-            continue
-        # the part's rows from its first with a cell, which stands at its row number
-        # (absolute) or that many rows after the rows before
-        for _ in range(ws.start[0] - (read if absolute else 0)):
-            builder.add([])
-            read += 1
-        read += _add_rows(ws.to_python(skip_empty_area=True), ws, builder, number, limit)
-        merges += _merges(ws)
+    for ws, piece in _sheet_parts(path, part, name, part_bytes):
+        begun = read
+        if ws.start:
+            # the part's rows from its first with a cell, which stands at its row number
+            # (absolute) or that many rows after the rows before
+            for _ in range(ws.start[0] - (read if piece.absolute else 0)):
+                builder.add([])
+                read += 1
+            read += _add_rows(ws.to_python(skip_empty_area=True), ws, builder, number, limit)
+            merges += _merges(ws)
+        if not piece.absolute:  # counted rows: empty ones at the part's end take their place
+            for _ in range(piece.rows - (read - begun)):
+                builder.add([])
+                read += 1
     return merges
 
 
 def _sheet_parts(path: Path, part: str, name: str, part_bytes: int, data_only: bool = False):
-    """(calamine sheet, whether its rows stand where their numbers say) of each part."""
+    """(calamine sheet, :class:`~quartier.imports.xlsxparts.Part`) of each part."""
     try:
         for piece in sheet_parts(path, part, part_bytes):
             ws = _sheet(open_xlsx(io.BytesIO(piece.workbook)), name)
             if data_only:  # whether the sheet has data: a part with a filled cell is enough
                 yield any(any(v != "" for v in row) for row in ws.iter_rows())
             else:
-                yield ws, piece.absolute
+                yield ws, piece
     except (OSError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise QuartierError(_BROKEN_XLSX) from exc
 

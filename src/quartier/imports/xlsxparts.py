@@ -82,10 +82,15 @@ def big_sheet(path: Path, name: str, part_bytes: int) -> str | None:
 
 @dataclass
 class Part:
-    """One part of a sheet as a workbook; ``absolute``: its rows carry their row numbers."""
+    """One part of a sheet as a workbook; ``absolute``: its rows carry their row numbers.
+
+    ``rows``: how many row elements the part holds (calamine leaves empty ones at its end
+    out; where rows are counted rather than numbered, they still take their place).
+    """
 
     workbook: bytes
     absolute: bool
+    rows: int = 0
 
 
 def sheet_parts(path: Path, part: str, part_bytes: int = PART_BYTES) -> Iterator[Part]:
@@ -98,8 +103,8 @@ def sheet_parts(path: Path, part: str, part_bytes: int = PART_BYTES) -> Iterator
             if name != part and (name.endswith(".xml") or name.endswith(".rels")):
                 others[name] = _EMPTY_SHEET if name in sheets else zf.read(name)
         with zf.open(part) as stream:
-            for xml, absolute in _cut(stream, part_bytes):
-                yield Part(_workbook(others, part, xml), absolute)
+            for xml, absolute, rows in _cut(stream, part_bytes):
+                yield Part(_workbook(others, part, xml), absolute, rows)
 
 
 def _workbook(others: dict[str, bytes], part: str, xml: bytes) -> bytes:
@@ -111,8 +116,10 @@ def _workbook(others: dict[str, bytes], part: str, xml: bytes) -> bytes:
     return out.getvalue()
 
 
-def _cut(stream, part_bytes: int) -> Iterator[tuple[bytes, bool]]:
-    """Complete worksheet documents of about ``part_bytes`` each, cut before a row."""
+def _cut(stream, part_bytes: int) -> Iterator[tuple[bytes, bool, int]]:
+    """Complete worksheet documents of about ``part_bytes`` each, cut before a row; also
+    whether their rows are numbered and how many row elements each holds.
+    """
     buffer = b""
     opened = None
     while opened is None:
@@ -122,7 +129,7 @@ def _cut(stream, part_bytes: int) -> Iterator[tuple[bytes, bool]]:
         if not block:
             break
     if opened is None or opened.group(2):  # no rows at all: the sheet as it is
-        yield buffer + stream.read(), False
+        yield buffer + stream.read(), False, 0
         return
     prefix = opened.group(1) or b""
     head, buffer = buffer[: opened.end()], buffer[opened.end() :]
@@ -141,13 +148,17 @@ def _cut(stream, part_bytes: int) -> Iterator[tuple[bytes, bool]]:
             cut = after.start() if after else 0
         if cut <= 0:
             if done:
-                yield head + buffer, _numbered(buffer, row, prefix)
+                yield head + buffer, _numbered(buffer, row, prefix), len(row.findall(buffer))
                 return
             block = stream.read(_BLOCK)  # read on until the next row starts
             done = not block
             buffer += block
             continue
-        yield head + buffer[:cut] + tail, _numbered(buffer, row, prefix)
+        yield (
+            head + buffer[:cut] + tail,
+            _numbered(buffer, row, prefix),
+            len(row.findall(buffer, 0, cut)),
+        )
         buffer = buffer[cut:]
 
 
