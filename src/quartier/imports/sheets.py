@@ -161,7 +161,7 @@ class TextPool:
             found = self.numbers.get(value)
             if found is None:
                 found = self.builder.number(cell_text(value))
-                if len(self.numbers) < self.builder.pool:
+                if len(self.numbers) < self.builder.pool and value == value:  # NaN: no key
                     self.numbers[value] = found
             return found
         if type(value) is str and value == "":

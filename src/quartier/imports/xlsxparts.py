@@ -44,13 +44,13 @@ def _target(base: str, target: str) -> str:
     return "/".join(parts)
 
 
-def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, str]:
-    """Relationship id → target path of ``part``."""
+def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Relationship id → (type, target path) of ``part``."""
     path = PurePosixPath(part)
     name = str(path.parent / "_rels" / f"{path.name}.rels").lstrip("./")
     root = ElementTree.fromstring(zf.read(name))
     return {
-        rel.get("Id"): _target(part, rel.get("Target", ""))
+        rel.get("Id"): (rel.get("Type", ""), _target(part, rel.get("Target", "")))
         for rel in root.iter(f"{_PKG}Relationship")
     }
 
@@ -58,10 +58,10 @@ def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, str]:
 def worksheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → path of its worksheet XML in the zip."""
     office = next(
-        (t for t in _rels(zf, "").values() if t.endswith(".xml")),
+        (t for kind, t in _rels(zf, "").values() if kind.endswith("/officeDocument")),
         "xl/workbook.xml",
     )
-    targets = _rels(zf, office)
+    targets = {rid: target for rid, (_kind, target) in _rels(zf, office).items()}
     root = ElementTree.fromstring(zf.read(office))
     return {
         sheet.get("name"): targets.get(sheet.get(_REL), "") for sheet in root.iter(f"{_MAIN}sheet")
