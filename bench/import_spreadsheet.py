@@ -8,6 +8,10 @@ children it waited for).
 
 Usage: python bench/import_spreadsheet.py [ROWS]   (default 1,000,000; uses
 QUARTIER_DATA_DIR if it holds a demo)
+
+Measured on 2 shared cores, SQLite, 1,000,000 rows: inspect 7.8 s / 277 MB, import 35.0 s /
+443 MB peak RSS (before the sheet was read in parts and kept as numbered cells: 6.1 s /
+476 MB and 31.6 s / 644 MB in the same conditions).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import pandas as pd
 
 from quartier.errors import QuartierError
 from quartier.imports.cells import cell_parser
+from quartier.imports.cellstore import column
 from quartier.imports.tablemap import (
     IGNORE,
     TableMapping,
@@ -69,6 +70,8 @@ class LongValues:
 
     def take(self, keep: np.ndarray) -> None:
         """Keep only the values selected by the boolean mask ``keep`` (one array at a time)."""
+        if keep.all():
+            return  # nothing to drop: no copy of every column
         for name in ("row", "column", "code", "period", "indicator", "value", "kind"):
             setattr(self, name, getattr(self, name)[keep])
 
@@ -108,7 +111,7 @@ def long_values(
     state = _State(table, mapping, key, period_col, fixed, slots)
     filled = 0
     for start in range(0, len(table.rows), chunk_rows):
-        filled = state.chunk(start, table.rows[start : start + chunk_rows], arrays, filled)
+        filled = state.chunk(start, min(start + chunk_rows, len(table.rows)), arrays, filled)
     values = LongValues(
         **{name: array[:filled] for name, array in arrays.items()},
         codes=list(state.codes),
@@ -162,25 +165,33 @@ class _State:
                 _column(table, c, "den Indikator") for c in mapping.indicator_columns
             ]
 
-    def chunk(self, start: int, rows: list[list[str]], arrays: dict, filled: int) -> int:
-        """Add the values of ``rows`` (data rows from ``start``) to ``arrays`` at ``filled``."""
-        codes = self._numbers([row[self.key] for row in rows], self.code_of, self._code)
+    def _texts(self, c: int, start: int, stop: int) -> list[str]:
+        return column(self.table.rows, c, start, stop)
+
+    def chunk(self, start: int, stop: int, arrays: dict, filled: int) -> int:
+        """Add the values of data rows ``start:stop`` to ``arrays`` at ``filled``.
+
+        Only the columns used are made as texts, and only for these rows.
+        """
+        codes = self._numbers(self._texts(self.key, start, stop), self.code_of, self._code)
         ok = codes >= 0
         if self.period_col is not None:
-            texts = [row[self.period_col] for row in rows]
+            texts = self._texts(self.period_col, start, stop)
             periods = self._numbers(texts, self.period_of, self._period)
             for i in np.flatnonzero(ok & (periods < 0)):
                 line, text = self.table.line(start + int(i)), texts[i]
                 self.problems.add(f"Zeile {line}: „{text}“ ist kein Stichtag.")
             ok &= periods >= 0
         else:
-            periods = np.full(len(rows), self.fixed_number if self.fixed else -1, np.int32)
+            periods = np.full(stop - start, self.fixed_number if self.fixed else -1, np.int32)
         used = np.flatnonzero(ok)
         per_slot = []
-        for column, indicator, when in self.slots:
-            value, kind = self._cells([rows[i][column] for i in used])
+        for col, indicator, when in self.slots:
+            texts = self._texts(col, start, stop)
+            value, kind = self._cells([texts[i] for i in used])
+            del texts
             if indicator is None:
-                ind = self._row_indicators(rows, used)
+                ind = self._row_indicators(start, stop, used)
             else:
                 ind = np.full(len(used), self.indicators.number(indicator), np.int16)
             period = (
@@ -188,7 +199,7 @@ class _State:
                 if when is None
                 else np.full(len(used), self.periods.number(when), np.int32)
             )
-            per_slot.append((column, ind, period, value, kind))
+            per_slot.append((col, ind, period, value, kind))
         # row-major: all values of one row before those of the next, as the file reads
         n = len(used) * len(self.slots)
         order = {
@@ -241,12 +252,13 @@ class _State:
             return np.empty(0, np.float64), np.empty(0, np.int8)
         return values[positions], kinds[positions]
 
-    def _row_indicators(self, rows: list[list[str]], used: np.ndarray) -> np.ndarray:
+    def _row_indicators(self, start: int, stop: int, used: np.ndarray) -> np.ndarray:
         """Long layout: each used row's indicator number, -1 where its label is not mapped."""
         labels = self.mapping.indicator_labels
+        columns = [self._texts(c, start, stop) for c in self.label_columns]
         out = np.empty(len(used), np.int16)
         for n, i in enumerate(used):
-            parts = (rows[i][c].strip() for c in self.label_columns)
+            parts = (texts[i].strip() for texts in columns)
             label = " – ".join(p for p in parts if p)
             indicator = labels.get(label, IGNORE)
             out[n] = -1 if indicator == IGNORE else self.indicators.number(indicator)

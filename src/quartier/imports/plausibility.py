@@ -1,6 +1,6 @@
 """Plausibility of the values of a checked table: shares, rates' parts, jumps in time.
 
-Each function takes the values :func:`quartier.imports.values_import.check_table` will
+Each function takes the values :func:`quartier.imports.tablecheck.check_table` will
 store (:class:`~quartier.imports.stored.StoredValues`, columns in row order) and returns
 German findings as a :class:`~quartier.imports.longvalues.Listing`; the caller files them
 as errors or warnings.

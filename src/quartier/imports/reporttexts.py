@@ -73,7 +73,7 @@ def preview_decimals(indicator: Indicator, value: float | None) -> int:
     spec = getattr(indicator, "_new_spec", None)
     if indicator.kind == Kind.COUNT:
         wanted = 0
-    elif spec is not None:  # as values_import._create_indicator will set them
+    elif spec is not None:  # as newindicators._create_indicator will set them
         wanted = spec.decimals if spec.decimals is not None else 1
     else:
         wanted = indicator.decimals

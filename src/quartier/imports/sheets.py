@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import math
 import re
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from quartier.errors import QuartierError
+from quartier.imports import xlsxparts
+from quartier.imports.cellstore import CellBuilder, Rows, rows_of
+from quartier.imports.xlsxparts import big_sheet, sheet_parts
 
 MAX_COLUMNS = 500
 Merge = tuple[int, int, int, int]  # 0-based, inclusive: first row, first col, last row, last col
@@ -26,7 +32,7 @@ Merge = tuple[int, int, int, int]  # 0-based, inclusive: first row, first col, l
 class Grid:
     """Cells of one sheet or CSV file before the header is known."""
 
-    rows: list[list[str]]
+    rows: Rows  # see quartier.imports.cellstore
     merges: list[Merge] | None  # None: the format cannot say (CSV)
     file_format: str
     encoding: str | None = None
@@ -101,9 +107,9 @@ def pick_sheet(names: list[str], wanted: str | None, has_data: Callable[[str], b
 # --- XLSX -------------------------------------------------------------------------------------
 # python-calamine (Rust) rather than openpyxl: openpyxl's full mode, the only one that knows
 # merged cells, builds a Python object per cell (2.4 GB and minutes for a million rows).
-# calamine holds the sheet compactly outside Python and hands out one row at a time; the
-# reader turns each row into texts from a pool, so a million rows of repeated codes, periods
-# and counts share their strings.
+# calamine holds the sheet outside Python and hands out one row at a time; the reader numbers
+# each cell's text (see quartier.imports.cellstore), so a million rows of repeated codes,
+# periods and counts keep a few thousand strings and one int32 per cell.
 
 _BROKEN_XLSX = (
     "Die Excel-Datei ist beschädigt oder unvollständig. Bitte in Excel öffnen, neu "
@@ -111,11 +117,15 @@ _BROKEN_XLSX = (
 )
 
 
-def open_xlsx(path: Path):
-    """Open a workbook with calamine; any failure to open means a broken file."""
+def open_xlsx(path: Path | io.BytesIO):
+    """Open a workbook (a file, or one in memory) with calamine; any failure means a broken
+    file.
+    """
     from python_calamine import CalamineWorkbook
 
     try:
+        if isinstance(path, io.BytesIO):
+            return CalamineWorkbook.from_filelike(path)
         return CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own errors, zip and XML errors
         raise QuartierError(_BROKEN_XLSX) from exc
@@ -134,34 +144,29 @@ def xlsx_sheet_names(path: Path) -> list[str]:
 
 
 class TextPool:
-    """Cell values as text, each distinct text stored once.
+    """Numbers spreadsheet values by their text (see :func:`cell_text`) for a cell store.
 
     Statistics tables repeat few values (area codes, periods, small counts) over many rows;
-    one shared string per distinct value instead of one per cell keeps a million rows small.
-    The pool stops growing at ``size`` entries (then texts are made per cell, as before).
+    each distinct text is made and kept once (:class:`~quartier.imports.cellstore.CellBuilder`),
+    and numbers are looked up by value so that their text is only made the first time.
     """
 
-    def __init__(self, size: int = 500_000) -> None:
-        self.size = size
-        self.numbers: dict[float, str] = {}
-        self.texts: dict[str, str] = {}
+    def __init__(self, builder: CellBuilder) -> None:
+        self.builder = builder
+        self.numbers: dict[float, int] = {}
 
-    def text(self, value: object) -> str:
-        """``value`` as text (see :func:`cell_text`), shared with equal values before."""
+    def number(self, value: object) -> int:
+        """The cell number of ``value``'s text, shared with equal values before."""
         if type(value) is float:  # bool and int compare equal to floats: own dict for floats
             found = self.numbers.get(value)
             if found is None:
-                found = cell_text(value)
-                if len(self.numbers) < self.size:
+                found = self.builder.number(cell_text(value))
+                if len(self.numbers) < self.builder.pool and value == value:  # NaN: no key
                     self.numbers[value] = found
             return found
-        text = cell_text(value)
-        found = self.texts.get(text)
-        if found is None:
-            if len(self.texts) < self.size:
-                self.texts[text] = text
-            return text
-        return found
+        if type(value) is str and value == "":
+            return 0
+        return self.builder.number(cell_text(value))
 
 
 def _sheet(book, name: str):
@@ -171,8 +176,15 @@ def _sheet(book, name: str):
         raise QuartierError(_BROKEN_XLSX) from exc
 
 
-def read_xlsx(path: Path, sheet: str | None, limit: RowLimit) -> Grid:
-    """Rows of text and merged ranges of one worksheet, read one row at a time."""
+def read_xlsx(
+    path: Path, sheet: str | None, limit: RowLimit, part_bytes: int | None = None
+) -> Grid:
+    """Rows of text and merged ranges of one worksheet, read one row at a time.
+
+    A worksheet of more than ``part_bytes`` of XML is read in parts of about that size
+    (:mod:`quartier.imports.xlsxparts`), so that calamine never holds all of it.
+    """
+    part_bytes = part_bytes or xlsxparts.PART_BYTES
     book = open_xlsx(path)
     names = _worksheet_names(book)
 
@@ -180,38 +192,112 @@ def read_xlsx(path: Path, sheet: str | None, limit: RowLimit) -> Grid:
 
     def has_data(name: str) -> bool:
         loaded.clear()
+        big = big_sheet(path, name, part_bytes)
+        if big:
+            return any(_sheet_parts(path, big, name, part_bytes, data_only=True))
         loaded[name] = _sheet(book, name)
         return any(any(v != "" for v in row) for row in loaded[name].iter_rows())
 
     chosen = pick_sheet(names, sheet, has_data)
-    ws = loaded.pop(chosen, None) or _sheet(book, chosen)
-    loaded.clear()
+    big = big_sheet(path, chosen, part_bytes)
+    builder = CellBuilder()
+    number = TextPool(builder).number
+    if big:
+        loaded.clear()
+        merges = _read_parts(path, big, chosen, part_bytes, builder, number, limit)
+        top = 0
+    else:
+        ws = loaded.pop(chosen, None) or _sheet(book, chosen)
+        loaded.clear()
+        # iter_rows starts at the first row of the sheet, to_python at the first with a cell
+        read = _add_rows(ws.iter_rows(), ws, builder, number, limit)
+        top = max(0, ws.end[0] + 1 - read) if ws.end else 0  # empty rows at the top left out
+        merges = _merges(ws)
+    ws = book = None  # calamine frees the sheet now
+    release_freed_memory()
+    return Grid(builder.finish(top), merges, "xlsx", sheet=chosen, sheets=names)
+
+
+def _merges(ws) -> list[Merge]:
+    return [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in ws.merged_cell_ranges or ()]
+
+
+def _read_parts(path, part, name, part_bytes, builder, number, limit) -> list[Merge]:
+    """Add the rows of a big sheet part by part; returns its merged ranges."""
+    read, merges = 0, []
+    for ws, piece in _sheet_parts(path, part, name, part_bytes):
+        begun = read
+        if ws.start:
+            # the part's rows from its first with a cell, which stands at its row number
+            # (absolute) or that many rows after the rows before
+            for _ in range(ws.start[0] - (read if piece.absolute else 0)):
+                builder.add([])
+                read += 1
+            read += _add_rows(ws.to_python(skip_empty_area=True), ws, builder, number, limit)
+            merges += _merges(ws)
+        if not piece.absolute:  # counted rows: empty ones at the part's end take their place
+            for _ in range(piece.rows - (read - begun)):
+                builder.add([])
+                read += 1
+    return merges
+
+
+def _sheet_parts(path: Path, part: str, name: str, part_bytes: int, data_only: bool = False):
+    """(calamine sheet, :class:`~quartier.imports.xlsxparts.Part`) of each part."""
+    try:
+        for piece in sheet_parts(path, part, part_bytes):
+            ws = _sheet(open_xlsx(io.BytesIO(piece.workbook)), name)
+            if data_only:  # whether the sheet has data: a part with a filled cell is enough
+                yield any(any(v != "" for v in row) for row in ws.iter_rows())
+            else:
+                yield ws, piece
+    except (OSError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise QuartierError(_BROKEN_XLSX) from exc
+
+
+def _add_rows(rows, ws, builder: CellBuilder, number, limit: RowLimit) -> int:
+    """Add ``rows`` of the calamine sheet ``ws`` to ``builder``; returns how many."""
     first_col = ws.start[1] if ws.start else 0
     width = MAX_COLUMNS + 1 - first_col  # caps the work for sheets formatted out to column XFD
-    pad = [""] * first_col  # calamine leaves out empty columns on the left
-    pool = TextPool()
-    text = pool.text
-    rows: list[list[str]] = []
+    pad = [0] * first_col  # calamine leaves out empty columns on the left
+    add = builder.add
+    read = 0
     try:
-        for values in ws.iter_rows():
-            row = [text(v) for v in values[:width]]
+        for values in rows:
+            row = [number(v) for v in values[:width]]
             if pad:
                 row = pad + row
-            while row and not row[-1]:
-                row.pop()
-            if row:
+            if any(row):
                 limit.take()
-            rows.append(row)
+            add(row)
+            read += 1
     except QuartierError:
         raise
     except Exception as exc:  # a cell calamine cannot decode
         raise QuartierError(_BROKEN_XLSX) from exc
-    if ws.end and len(rows) < ws.end[0] + 1:  # empty rows at the top left out
-        rows[0:0] = [[] for _ in range(ws.end[0] + 1 - len(rows))]
-    merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in ws.merged_cell_ranges or ()]
-    ws = book = None  # calamine frees the sheet now
-    release_freed_memory()
-    return Grid(rows, merges, "xlsx", sheet=chosen, sheets=names)
+    return read
+
+
+_MMAP_THRESHOLD = -3  # glibc's mallopt parameter M_MMAP_THRESHOLD
+_BIG_BLOCK = 1 << 20
+
+
+def map_big_blocks() -> None:
+    """Have glibc give every block of 1 MiB or more its own mapping, returned when freed.
+
+    Why: glibc raises its threshold for such mappings to the size of the last one freed
+    (up to 32 MiB), so after the first big array of an import the next ones, tens of
+    megabytes each (a million-row sheet's columns and their temporaries), come from the
+    heap, whose freed holes stay part of the process: its memory grew by 150 MB over the
+    check of such a sheet. A fixed threshold keeps it at what is in use. Process-wide and
+    harmless elsewhere; does nothing where glibc's ``mallopt`` is not available.
+    """
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(_MMAP_THRESHOLD, _BIG_BLOCK)
 
 
 def release_freed_memory() -> None:
@@ -264,7 +350,7 @@ def read_ods(path: Path, sheet: str | None, limit: RowLimit) -> Grid:
 
     chosen = pick_sheet(list(by_name), sheet, has_data)
     rows, merges = parsed.get(chosen) or _ods_rows(by_name[chosen], limit)
-    return Grid(rows, merges, "ods", sheet=chosen, sheets=list(by_name))
+    return Grid(rows_of(rows), merges, "ods", sheet=chosen, sheets=list(by_name))
 
 
 def _ods_rows(table, limit: RowLimit) -> tuple[list[list[str]], list[Merge]]:

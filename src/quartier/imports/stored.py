@@ -63,10 +63,14 @@ class StoredValues:
         """
         if self._keys is None:
             v = self.values
-            areas, position = np.unique(self.area, return_inverse=True)
+            # built in place: a big sheet's values are millions, each temporary 8 bytes a value
+            areas = np.unique(self.area)
             stride = len(areas) * max(1, len(v.periods))
-            key = v.indicator.astype(np.int64) * stride
-            key += position.astype(np.int64) * len(v.periods) + v.period
+            key = np.searchsorted(areas, self.area).astype(np.int64, copy=False)
+            key *= len(v.periods)
+            key += v.period
+            for number in np.unique(v.indicator):
+                key[v.indicator == number] += int(number) * stride
             distinct, first = np.unique(key, return_index=True)
             last = first  # without duplicates (the usual case) a key's only place
             if len(distinct) < len(key):
@@ -83,7 +87,9 @@ def match(values: LongValues, level: str) -> tuple[CodeMatches, np.ndarray]:
     order = [int(p) for p in periods[np.argsort(first)]]  # as the table first names them
     n = max(1, len(values.periods))
     matches = match_pairs(values.codes, values.periods, order, (distinct // n, distinct % n), level)
-    return matches, matches.area[inverse]
+    # area ids as int32 (half the bytes for millions of values) where they fit
+    small = matches.area.max(initial=0) < 2**31
+    return matches, matches.area.astype(np.int32 if small else np.int64)[inverse]
 
 
 def select_stored(
@@ -119,8 +125,10 @@ def select_stored(
     usable = ~no_area & ~bad & ~empty
     rates = usable & is_computed[values.indicator]
     names = sorted({order[i].name for i in np.unique(values.indicator[rates])})
-    values.take(usable & ~rates)
-    area = area[usable & ~rates]
+    keep = usable & ~rates
+    values.take(keep)
+    if not keep.all():
+        area = area[keep]
     stored = StoredValues(values, area, matches, table)
     negative = Listing()
     minus = np.flatnonzero(is_count[values.indicator] & (values.value < 0))

@@ -9,6 +9,7 @@ subtraction. The import finds them so that nobody has to remember to say so.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from quartier.indicators.models import Indicator, Kind
 
@@ -30,11 +31,19 @@ def find_sums(stored, indicators: dict[str, Indicator]) -> list[tuple[str, list[
         # Columns: only the values of counts are turned into int64 cells (memory of big sheets)
         v = stored.values
         use = _counts(v.indicators, indicators)[v.indicator] & ~np.isnan(v.value)
-        cells = stored.area[use] * max(1, len(v.periods)) + v.period[use]
-        return _sums(cells, v.indicator[use].astype(np.int64), v.value[use], v.indicators)
+        if use.all():
+            use = slice(None)  # views, not copies, of the columns
+        # each (indicator, area, period) once: known from the duplicate check (StoredValues)
+        once = callable(stored.keys) and len(stored.keys()[1]) == len(v)
+        cells = stored.area[use].astype(np.int64)  # in place from here: 8 bytes a value
+        cells *= max(1, len(v.periods))
+        cells += v.period[use]
+        box = [cells]
+        del cells
+        return _sums(box, v.indicator[use], v.value[use], v.indicators, once=once)
     cells, key_numbers, values, names = _columns(stored)
     use = _counts(names, indicators)[key_numbers] & ~np.isnan(values)
-    return _sums(cells[use], key_numbers[use], values[use], names)
+    return _sums([cells[use]], key_numbers[use], values[use], names)
 
 
 def _counts(names: list[str], indicators: dict[str, Indicator]) -> np.ndarray:
@@ -61,28 +70,35 @@ def _columns(stored) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     )
 
 
-def _sums(cells, key_numbers, values, names) -> list[tuple[str, list[str]]]:
-    """The sums among values given as (cell, key number, value), cells in order first met."""
+def _sums(cells: list, key_numbers, values, names, once=False) -> list[tuple[str, list[str]]]:
+    """The sums among values given as (cell, key number, value), cells in order first met.
+
+    ``cells`` is a list holding the array of cells, emptied here so that the array goes as
+    soon as it is numbered (a big sheet's arrays are tens of megabytes each). ``once``:
+    no cell has two values of one key.
+    """
     present = np.unique(key_numbers)
     keys = sorted(names[k] for k in present)
-    column = np.full(len(names), -1, np.int64)
+    column = np.full(len(names), -1, np.int32)
     for k in present:
         column[k] = keys.index(names[k])
     if len(keys) < 3:
         return []
-    distinct, first, row = np.unique(cells, return_index=True, return_inverse=True)
+    # numbered in the order first met (a hash table: no sort of all values)
+    slot, distinct = pd.factorize(cells.pop(), sort=False)
     grid = np.full((len(distinct), len(keys)), np.nan)
-    slot = row.astype(np.int64) * len(keys) + column[key_numbers]
-    del row
-    if np.bincount(slot, minlength=grid.size).max(initial=0) <= 1:
+    del distinct
+    slot *= len(keys)
+    slot += column[key_numbers]
+    if once or np.bincount(slot, minlength=grid.size).max(initial=0) <= 1:
         grid.flat[slot] = values  # each cell once (the usual case): no sort needed
     else:
         _slots, last = np.unique(slot[::-1], return_index=True)  # a cell given twice: the last
         last = len(slot) - 1 - last
         grid.flat[slot[last]] = values[last]
     del slot
-    grid = grid[np.argsort(first, kind="stable")]  # cells in the order the table names them
     values = grid[~np.isnan(grid).any(axis=1)]
+    del grid
     if len(values) < MIN_CELLS:
         return []
     found = []

@@ -15,18 +15,21 @@ import csv
 import io
 import math
 import re
-from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
 
+import numpy as np
+
 from quartier.errors import QuartierError
 from quartier.imports.cells import detect_number_format
+from quartier.imports.cellstore import CellBuilder, Rows
 from quartier.imports.sheets import (
     MAX_COLUMNS,
     Grid,
     RowLimit,
+    map_big_blocks,
     ods_sheet_names,
     read_ods,
     read_xlsx,
@@ -63,7 +66,7 @@ class RawTable:
     """A table as text: header names, data rows and what the reader detected."""
 
     columns: list[str]
-    rows: list[list[str]]
+    rows: Sequence[list[str]]  # lists, or read from a file: cellstore.Rows (compact)
     header_row: int
     file_format: str
     encoding: str | None
@@ -81,7 +84,7 @@ class RawTable:
         """The file's row number of data row ``index``, as messages name it ("Zeile 7")."""
         if self.lines is None:
             return index + self.header_row + 2
-        return self.lines[index]
+        return int(self.lines[index])
 
 
 def list_sheets(path: Path) -> list[str]:
@@ -113,6 +116,7 @@ def read_table(
     """
     if max_rows is None:
         max_rows = configured_max_rows()
+    map_big_blocks()  # before the big arrays of reading and checking a table
     file_format = sniff_format(path, original_name)
     limit = RowLimit(max_rows, slack=_HEADER_SEARCH + 2)
     if file_format == "csv":
@@ -145,22 +149,24 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None, limit: Ro
     if delimiter is not None and (len(delimiter) != 1 or delimiter in '"\r\n'):
         raise QuartierError(f"„{delimiter}“ ist kein gültiges Trennzeichen (ein Zeichen).")
     delimiter = delimiter or detect_delimiter(text)
-    rows: list[list[str]] = []
+    builder = CellBuilder()
+    number = builder.number
     # strict: an unclosed quote must not silently swallow the rest of the file into one cell
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         for row in reader:
-            row = [cell.strip() for cell in row]
-            if any(row):
+            cells = [number(cell.strip()) for cell in row]
+            if any(cells):
                 limit.take()
-            rows.append(row)
+            builder.add(cells)
     except csv.Error as exc:
         raise QuartierError(
             f"Die CSV-Datei ist in Zeile {reader.line_num} nicht lesbar. Bitte prüfen, ob alle "
             "Anführungszeichen geschlossen sind."
         ) from exc
     notes = ["Zeichenkodierung Windows-1252 erkannt."] if used == "cp1252" else []
-    return Grid(rows, None, "csv", encoding=used, delimiter=delimiter, notes=notes)
+    del text
+    return Grid(builder.finish(), None, "csv", encoding=used, delimiter=delimiter, notes=notes)
 
 
 # --- from a grid of cells to a table -----------------------------------------------------------
@@ -169,7 +175,8 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None, limit: Ro
 def _shape(grid: Grid, header_row: int | None, max_rows: int) -> RawTable:
     """Find the header, name the columns, pad the rows and detect the number format."""
     rows = grid.rows
-    if not any(any(row) for row in rows):
+    nonempty = rows.lengths() > 0
+    if not nonempty.any():
         where = f"Das Tabellenblatt „{grid.sheet}“" if grid.sheet else "Die Datei"
         raise QuartierError(f"{where} enthält keine Daten.")
     hcopies = _fill_merges(rows, grid.merges or [])
@@ -182,24 +189,23 @@ def _shape(grid: Grid, header_row: int | None, max_rows: int) -> RawTable:
             f"Die Kopfzeile {header_row + 1} gibt es nicht; die Tabelle hat {len(rows)} Zeilen."
         )
     top, bottom = _header_span(rows, top, grid.merges, hcopies, auto=header_row is None)
-    data: list[list[str]] = []
-    lines = array("I")  # blank rows are dropped, so row numbers are kept (4 bytes a row)
-    for number, row in enumerate(rows[bottom + 1 :], start=bottom + 2):
-        if any(row):
-            data.append(row)
-            lines.append(number)
-    if not data:
+    # blank rows are dropped, so row numbers are kept (4 bytes a row); merges may fill some
+    lengths = rows.lengths()
+    below = lengths > 0
+    below[: bottom + 1] = False
+    lines = (np.flatnonzero(below) + 1).astype(np.uint32)
+    if not len(lines):
         raise QuartierError(
             f"Unter der Kopfzeile (Zeile {bottom + 1}) stehen keine Daten. Bitte die Datei "
             "oder die gewählte Kopfzeile prüfen."
         )
-    if len(data) > max_rows:
+    if len(lines) > max_rows:
         raise too_many_rows(max_rows)
-    header_width, width = _widths(rows[top : bottom + 1], data)
+    header_width, width = _widths(rows[top : bottom + 1], int(lengths[below].max()))
     lower = rows[bottom] if bottom > top else None
     names = _header_names(rows[top], lower, grid.merges is None, width)
     columns, name_notes = _unique_names(names, header_width)
-    padded = [row if len(row) == width else row[:width] + [""] * (width - len(row)) for row in data]
+    padded = rows.select(below, width)
     decimal, thousands = _number_format(padded, german_hint=grid.delimiter == ";")
     notes = [*grid.notes, *_header_notes(grid, top, bottom, auto=header_row is None)]
     return RawTable(
@@ -218,12 +224,12 @@ def _shape(grid: Grid, header_row: int | None, max_rows: int) -> RawTable:
     )
 
 
-def _widths(header: list[list[str]], data: list[list[str]]) -> tuple[int, int]:
+def _widths(header: list[list[str]], data_width: int) -> tuple[int, int]:
     """Width of the header and of the table: the last filled column (trailing delimiters and
-    formatted but empty spreadsheet columns do not count).
+    formatted but empty spreadsheet columns do not count); ``data_width`` is the data rows'.
     """
     header_width = max(trimmed_len(row) for row in header)
-    width = max(header_width, max(map(trimmed_len, data)))
+    width = max(header_width, data_width)
     if width > MAX_COLUMNS:
         raise QuartierError(
             f"Die Tabelle hat mehr als {MAX_COLUMNS} Spalten. Bitte nur die benötigten Spalten "
@@ -232,7 +238,7 @@ def _widths(header: list[list[str]], data: list[list[str]]) -> tuple[int, int]:
     return header_width, width
 
 
-def _fill_merges(rows: list[list[str]], merges: list[tuple[int, int, int, int]]) -> set:
+def _fill_merges(rows: Rows, merges: list[tuple[int, int, int, int]]) -> set:
     """Copy each merged value into every cell it spans; return the cells copied sideways.
 
     Sideways copies are remembered so that a title merged across the whole width still counts
@@ -252,6 +258,7 @@ def _fill_merges(rows: list[list[str]], merges: list[tuple[int, int, int, int]])
                 row[c] = value
                 if c > c1:
                     hcopies.add((r, c))
+            rows[r] = row  # a row of a cell store is a copy: written back
     return hcopies
 
 
