@@ -238,6 +238,14 @@ def _own_object_cases() -> list[Case]:
             _rerun("analyst"),
             frozenset({"analyst", "admin"}),
         ),
+        # An order of the Steckbriefe of a level: the one area of the coarsest level (cheap);
+        # its job and ZIP are the orderer's own (tests/reports/test_report_jobs.py).
+        Case(
+            "reports:start",
+            "Steckbriefe of a level",
+            _fixed("reports:start", {"ebene": "stadt"}),
+            SIGNED_IN,
+        ),
         Case(
             "access:token_create",
             "new token",
