@@ -17,6 +17,7 @@ from tests.access.writeobjects import (
     ANALYSIS_FORM,
     GEOMETRY_FORM,
     MSS_FORM,
+    REPORT_FORM,
     TABLE_FORM,
     batch_of,
     geojson_bytes,
@@ -26,6 +27,7 @@ from tests.access.writeobjects import (
     microdata_spec,
     points_bytes,
     register_bytes,
+    report_of,
     table_bytes,
     table_job,
     token_of,
@@ -67,6 +69,13 @@ def _job_action(route, make, creator, data=None):
 def _upload(route, field, name, content: Callable[[], bytes], extra=None):
     def prepare(_acc):
         return reverse(route), {field: SimpleUploadedFile(name, content()), **(extra or {})}
+
+    return prepare
+
+
+def _report(route, creator, data=None):
+    def prepare(acc):
+        return reverse(route, args=[report_of(acc[creator]).pk]), dict(data or {})
 
     return prepare
 
@@ -245,6 +254,20 @@ def _own_object_cases() -> list[Case]:
             "Steckbriefe of a level",
             _fixed("reports:start", {"ebene": "stadt"}),
             SIGNED_IN,
+        ),
+        Case("reports:new", "new report definition", _fixed("reports:new", REPORT_FORM), SIGNED_IN),
+        *(
+            Case(
+                route,
+                f"{what} of the Jugendamt steward's report",
+                _report(route, "owner", data),
+                OWN,
+            )  # fmt: skip
+            for route, what, data in (
+                ("reports:edit", "edit", REPORT_FORM),
+                ("reports:definition", "run", {"format": "pdf"}),
+                ("reports:delete", "delete", None),
+            )
         ),
         Case(
             "access:token_create",

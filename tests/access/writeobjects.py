@@ -221,3 +221,19 @@ ANALYSIS_FORM = {
 def token_of(user) -> ApiToken:
     """A token of ``user``."""
     return create_token(user, "Probe")[0]
+
+
+REPORT_FORM = {"title": "Probebericht", "introduction": "", "k0-title": "Kinder",
+               "k0-level": "stadt", "k0-indicators": ["kinderarmut"]}  # fmt: skip
+
+
+def report_of(creator):
+    """A Sozialbericht definition of ``creator``: one chapter, the city, a public indicator
+    (a run renders one small map, chart and table)."""
+    from quartier.reports.models import ReportDefinition
+
+    chapter = {"title": "Kinder", "text": "", "level": "stadt", "indicators": ["kinderarmut"],
+               "map": False, "chart": False}  # fmt: skip
+    return ReportDefinition.objects.create(
+        title=f"Bericht {creator.username}", chapters=[chapter], created_by=creator
+    )

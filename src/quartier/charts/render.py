@@ -65,6 +65,15 @@ def period_labels(periods: list[date], language: str = "de") -> list[str]:
 
 def svg(chart: TimeSeriesChart | BarChart | Distribution, width: float = 5.2) -> str:
     """The chart as an SVG document (``width`` in inches; the height follows the kind)."""
+    return _draw(chart, width, "svg").decode("utf-8")
+
+
+def png(chart: TimeSeriesChart | BarChart | Distribution, width: float = 5.2) -> bytes:
+    """The chart as a PNG image at 150 dpi (for documents that show SVG unreliably)."""
+    return _draw(chart, width, "png")
+
+
+def _draw(chart, width: float, fmt: str) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -84,8 +93,11 @@ def svg(chart: TimeSeriesChart | BarChart | Distribution, width: float = 5.2) ->
                 ha="right",
                 fontsize=9,
             )
-        out = io.StringIO()
-        figure.savefig(out, format="svg", metadata={"Date": None})
+        out = io.BytesIO()
+        if fmt == "svg":
+            figure.savefig(out, format="svg", metadata={"Date": None})
+        else:
+            figure.savefig(out, format="png", dpi=150)
     return out.getvalue()
 
 

@@ -16,12 +16,14 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
+from quartier.access.rights import is_admin
 from quartier.errors import QuartierError
 from quartier.files import private_dir, write_private
 from quartier.imports import jobs
 from quartier.imports.models import ImportJob
 
 RUNNING = gettext_noop("Steckbriefe werden erstellt: %(done)s von %(total)s")
+WRITING = gettext_noop("Der Bericht wird erstellt …")
 NO_ACCOUNT = gettext_noop(
     "Das Benutzerkonto, das die Steckbriefe angefordert hat, ist nicht mehr aktiv."
 )
@@ -48,8 +50,31 @@ def submit(user, level_key: str, since: str, name: str) -> ImportJob:
     return job
 
 
+def submit_report(user, definition_id: int, period, fmt: str, name: str) -> ImportJob:
+    """Queue a run of a Sozialbericht definition for ``user``; returns the job."""
+    from quartier.imports import worker
+
+    job = ImportJob.objects.create(
+        kind=ImportJob.Kind.REPORT,
+        status=ImportJob.Status.CHECKED,
+        created_by=user,
+        source_name=name[:300],
+    )
+    task = {
+        "definition": definition_id,
+        "period": period.isoformat() if period else None,
+        "format": fmt,
+        "language": translation.get_language() or "de",
+    }
+    worker.submit(job, user, sozialbericht=task)
+    job.refresh_from_db()
+    return job
+
+
 def build_work(job: ImportJob, user):
-    """The job's work for the worker: ``work(progress) -> {"file", "filename", …}``."""
+    """The job's work for the worker: ``work(progress) -> {"filename", "confidential"}``."""
+    if "sozialbericht" in job.task:
+        return _report_work(job, user)
     from quartier.explorer.pages import change_start
     from quartier.reports.batch import steckbriefe
 
@@ -64,7 +89,7 @@ def build_work(job: ImportJob, user):
 
         with translation.override(task["language"]):
             report = steckbriefe(user, task["level"], change_start(task["since"]), step)
-        write_private(folder() / f"{job.pk}.zip", report.content)
+        write_private(folder() / f"{job.pk}.out", report.content)
         return {"filename": report.filename, "confidential": report.confidential}
 
     return work
@@ -77,7 +102,7 @@ def visible_job(request, pk) -> ImportJob:
 
 def result_file(job: ImportJob) -> Path | None:
     """The finished ZIP of ``job`` (None while it runs, after a failure, or once removed)."""
-    path = folder() / f"{job.pk}.zip"
+    path = folder() / f"{job.pk}.out"
     return path if job.status == ImportJob.Status.DONE and path.exists() else None
 
 
@@ -94,3 +119,36 @@ def state(job: ImportJob) -> dict:
         "error": gettext(job.error) if job.error else "",
         "download": download,
     }
+
+
+def _report_work(job: ImportJob, user):
+    """A Sozialbericht run, with the rights of the user who ordered it, checked again."""
+    from datetime import date
+
+    from quartier.access import audit
+    from quartier.access.models import AuditEntry
+    from quartier.reports import sozialbericht
+    from quartier.reports.models import ReportDefinition
+
+    def work(progress) -> dict:
+        if user is None or not user.is_active:
+            raise QuartierError(NO_ACCOUNT)
+        task = job.task["sozialbericht"]
+        definition = ReportDefinition.objects.filter(pk=task["definition"]).first()
+        if definition is None or not (definition.created_by_id == user.pk or is_admin(user)):
+            raise QuartierError("Bericht nicht gefunden. / Report not found.", status=404)
+        progress(5, gettext(WRITING))
+        period = date.fromisoformat(task["period"]) if task["period"] else None
+        with translation.override(task["language"]):
+            report = sozialbericht.run(user, definition, period, task["format"])
+        write_private(folder() / f"{job.pk}.out", report.content)
+        audit.record(
+            AuditEntry.Action.EXPORT,
+            f"bericht:{definition.pk}",
+            format=task["format"],
+            report="sozialbericht",
+            confidential=report.confidential,
+        )
+        return {"filename": report.filename, "confidential": report.confidential}
+
+    return work

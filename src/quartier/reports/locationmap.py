@@ -44,13 +44,14 @@ def neighbours(area: Area) -> list[Area]:
     return sorted((a for a in near if shapely.intersects(reach, a.shape)), key=lambda a: a.name)
 
 
-def _metres(geometry: shapely.Geometry) -> shapely.Geometry:
+def metres(geometry: shapely.Geometry) -> shapely.Geometry:
+    """``geometry`` (WGS 84) in ETRS89-LAEA metres."""
     return shapely.transform(
         geometry, lambda xy: np.column_stack(_TO_METRES.transform(xy[:, 0], xy[:, 1]))
     )
 
 
-def _patch(geometry: shapely.Geometry, **style) -> PathPatch:
+def patch(geometry: shapely.Geometry, **style) -> PathPatch:
     """One matplotlib patch for a (multi)polygon, holes included."""
     vertices, codes = [], []
     for polygon in shapely.get_parts(geometry):
@@ -79,18 +80,18 @@ def location_map_svg(area: Area, labels: dict) -> bytes:
     ``labels``: the legend's texts in the page's language: ``area``, ``neighbours``,
     ``parent`` (or None without parent), ``north``, and ``number`` (a number formatter).
     """
-    shape = _metres(area.shape)
-    others = [(a.name, _metres(a.shape)) for a in neighbours(area)]
+    shape = metres(area.shape)
+    others = [(a.name, metres(a.shape)) for a in neighbours(area)]
     figure = Figure(figsize=(6.3, 4.4))
     axes = figure.add_axes((0, 0, 1, 1))
     axes.set_axis_off()
     axes.set_aspect("equal")
     for name, geometry in others:
-        axes.add_patch(_patch(geometry, facecolor=NEIGHBOUR_COLOUR, edgecolor="white", lw=1))
+        axes.add_patch(patch(geometry, facecolor=NEIGHBOUR_COLOUR, edgecolor="white", lw=1))
         point = geometry.representative_point()
         axes.annotate(name, (point.x, point.y), ha="center", va="center", fontsize=6.5,
                       color="#222222", clip_on=True)  # fmt: skip
-    axes.add_patch(_patch(shape, facecolor=AREA_COLOUR, edgecolor="black", lw=1.2))
+    axes.add_patch(patch(shape, facecolor=AREA_COLOUR, edgecolor="black", lw=1.2))
     handles = [Patch(facecolor=AREA_COLOUR, edgecolor="black", label=labels["area"])]
     if others:
         neighbour_key = Patch(
@@ -98,8 +99,8 @@ def location_map_svg(area: Area, labels: dict) -> bytes:
         )
         handles.append(neighbour_key)
     if area.parent is not None and labels.get("parent"):
-        outline = _metres(area.parent.shape)
-        axes.add_patch(_patch(outline, fill=False, edgecolor=OUTLINE_COLOUR, lw=1.4, ls="--"))
+        outline = metres(area.parent.shape)
+        axes.add_patch(patch(outline, fill=False, edgecolor=OUTLINE_COLOUR, lw=1.4, ls="--"))
         handles.append(
             Line2D([], [], color=OUTLINE_COLOUR, lw=1.4, ls="--", label=labels["parent"])
         )
@@ -109,27 +110,29 @@ def location_map_svg(area: Area, labels: dict) -> bytes:
     axes.set_xlim(minx - pad, maxx + pad)
     axes.set_ylim(miny - pad, maxy + pad)
     axes.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
-    _scale_bar(axes, minx - pad, maxx + pad, miny - pad, maxy + pad, labels["number"])
-    _north_arrow(axes, maxx + pad, maxy + pad, maxy - miny, labels["north"])
+    scale_bar(axes, minx - pad, maxx + pad, miny - pad, maxy + pad, labels["number"])
+    north_arrow(axes, maxx + pad, maxy + pad, maxy - miny, labels["north"])
     out = io.BytesIO()
     figure.savefig(out, format="svg", metadata={"Date": None})
     return out.getvalue()
 
 
-def _scale_bar(axes, x0, x1, y0, y1, number) -> None:
+def scale_bar(axes, x0, x1, y0, y1, number) -> None:
+    """A black-and-white scale bar of a round length in the lower right corner."""
     length = scale_length(x1 - x0)
     left, bottom, height = x1 - (x1 - x0) * 0.05 - length, y0 + (y1 - y0) * 0.05, (y1 - y0) * 0.012
     for i in range(2):  # two halves, black and white, as on printed maps
         colour = "black" if i == 0 else "white"
         axes.add_patch(
-            _patch(shapely.box(left + i * length / 2, bottom, left + (i + 1) * length / 2,
+            patch(shapely.box(left + i * length / 2, bottom, left + (i + 1) * length / 2,
                                bottom + height), facecolor=colour, edgecolor="black", lw=0.8)
         )  # fmt: skip
     axes.annotate(_length_text(length, number), (left + length / 2, bottom + height * 1.8),
                   ha="center", va="bottom", fontsize=7)  # fmt: skip
 
 
-def _north_arrow(axes, right, top, height, north: str) -> None:
+def north_arrow(axes, right, top, height, north: str) -> None:
+    """An arrow pointing up with the letter for north, in the upper right corner."""
     size = height * 0.08
     x, y = right - size, top - size * 2.2
     axes.annotate("", xy=(x, y + size), xytext=(x, y - size * 0.2),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -17,6 +19,12 @@ from quartier.imports.models import ImportJob
 from quartier.indicators import readlayer
 from quartier.reports import jobs as report_jobs
 from quartier.reports.steckbrief import steckbrief
+
+CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".zip": "application/zip",
+}
 
 
 @require_safe
@@ -83,7 +91,7 @@ def job_status(request, pk):
 @require_safe
 @login_required
 def job_file(request, pk):
-    """The finished ZIP of a report job (its generation was audited as an export)."""
+    """The finished file of a report job (its generation was audited as an export)."""
     job = report_jobs.visible_job(request, pk)
     path = report_jobs.result_file(job)
     if path is None:
@@ -91,6 +99,8 @@ def job_file(request, pk):
     return FileResponse(
         open(path, "rb"),  # noqa: SIM115  (FileResponse closes it)
         as_attachment=True,
-        filename=job.result.get("filename", "steckbriefe.zip"),
-        content_type="application/zip",
+        filename=job.result.get("filename", "bericht"),
+        content_type=CONTENT_TYPES.get(
+            Path(job.result.get("filename", "")).suffix, "application/zip"
+        ),
     )
