@@ -75,3 +75,23 @@ def test_the_map_prints_with_its_legend_and_without_its_settings(page):
     assert page.locator("#legend li").first.is_visible()
     drawn = page.locator("#map .leaflet-overlay-pane canvas, #map .leaflet-overlay-pane svg")
     assert drawn.first.is_visible()  # the areas' layer is printed, not only the frame
+
+
+def test_a_profile_printed_to_pdf_by_chromium_keeps_every_column(page):
+    """Chromium's own print to PDF (A4): every column header and the last column's values."""
+    import io
+
+    from pypdf import PdfReader
+
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto(page.server + "/gebiete/stadtteil/011/")
+    page.wait_for_load_state("networkidle")
+    pdf = page.pdf(format="A4", margin={"top": "12mm", "bottom": "12mm", "left": "12mm",
+                                        "right": "12mm"})  # fmt: skip
+    text = "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+    for header in ("Indikator", "Gesamtstadt", "AbweichungvomStadtwert", "Rang", "Veränderung"):
+        assert header in text, header
+    # The last column (change) of the first row, as the page shows it.
+    change = page.locator("table.profile-table tbody tr").first.locator("td.change")
+    first = "".join(change.inner_text().split())
+    assert first and first in text, first

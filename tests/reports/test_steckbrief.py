@@ -38,6 +38,12 @@ def test_public_steckbrief_shows_the_profile_tagged_and_audited(client, users):
         assert str(topic) in text
         for row in rows[:3]:
             assert "".join(row.indicator.name.split())[:20] in flat
+    # The figures are the read layer's: every shown value of the area, as formatted.
+    from quartier.explorer.templatetags.quartier import shown
+
+    for row in profile.rows:
+        if row.status.shown and row.value is not None:
+            assert "".join(str(shown(row.value, row.indicator)).split()) in flat, row.indicator.key
     assert "Hilfen zur Erziehung" not in text  # restricted to the Jugendamt
     assert "VERTRAULICH" not in text
     assert response["Content-Disposition"].endswith('steckbrief_sozialraum_01101.pdf"')
