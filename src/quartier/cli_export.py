@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from quartier.errors import QuartierError
-
 
 def cmd_export(args) -> int:
     """Write one export file with the rights of ``--user`` (default: the public's)."""
@@ -14,7 +10,7 @@ def cmd_export(args) -> int:
     setup()
 
     from quartier.api.params import parse_date
-    from quartier.cli_users import reading_user
+    from quartier.cli_users import reading_user, write_file
     from quartier.exports.service import build_export
 
     user = reading_user(args.user)
@@ -23,14 +19,7 @@ def cmd_export(args) -> int:
     export = build_export(
         user, split(args.indicator), split(args.level), periods, args.format, limited=False
     )
-    target = Path(args.output) if args.output else Path(export.filename)
-    if target.is_dir():
-        target = target / export.filename
-    try:
-        target.write_bytes(export.content)
-    except OSError as exc:
-        raise QuartierError(f"{target} kann nicht geschrieben werden: {exc.strerror}") from None
-    print(f"{target} geschrieben ({len(export.content):,} Bytes).".replace(",", "."))
+    write_file(args.output, export.filename, export.content)
     return 0
 
 

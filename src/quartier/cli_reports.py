@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from quartier.errors import QuartierError
-
 
 def cmd_steckbriefe(args) -> int:
     """Write the ZIP with the rights of ``--user`` (default: the public's), showing progress."""
@@ -14,7 +10,7 @@ def cmd_steckbriefe(args) -> int:
     setup()
     from django.utils import translation
 
-    from quartier.cli_users import reading_user
+    from quartier.cli_users import reading_user, write_file
     from quartier.explorer.pages import change_start
     from quartier.reports.batch import steckbriefe
 
@@ -29,15 +25,8 @@ def cmd_steckbriefe(args) -> int:
 
     with translation.override(args.language):
         report = steckbriefe(user, args.level, change_start(args.since or ""), progress)
-    target = Path(args.output) if args.output else Path(report.filename)
-    if target.is_dir():
-        target = target / report.filename
-    try:
-        target.write_bytes(report.content)
-    except OSError as exc:
-        raise QuartierError(f"{target} kann nicht geschrieben werden: {exc.strerror}") from None
     note = " – VERTRAULICH: enthält für andere geheime Werte" if report.confidential else ""
-    print(f"{target} geschrieben ({len(report.content):,} Bytes){note}.".replace(",", "."))
+    write_file(args.output, report.filename, report.content, note)
     return 0
 
 

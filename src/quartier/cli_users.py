@@ -1,4 +1,4 @@
-"""Accounts named on the command line (``--user``): whose rights a command uses."""
+"""For commands: accounts named on the command line (``--user``), files they write."""
 
 from __future__ import annotations
 
@@ -20,3 +20,17 @@ def reading_user(username: str | None):
     from django.contrib.auth.models import AnonymousUser
 
     return active_user(username) if username else AnonymousUser()
+
+
+def write_file(output: str | None, filename: str, content: bytes, note: str = "") -> None:
+    """Write a command's file to ``output`` (a file, a folder, or the current folder)."""
+    from pathlib import Path
+
+    target = Path(output) if output else Path(filename)
+    if target.is_dir():
+        target = target / filename
+    try:
+        target.write_bytes(content)
+    except OSError as exc:
+        raise QuartierError(f"{target} kann nicht geschrieben werden: {exc.strerror}") from None
+    print(f"{target} geschrieben ({len(content):,} Bytes){note}.".replace(",", "."))
