@@ -31,7 +31,7 @@ def selected(html: str, select_id: str) -> str:
 
 
 def row_of(html: str, key: str) -> str:
-    return re.search(rf'<tr data-indicator="{key}">(.*?)</tr>', html, re.S).group(1)
+    return re.search(rf'<tr data-indicator="{key}"[^>]*>(.*?)</tr>', html, re.S).group(1)
 
 
 def german(value: float, decimals: int) -> str:
