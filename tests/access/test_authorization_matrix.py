@@ -79,7 +79,8 @@ def concrete(route: str, key: str, ids: dict) -> str:
         url,
     )
     url = "/" + url.replace("\\", "")
-    if url.endswith(".pdf"):  # Steckbriefe: of the area the markers are planted in
+    if url.endswith(".pdf"):  # Steckbriefe: of the area the markers are planted in, every
+        # indicator in one file, so asked once per role (a PDF costs seconds)
         return url.replace("/stadtteil/011.pdf", "/stadtbezirk/01.pdf")
     if url.endswith(".svg"):  # charts: asked for the level and area the markers are planted in
         url = url.replace("/stadtteil/011/", "/stadtbezirk/01/")
