@@ -74,8 +74,8 @@ def _length_text(metres: int, number) -> str:
     return f"{number(metres / 1000, 1 if metres % 1000 else 0)} km"
 
 
-def location_map_svg(area: Area, labels: dict) -> bytes:
-    """The location map of ``area`` as SVG.
+def location_map(area: Area, labels: dict, fmt: str = "png") -> bytes:
+    """The location map of ``area`` as PNG (150 dpi) or SVG.
 
     ``labels``: the legend's texts in the page's language: ``area``, ``neighbours``,
     ``parent`` (or None without parent), ``north``, and ``number`` (a number formatter).
@@ -113,7 +113,7 @@ def location_map_svg(area: Area, labels: dict) -> bytes:
     scale_bar(axes, minx - pad, maxx + pad, miny - pad, maxy + pad, labels["number"])
     north_arrow(axes, maxx + pad, maxy + pad, maxy - miny, labels["north"])
     out = io.BytesIO()
-    figure.savefig(out, format="svg", metadata={"Date": None})
+    figure.savefig(out, format=fmt, dpi=150, metadata={"Date": None} if fmt == "svg" else None)
     return out.getvalue()
 
 

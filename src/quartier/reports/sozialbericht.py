@@ -156,7 +156,8 @@ def _map(result, level, when: date, image: str, decimals: int) -> bytes:
 
 def run(user, definition: ReportDefinition, period: date | None, fmt: str) -> Report:
     """The report as PDF (``fmt`` "pdf") or ODT ("odt")."""
-    chapters = build(user, definition, period, "svg" if fmt == "pdf" else "png")
+    # PNG in both: WeasyPrint draws SVG images node by node (slow for maps of many areas).
+    chapters = build(user, definition, period, "png")
     sections = [s for c in chapters for s in c.sections]
     confidential = any(s.confidential for s in sections)
     when = max((s.period for s in sections), default=period)
@@ -178,10 +179,9 @@ def run(user, definition: ReportDefinition, period: date | None, fmt: str) -> Re
 
         return Report(write_odt(context), f"{stem}.odt", confidential)
     for section in sections:
-        section.map_url = data_url(section.map_image, "image/svg+xml") if section.map_image else ""
-        section.chart_url = (
-            data_url(section.chart_image, "image/svg+xml") if section.chart_image else ""
-        )
+        for kind in ("map", "chart"):
+            image = getattr(section, f"{kind}_image")
+            setattr(section, f"{kind}_url", data_url(image, "image/png") if image else "")
     html = render_to_string(
         "reports/sozialbericht.html", {**context, "page_numbers": page_numbers()}
     )
