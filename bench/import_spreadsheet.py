@@ -114,8 +114,9 @@ def measure(args: list[str], env: dict) -> tuple[float, float, float, str]:
         wall = time.perf_counter() - started
         out.seek(0)
         lines = [line for line in out.read().splitlines() if line.strip()]
-    if os.waitstatus_to_exitcode(status) != 0:
+    if os.waitstatus_to_exitcode(status) != 0:  # figures of a failed command mean nothing
         print("\n".join(lines[-15:]))
+        raise SystemExit(f"quartier {args[0]} {args[1]} failed: no figures")
     cpu = usage.ru_utime + usage.ru_stime
     return wall, cpu, usage.ru_maxrss / 1024, lines[-1] if lines else ""
 
