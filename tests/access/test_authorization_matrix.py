@@ -275,3 +275,35 @@ def test_owner_steward_and_admin_see_the_planted_values(client, users, planted):
     # The matrix reads PDFs as text: the marker is found where it may be shown.
     pdf = client.get("/berichte/steckbrief/stadtbezirk/01.pdf")
     assert "987.654" in readable_text(pdf)
+
+
+def test_a_sozialbericht_of_every_role_shows_no_marker_it_must_not_see(client, users, planted):
+    """The report builder reads through the read layer too: each role runs a report naming all
+    three marked indicators at the marked level; its PDF and ODT are searched like any page."""
+    from quartier.reports.models import ReportDefinition
+
+    chapter = {"title": "Marker", "text": "", "level": "stadtbezirk", "map": False,
+               "chart": False, "indicators": ["hze_faelle", "esu_uebergewicht", "arbeitslose"]}  # fmt: skip
+    for role, user in users.items():
+        if role == "anonymous":
+            continue
+        client.force_login(user)
+        definition = ReportDefinition.objects.create(
+            title=f"Marker {role}", chapters=[chapter], created_by=user
+        )
+        secrets = set()
+        if "restricted" not in ALLOWED[role]:
+            secrets |= forms(SECRET_RESTRICTED)
+        if "internal" not in ALLOWED[role]:
+            secrets |= forms(SECRET_INTERNAL)
+        if role != "admin":
+            secrets |= forms(SECRET_SUPPRESSED)
+        for fmt in ("pdf", "odt"):
+            client.post(f"/berichte/{definition.pk}/", {"format": fmt, "stichtag": P.isoformat()})
+            job = ImportJob.objects.filter(kind=ImportJob.Kind.REPORT).order_by("-created_at")[0]
+            assert job.status == ImportJob.Status.DONE, (role, fmt, job.error)
+            response = client.get(f"/berichte/auftrag/{job.pk}/datei/")
+            body = readable_text(response)
+            assert not leaked(body, secrets), (role, fmt, leaked(body, secrets))
+        if role == "steward":  # the control: the marker is found where it may be shown
+            assert "987.654" in body
