@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 
@@ -105,3 +106,57 @@ def test_sparklines_do_not_bridge_a_gap_either():
 
     series = [(date(2018 + i, 12, 31), v) for i, v in enumerate([1.0, 2.0, None, 4.0, 5.0])]
     assert sparkline(series)["path"].count("M") == 2
+
+
+def _drawn(chart: TimeSeriesChart, width: float):
+    """The chart drawn as render draws it, laid out, for reading positions off."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from quartier.charts import render
+
+    with matplotlib.rc_context(render.RC):
+        figure = Figure(figsize=(width, width * 0.55), layout="constrained", dpi=150)
+        render._time_series(figure, chart)
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()
+    return figure, canvas.get_renderer()
+
+
+def test_a_narrow_chart_of_eleven_years_keeps_its_labels_and_legend_apart():
+    """The Steckbrief's charts are 3.4 in wide: eleven years and three long names once
+    overlapped each other and ran off the picture's edge."""
+    years = [date(2014 + i, 12, 31) for i in range(11)]
+
+    def line(name, role, start):
+        return Series(name, role, tuple(Point(y, start + i, "ok") for i, y in enumerate(years)))
+
+    chart = TimeSeriesChart(
+        (
+            line("Sozialraum Altstadt-Ost", "area", 10.0),
+            line("Stadtbezirk Altstadt-Mitte", "parent", 12.0),
+            line("Gesamtstadt", "city", 11.0),
+        ),
+        Texts(unit="%"),
+        1,
+    )
+    figure, renderer = _drawn(chart, 3.4)
+    labels = [t for t in figure.axes[0].get_xticklabels() if t.get_text()]
+    assert labels[-1].get_text() == "2024"  # the latest year always keeps its label
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:], strict=False))
+    legend = figure.legends[0].get_window_extent(renderer)
+    assert legend.x0 >= 0 and legend.x1 <= figure.bbox.width
+
+
+def test_png_charts_are_opaque():
+    """WeasyPrint splits an alpha channel off into a second image: PNGs come without."""
+    from PIL import Image
+
+    from quartier.charts.render import png
+
+    chart = TimeSeriesChart((Series("A", "area", points(1.0, 2.0, 3.0)),), Texts(unit="%"), 1)
+    assert Image.open(io.BytesIO(png(chart, width=3.4))).mode == "RGB"

@@ -58,6 +58,10 @@ def test_public_steckbrief_shows_the_profile_tagged_and_audited(client, users):
     assert "Kennzahlen im Zeitverlauf" in text and "Zahlen zur Zeitreihe" in text
     key_figures = [r for r in profile.rows if r.indicator.key_figure and chartable(r.indicator)]
     assert key_figures and alts.count(b"Zeitreihe") >= len(key_figures)
+    # Two charts side by side with their numbers: a page holds four (one per page made
+    # an eleven-page Steckbrief and doubled WeasyPrint's work).
+    assert len(key_figures) >= 4
+    assert max(page.count("Zahlen zur Zeitreihe") for page in pages) == 4
     entry = AuditEntry.objects.get(action=AuditEntry.Action.EXPORT)
     assert entry.target == "sozialraum:01101"
     assert entry.details == {"format": "pdf", "report": "steckbrief", "confidential": False}

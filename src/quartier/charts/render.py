@@ -93,11 +93,30 @@ def _draw(chart, width: float, fmt: str) -> bytes:
                 ha="right",
                 fontsize=9,
             )
+        if fmt == "png":
+            return opaque_png(figure)
         out = io.BytesIO()
-        if fmt == "svg":
-            figure.savefig(out, format="svg", metadata={"Date": None})
-        else:
-            figure.savefig(out, format="png", dpi=150)
+        figure.savefig(out, format="svg", metadata={"Date": None})
+    return out.getvalue()
+
+
+def opaque_png(figure, dpi: int = 150) -> bytes:
+    """``figure`` as a PNG without alpha channel, lightly compressed, at ``dpi``.
+
+    For PDFs: WeasyPrint decodes every PNG and compresses it again, and splits an
+    alpha channel off into a second image first (savefig writes RGBA). An opaque,
+    quickly compressed PNG saves both (about a fifth of a Steckbrief's image work).
+    """
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    figure.set_dpi(dpi)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()  # runs the figure's layout engine, as savefig does
+    pixels = np.asarray(canvas.buffer_rgba())
+    out = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels[..., :3])).save(out, "PNG", compress_level=1)
     return out.getvalue()
 
 
@@ -161,14 +180,43 @@ def _time_series(figure, chart: TimeSeriesChart) -> None:
             color=STYLES["area"]["color"],
             fontweight="bold",
         )
-    ax.set_xticks(range(len(periods)), period_labels(periods, texts.language))
+    ax.set_xticks(range(len(periods)), thinned(period_labels(periods, texts.language), figure))
     ax.set_xlim(-0.5, len(periods) - 0.5)
     ax.set_ylabel(texts.unit)
     _numbers(ax.yaxis, _tick_decimals(chart.decimals), texts.language)
     ax.grid(axis="y", color="#cccccc", linewidth=0.6)
     ax.spines[["top", "right"]].set_visible(False)
     if drawn:
-        figure.legend(loc="outside lower center", ncols=min(len(drawn), 3), frameon=False)
+        columns = legend_columns([s.label for s in drawn], figure.get_figwidth())
+        figure.legend(loc="outside lower center", ncols=columns, frameon=False)
+
+
+# Approximate widths in inches of DejaVu Sans at 9 pt: enough to keep labels apart.
+CHAR_WIDTH = 0.075
+Y_AXIS_WIDTH = 0.7  # tick labels and unit left of the plot
+
+
+def thinned(labels: list[str], figure) -> list[str]:
+    """``labels`` with every second (third …) one left empty so that they don't overlap.
+
+    The latest period keeps its label; the ticks stay on every period.
+    """
+    if not labels:
+        return labels
+    room = figure.get_figwidth() - Y_AXIS_WIDTH
+    fits = max(int(room / (max(map(len, labels)) * CHAR_WIDTH + 0.1)), 1)
+    step = -(-len(labels) // fits)  # ceiling division
+    last = len(labels) - 1
+    return [label if (last - i) % step == 0 else "" for i, label in enumerate(labels)]
+
+
+def legend_columns(labels: list[str], width: float) -> int:
+    """How many legend entries fit side by side below a chart ``width`` inches wide."""
+    for columns in range(min(len(labels), 3), 1, -1):
+        widest = max(map(len, labels)) * CHAR_WIDTH + 0.6  # text, line sample, spacing
+        if columns * widest <= width:
+            return columns
+    return 1
 
 
 def _line(ax, line: Series, x: dict) -> None:

@@ -15,6 +15,7 @@ import shapely
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from quartier.charts.render import opaque_png
 from quartier.indicators.status import Status
 from quartier.reports.locationmap import metres, north_arrow, patch, scale_bar
 
@@ -71,6 +72,8 @@ def choropleth(
         axes.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
     scale_bar(axes, minx - pad, maxx + pad, miny - pad, maxy + pad, number)
     north_arrow(axes, maxx + pad, maxy + pad, maxy - miny, labels["north"])
+    if fmt == "png":
+        return opaque_png(figure)
     out = io.BytesIO()
-    figure.savefig(out, format=fmt, dpi=150, metadata={"Date": None} if fmt == "svg" else None)
+    figure.savefig(out, format="svg", metadata={"Date": None})
     return out.getvalue()

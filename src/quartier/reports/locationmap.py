@@ -19,6 +19,7 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
 from pyproj import Transformer
 
+from quartier.charts.render import opaque_png
 from quartier.spatial.models import Area
 
 _TO_METRES = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
@@ -112,8 +113,10 @@ def location_map(area: Area, labels: dict, fmt: str = "png") -> bytes:
     axes.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
     scale_bar(axes, minx - pad, maxx + pad, miny - pad, maxy + pad, labels["number"])
     north_arrow(axes, maxx + pad, maxy + pad, maxy - miny, labels["north"])
+    if fmt == "png":
+        return opaque_png(figure)
     out = io.BytesIO()
-    figure.savefig(out, format=fmt, dpi=150, metadata={"Date": None} if fmt == "svg" else None)
+    figure.savefig(out, format="svg", metadata={"Date": None})
     return out.getvalue()
 
 
