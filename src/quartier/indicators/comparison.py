@@ -21,6 +21,7 @@ from dataclasses import replace
 import numpy as np
 
 from quartier.core.hierarchy import positions_of
+from quartier.indicators import protected
 from quartier.indicators.compute import AreaValues
 from quartier.indicators.status import Status, shown
 
@@ -63,7 +64,10 @@ def ranks(values: np.ndarray, status: np.ndarray) -> np.ndarray:
 
 def rank_of(result: AreaValues, code: str) -> tuple[int | None, int]:
     """(rank of the area ``code`` or None, number of ranked areas) in ``result``."""
-    all_ranks = ranks(result.values, result.status)
+    memo = protected.memo(result)  # kept results: worked out once for all profiles
+    all_ranks = memo.get("ranks")
+    if all_ranks is None:
+        all_ranks = memo["ranks"] = ranks(result.values, result.status)
     position = result.position(code)
     rank = None if position is None or all_ranks[position] == 0 else int(all_ranks[position])
     return rank, int((all_ranks > 0).sum())
