@@ -179,9 +179,7 @@ def _set_change(row: ProfileRow, results, code: str, since: date | str) -> None:
     else:
         starts = [r for r in results[:-1] if r.period >= since]
     for start in starts:
-        change = comparison.change(latest, start)
-        row.change_status = change.status_of(code)
-        row.change = change.value_of(code)
+        row.change, row.change_status = comparison.change_of(latest, start, code)
         if row.change_status != Status.MISSING:
             row.change_since = start.period
             return
