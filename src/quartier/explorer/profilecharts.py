@@ -101,8 +101,9 @@ def _spread_alt(row: ProfileRow, area: Area, fmt: Formatter) -> str:
     return text + "."
 
 
-def numbers(row: ProfileRow, fmt: Formatter) -> list[tuple]:
+def numbers(row: ProfileRow, fmt: Formatter | None = None) -> list[tuple]:
     """(Stichtag, area, parent or None, city) per period, as the table shows them."""
+    fmt = fmt or Formatter()
     indicator = row.indicator
     out = []
     for when, own, parent, city in row.series_table:

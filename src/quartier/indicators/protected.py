@@ -14,9 +14,10 @@ within its memory bound), keyed by everything they are made from:
 * the level, the periods and the pinned area index,
 * the data state (every indicator's stamp: any write of values is a new key),
 * the version of sums, thresholds and mask inputs (:func:`families.relations`,
-  which covers what masks are computed from), and
+  which covers what masks are computed from),
 * whether the user sees the values unprotected (the only thing of the user
-  :func:`disclosure.protect` reads).
+  :func:`disclosure.protect` reads), and
+* a generation that :func:`disclosure.clear` raises with the masks it forgets.
 
 Nothing built under a stale data state is kept (``store.remembered``). Results
 carry a ``memo`` shared by every copy of them, for what is derived from their
@@ -25,6 +26,7 @@ values alone (e.g. ranks).
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 from quartier.indicators import datastate, families, store
@@ -32,6 +34,15 @@ from quartier.indicators.compute import AreaValues, definition
 from quartier.indicators.models import Indicator
 from quartier.spatial.index import AreaIndex
 from quartier.spatial.models import Level
+
+# Raised by :func:`forget`: every key made before is never asked for again.
+_generation = itertools.count()
+_current = [next(_generation)]
+
+
+def forget() -> None:
+    """Never use the series kept so far (the protection masks were forgotten)."""
+    _current[0] = next(_generation)
 
 
 def key(
@@ -48,6 +59,7 @@ def key(
         index.version,
         datastate.current().version,
         families.relations().version,
+        _current[0],
     )
 
 
