@@ -109,3 +109,18 @@ def test_table_profile_side_panel_and_api_give_the_same_rank(client):
     api = client.get(f"/api/v1/profiles/sozialraum/{result.codes[0]}/").json()
     entry = next(r for r in api["indicators"] if r["indicator"] == "kinderarmut")
     assert entry["rank"] == table[result.codes[0]][0]
+
+
+@pytest.mark.parametrize("role", ["anonymous", "admin"])
+def test_one_area_s_change_is_the_level_s_change_of_that_area(users, role):
+    """The profile asks :func:`comparison.change_of` per area: the same rule as the map's."""
+    indicator = Indicator.objects.get(key="sgb2_u15")
+    level = Level.objects.get(key="baublock")
+    periods = readlayer.periods_by_indicator(users[role])[indicator.id]
+    now, before = readlayer.series(users[role], indicator, level, [periods[-1], periods[0]])
+    whole = comparison.change(now, before)
+    assert len({Status(s) for s in whole.status}) >= 2
+    for code in [*now.codes, "gibt-es-nicht"]:
+        value, status = comparison.change_of(now, before, code)
+        assert status == whole.status_of(code)
+        assert value == whole.value_of(code)

@@ -22,6 +22,7 @@ from quartier.explorer.compare import compare_areas, default_level, match_areas
 from quartier.explorer.mapdata import compute_view, parse_view
 from quartier.explorer.profile import EARLIEST, PREVIOUS, area_profile, find_area
 from quartier.explorer.profilecharts import add_figures, table_texts
+from quartier.explorer.profiledisplay import Formatter, add_cells
 from quartier.explorer.tables import (
     SORT_KEYS,
     counts_as_share,
@@ -134,7 +135,9 @@ def profile_page(request, level: str, code: str):
     since = change_start(request.GET.get("seit", ""))
     profile = area_profile(request.user, area, since=since)
     # The charts are images at their own URLs (chartviews): the page only names them.
-    add_figures(profile, area)
+    fmt = Formatter()
+    add_cells(profile, area, fmt)
+    add_figures(profile, area, fmt)
     context_shapes = [a.shape for a in (area.parent, _root_area(request.user)) if a is not None]
     return render(
         request,

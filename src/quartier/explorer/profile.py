@@ -179,9 +179,7 @@ def _set_change(row: ProfileRow, results, code: str, since: date | str) -> None:
     else:
         starts = [r for r in results[:-1] if r.period >= since]
     for start in starts:
-        change = comparison.change(latest, start)
-        row.change_status = change.status_of(code)
-        row.change = change.value_of(code)
+        row.change, row.change_status = comparison.change_of(latest, start, code)
         if row.change_status != Status.MISSING:
             row.change_since = start.period
             return
@@ -194,13 +192,16 @@ def area_profile(
 
     ``since`` chooses the start of each row's change (see :func:`indicator_row`).
     """
-    periods = readlayer.periods_by_indicator(user)
-    indicators = readlayer.visible_indicators(user).order_by("topic", "sort_order", "name")
+    reader = readlayer.reader(user)
+    periods = reader.periods_by_indicator()
+    # The reader's indicators (loaded once per request) in the database's order: only
+    # their ids are asked for again, not a second copy of the whole catalogue.
+    by_id = {i.pk: i for i in reader.visible()}
+    ordered = Indicator.objects.filter(id__in=sorted(by_id)).order_by("topic", "sort_order", "name")
     if key_figures_only:
-        indicators = [i for i in indicators.filter(key_figure=True) if i.id in periods]
-    else:
-        indicators = [i for i in indicators if i.id in periods]
-    index = readlayer.reader(user).index
+        ordered = ordered.filter(key_figure=True)
+    indicators = [by_id[pk] for pk in ordered.values_list("id", flat=True) if pk in periods]
+    index = reader.index
     # Every indicator over every period at the area's level (ranks need them all): heavy
     # at block level, so it waits its turn, but its size is the page's, never refused.
     cells = sum(cost.series_cells(index, area.level, periods[i.id]) for i in indicators)

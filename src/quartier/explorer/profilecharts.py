@@ -10,17 +10,19 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from quartier.explorer import chartdata
 from quartier.explorer.profile import Profile, ProfileRow
-from quartier.explorer.templatetags.quartier import cell, period, shown
+from quartier.explorer.profiledisplay import Formatter
 from quartier.explorer.units import name_with_unit
 from quartier.spatial.models import Area
 
 
-def add_figures(profile: Profile, area: Area) -> None:
+def add_figures(profile: Profile, area: Area, fmt: Formatter | None = None) -> None:
     """Give every chartable row of ``profile`` its ``figure`` (None for types and classes)."""
+    fmt = fmt or Formatter()
     # One reverse per kind of chart; the rows only change the indicator's key.
     series_url = reverse("explorer:time_series_chart", args=[area.level.key, area.code, "KEY"])
     spread_url = reverse("explorer:distribution_chart", args=["KEY"])
@@ -38,9 +40,9 @@ def add_figures(profile: Profile, area: Area) -> None:
             "series_url": series_url.replace("KEY", key),
             "series_alt": series_alt(row, area),
             "spread_url": spread_url.replace("KEY", key) + "?" + query,
-            "spread_alt": _spread_alt(row, area),
+            "spread_alt": _spread_alt(row, area, fmt),
             "table_url": f"{table_url}?indikator={key}&{query}#werte",
-            "numbers": numbers(row),
+            "numbers_html": numbers_html(row, profile.parent is not None, fmt),
         }
 
 
@@ -82,34 +84,51 @@ def series_alt(row: ProfileRow, area: Area) -> str:
     )
 
 
-def _spread_alt(row: ProfileRow, area: Area) -> str:
+def _spread_alt(row: ProfileRow, area: Area, fmt: Formatter) -> str:
     text = gettext("Verteilung von %(name)s über alle Gebiete der Ebene %(level)s am %(when)s") % {
         "name": row.indicator.name,
         "level": area.level.name,
-        "when": period(row.period),
+        "when": fmt.period(row.period),
     }
     if row.status.shown:
-        text += f": {area.name} {shown(row.value, row.indicator)}"
+        text += f": {area.name} {fmt.shown(row.value, row.indicator)}"
         if row.rank:
             text += f", {gettext('Rang')} {row.rank}/{row.rank_of}"
     else:
         text += f": {area.name} {row.status.label or '–'}"
     if chartdata.city_in_chart(row.indicator) and row.city_value is not None:
-        text += f", {gettext('Gesamtstadt')} {shown(row.city_value, row.indicator)}"
+        text += f", {gettext('Gesamtstadt')} {fmt.shown(row.city_value, row.indicator)}"
     return text + "."
 
 
-def numbers(row: ProfileRow) -> list[tuple]:
+def numbers(row: ProfileRow, fmt: Formatter | None = None) -> list[tuple]:
     """(Stichtag, area, parent or None, city) per period, as the table shows them."""
+    fmt = fmt or Formatter()
     indicator = row.indicator
     out = []
     for when, own, parent, city in row.series_table:
         out.append(
             (
-                period(when),
-                cell(own[0], own[1], indicator),
-                cell(parent[0], parent[1], indicator) if parent else "–",
-                shown(city, indicator),
+                fmt.period(when),
+                fmt.cell(own[0], own[1], indicator),
+                fmt.cell(parent[0], parent[1], indicator) if parent else "–",
+                fmt.shown(city, indicator),
             )
         )
     return out
+
+
+def numbers_html(row: ProfileRow, with_parent: bool, fmt: Formatter) -> SafeString:
+    """The rows of the table of :func:`numbers`, each followed by the template's indentation."""
+    if with_parent:
+        pattern = (
+            '<tr><th scope="row">{}</th><td class="num">{}</td><td class="num">{}</td>'
+            '<td class="num">{}</td></tr>\n    '
+        )
+        cells = numbers(row, fmt)
+    else:
+        pattern = (
+            '<tr><th scope="row">{}</th><td class="num">{}</td><td class="num">{}</td></tr>\n    '
+        )
+        cells = ((when, own, city) for when, own, _parent, city in numbers(row, fmt))
+    return format_html_join("", pattern, cells)

@@ -29,7 +29,7 @@ import numpy as np
 from quartier.access.rights import may_see_unsuppressed
 from quartier.core import protection as core_protection
 from quartier.errors import ProtectionError
-from quartier.indicators import datastate, families, maskstore, suppression
+from quartier.indicators import datastate, families, maskstore, protected, suppression
 from quartier.indicators.compute import AreaValues
 from quartier.indicators.models import Indicator, Kind
 from quartier.indicators.status import Status
@@ -45,6 +45,7 @@ def clear(stored: bool = True) -> None:
     """Forget cached protection masks (and those stored in the database, unless not ``stored``)."""
     with _lock:
         _cache.clear()
+    protected.forget()  # the read layer's series protected with them
     if stored:
         maskstore.forget()
 

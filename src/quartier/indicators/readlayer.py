@@ -25,9 +25,9 @@ from django.db import connection
 from django.db.models import F, QuerySet
 
 from quartier.access import audit
-from quartier.access.rights import visible_ids
+from quartier.access.rights import may_see_unsuppressed, visible_ids
 from quartier.errors import NotFound, ProtectionError
-from quartier.indicators import comparison, datastate, disclosure, families, store
+from quartier.indicators import comparison, datastate, disclosure, families, protected, store
 from quartier.indicators.compute import (
     AreaValues,
     combine_all,
@@ -187,6 +187,19 @@ class Reader:
         return consistent(lambda: self._series(indicator, level, periods))
 
     def _series(self, indicator: Indicator, level: Level, periods: list[date]) -> list[AreaValues]:
+        # Kept between requests, keyed by all they are made from (see :mod:`~.protected`).
+        unprotected = may_see_unsuppressed(self.user, indicator)
+        key = protected.key(self.index, indicator, level, periods, unprotected)
+        results = protected.remembered(
+            key, indicator, lambda: self._protected(indicator, level, periods)
+        )
+        for result in results:
+            if result.confidential:
+                self._record_confidential(result)
+        return results
+
+    def _protected(self, indicator: Indicator, level: Level, periods: list[date]) -> list[tuple]:
+        """(computed, protected) result per period."""
         index = self.index
         # One query for all periods: the values, and what their protection reads for
         # the periods whose masks are neither cached nor stored (maskstore).
@@ -194,13 +207,11 @@ class Reader:
         to_protect = disclosure.prepare(index, indicator, list(periods))
         if to_protect:
             store.stored(index, sorted(disclosure.inputs(indicator)), to_protect)
-        results = []
+        pairs = []
         for period in periods:
-            result = disclosure.protect(compute(index, indicator, level, period), index, self.user)
-            if result.confidential:
-                self._record_confidential(result)
-            results.append(result)
-        return results
+            computed = compute(index, indicator, level, period)
+            pairs.append((computed, disclosure.protect(computed, index, self.user)))
+        return pairs
 
     def total(self, indicator: Indicator, period: date) -> float | None:
         """The value for the whole territory (the city)."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 from django import template
-from django.utils import formats
+from django.utils import formats, numberformat
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from quartier.core.numbers import round_half_up
 
@@ -17,10 +17,27 @@ register = template.Library()
 @register.filter
 def number(value, decimals=0):
     """A number with grouping and the locale's decimal mark; "–" when missing."""
-    value = round_half_up(value, int(decimals))
+    return number_with(separators(), value, int(decimals))
+
+
+def separators() -> tuple:
+    """The active language's (decimal mark, grouping, thousands mark) for :func:`number_with`."""
+    language = get_language()
+    return tuple(
+        formats.get_format(name, language, use_l10n=True)
+        for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
+    )
+
+
+def number_with(marks: tuple, value, decimals: int) -> str:
+    """:func:`number` with the :func:`separators` looked up once (a page formats thousands)."""
+    value = round_half_up(value, decimals)
     if value is None:
         return "–"
-    return formats.number_format(value, int(decimals), use_l10n=True, force_grouping=True)
+    decimal_mark, grouping, thousands_mark = marks
+    return numberformat.format(
+        value, decimal_mark, decimals, grouping, thousands_mark, force_grouping=True, use_l10n=True
+    )
 
 
 @register.filter
