@@ -87,3 +87,13 @@ def test_a_renamed_or_hidden_indicator_shows_on_the_next_profile(client, users):
     assert 'data-indicator="kinderarmut"' not in html and "Armut der Kinder" not in html
     client.force_login(users["admin"])
     assert "Armut der Kinder" in _row(client.get(url).content.decode(), "kinderarmut")
+
+
+def test_the_time_series_column_links_each_chartable_row_to_its_chart(client):
+    """The "Diagramme" link asked for a row attribute that never existed: every row
+    showed "–" although its charts were on the page."""
+    html = client.get("/gebiete/stadtteil/011/").content.decode()
+    assert '<a href="#chart-kinderarmut">' in _row(html, "kinderarmut")
+    assert 'id="chart-kinderarmut"' in html
+    links = re.findall(r'<a href="#chart-([\w-]+)">', html)
+    assert links and all(f'id="chart-{key}"' in html for key in links)
