@@ -93,7 +93,9 @@ def test_the_time_series_column_links_each_chartable_row_to_its_chart(client):
     """The "Diagramme" link asked for a row attribute that never existed: every row
     showed "–" although its charts were on the page."""
     html = client.get("/gebiete/stadtteil/011/").content.decode()
-    assert '<a href="#chart-kinderarmut">' in _row(html, "kinderarmut")
+    assert '<a href="#chart-kinderarmut" aria-label="Diagramme: Kinderarmut' in _row(
+        html, "kinderarmut"
+    )
     assert 'id="chart-kinderarmut"' in html
-    links = re.findall(r'<a href="#chart-([\w-]+)">', html)
+    links = re.findall(r'<a href="#chart-([\w-]+)"', html)
     assert links and all(f'id="chart-{key}"' in html for key in links)
