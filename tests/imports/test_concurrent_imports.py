@@ -15,6 +15,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -79,9 +80,11 @@ def wait_until_blocked(env, second: subprocess.Popen) -> None:
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline and second.poll() is None:
         if not uses_postgres(env):
-            # SQLite shows no waiting session; its writers queue (BEGIN IMMEDIATE).
-            # Give the second import time to reach its transaction (scheduling only).
-            time.sleep(3)
+            # SQLite shows no waiting session; its writers queue (BEGIN IMMEDIATE) and
+            # sleep in the busy handler. A fixed pause of 3 s was too short on a slow
+            # machine (the second import had not reached its transaction when the
+            # first committed): wait until the second one uses no more CPU time.
+            wait_until_idle(second.pid, deadline)
             return
         waiting = query(
             env,
@@ -93,6 +96,24 @@ def wait_until_blocked(env, second: subprocess.Popen) -> None:
         time.sleep(0.1)
     out, err = second.communicate(timeout=WAIT) if second.poll() is not None else ("", "")
     raise AssertionError(f"the second import never waited for the first: {out} {err}")
+
+
+def cpu_ticks(pid: int) -> int:
+    """User and system CPU time of process ``pid`` so far, in clock ticks (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime and stime (fields 14 and 15)
+
+
+def wait_until_idle(pid: int, deadline: float, still: float = 1.5) -> None:
+    """Until process ``pid`` has used no CPU time for ``still`` seconds (it waits for a lock)."""
+    last, since = cpu_ticks(pid), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        ticks = cpu_ticks(pid)
+        if ticks != last:
+            last, since = ticks, time.monotonic()
+        elif time.monotonic() - since >= still:
+            return
 
 
 def run_both(env, tmp_path, table, mapping):
