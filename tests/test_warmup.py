@@ -8,6 +8,7 @@ one process at a time. No timings are asserted: the tests check the order of eve
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -133,3 +134,49 @@ def test_quartier_warm_up_0_leaves_the_compiling_out(
 class _NoThread:
     def start(self) -> None:
         pass
+
+
+PRELOAD_PROBE = """
+import json, sys
+import django
+django.setup()
+from quartier import warmup
+warmup.preload()
+heavy = ("mapclassify", "scipy.stats", "sklearn", "pandas", "matplotlib", "pyogrio", "openpyxl")
+print(json.dumps(sorted(name for name in heavy if name in sys.modules)))
+"""
+
+
+def test_the_preload_before_the_first_request_leaves_the_heavy_libraries_out(tmp_path):
+    """They cost 4–7 s of CPU before a new server answered its first map (issue 15)."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("QUARTIER_")},
+        "DJANGO_SETTINGS_MODULE": "quartier.settings",
+        "QUARTIER_DATA_DIR": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", PRELOAD_PROBE], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == []
+
+
+def test_a_request_between_two_warm_up_steps_delays_the_next_step():
+    order = []
+    running, release = threading.Event(), threading.Event()
+    app = _serving(lambda: (running.set(), release.wait(30)))
+
+    def first():
+        order.append("first")
+        threading.Thread(target=_request, args=(app,)).start()
+        running.wait(30)  # a request arrived while the first step ran
+
+    steps = [first, lambda: order.append("second")]
+    runner = threading.Thread(target=warmup._run_steps, args=(steps, 0.05))
+    runner.start()
+    running.wait(30)
+    runner.join(0.5)
+    assert order == ["first"]  # the second step waits while the request runs …
+    release.set()
+    runner.join(30)
+    assert order == ["first", "second"]  # … and runs once the process is quiet again

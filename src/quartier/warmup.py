@@ -3,17 +3,23 @@
 One-off costs of a new process, measured on a 2-core machine (issue 15):
 
 * **What every map needs** — Django's URL configuration with all view modules
-  (1–2 s) and mapclassify (3–4 s of imports, plus 3 s of numba compilation
-  that :mod:`quartier.core.jitcache` keeps on disk). :func:`preload` does it
-  before the server accepts connections: gunicorn's master once, before it
-  forks the workers, so every worker starts with it (the listening socket is
-  bound earlier, so an early visitor waits in its queue, not for an error).
-* **What only analyses need** — esda's local Moran compiles for 10–30 s in every
-  process (numba cannot cache it). :func:`when_idle` starts it in a background
-  thread once no request has run for :data:`IDLE_SECONDS`: compiling holds the
-  GIL, and a request in the same process would share it. Worker processes take
-  turns (:func:`in_turn`), so at most one core compiles. A hot-spot analysis
-  asked before then compiles it itself.
+  (about 1.3 s) and the area index. :func:`preload` does it before the server
+  accepts connections: gunicorn's master once, before it forks the workers, so
+  every worker starts with it (the listening socket is bound earlier, so an
+  early visitor waits in its queue, not for an error). Libraries only some
+  pages need are imported on first use, not here: mapclassify with scipy.stats,
+  scikit-learn and pandas (4–7 s; the map's quantiles and standard deviations
+  do without it, see :mod:`quartier.core.classification`), matplotlib (charts,
+  reports), pyogrio with geopandas (geometry files), openpyxl (XLSX). Loading
+  them all took 7 s of CPU before the first request could be answered.
+* **What only some pages and analyses need** — those libraries, mapclassify's
+  Fisher-Jenks kernel (from numba's disk cache, :mod:`quartier.core.jitcache`)
+  and esda's local Moran, which compiles for 10–30 s in every process (numba
+  cannot cache it). :func:`when_idle` loads them in a background thread once
+  no request has run for :data:`IDLE_SECONDS`: importing and compiling hold
+  the GIL, and a request in the same process would share it. Worker processes
+  take turns (:func:`in_turn`), so at most one core works on it. A page or
+  analysis asked before then loads what it needs itself.
 
 :func:`track` counts the requests in flight (wrapped around the WSGI
 application); only the application call is counted — responses that stream
@@ -22,6 +28,7 @@ after it (exports) are not, which is good enough to find a quiet moment.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import threading
@@ -88,7 +95,7 @@ def when_idle(work: Callable[[], None], quiet: float = IDLE_SECONDS) -> None:
 
 
 def preload() -> None:
-    """Load what the first map request needs: every view module, mapclassify, the areas.
+    """Load what the first map request needs: every view module and the areas.
 
     The area index is checked against the database on use like any cache, so a
     worker forked with it answers correctly after any change; if the database
@@ -97,26 +104,56 @@ def preload() -> None:
     from django.db import DatabaseError
     from django.urls import get_resolver
 
-    from quartier.core import jitcache
     from quartier.spatial.index import area_index
 
     get_resolver().url_patterns  # noqa: B018 (imports the URL configuration and its views)
-    jitcache.mapclassify()
     try:
         area_index()
     except DatabaseError:
         log.warning("areas not preloaded: the database cannot be read now")
 
 
-def warm_up() -> None:
-    """Compile what analyses need (esda's statistics; numba), seconds of CPU per process."""
+def _natural_breaks() -> None:
     import numpy as np
 
-    from quartier.core.autocorrelation import warm_up as warm_up_lisa
     from quartier.core.classification import classify
 
-    classify(np.arange(20, dtype=float), "natural_breaks", 3)
+    classify(np.arange(20, dtype=float), "natural_breaks", 3)  # imports mapclassify
+
+
+def _statistics() -> None:
+    from quartier.core.autocorrelation import warm_up as warm_up_lisa
+
     warm_up_lisa()
+
+
+def _importing(module: str) -> Callable[[], None]:
+    def load() -> None:
+        importlib.import_module(module)
+
+    load.__name__ = f"import {module}"
+    return load
+
+
+# Each step waits for a quiet moment of its own, so a request that arrives meanwhile
+# shares the process with one step (at most about a second), not with all of them.
+# mapclassify's imports come one by one before it: together they take 4–7 s.
+WARM_UP_STEPS = (
+    *map(_importing, ("scipy.stats", "sklearn.cluster", "pandas", "matplotlib.figure")),
+    _natural_breaks,
+    _importing("pyogrio"),  # geometry files (with geopandas)
+    _statistics,
+)
+
+
+def warm_up() -> None:
+    """Load what some pages and analyses need, all at once: seconds of CPU per process.
+
+    mapclassify (natural breaks), matplotlib (charts, reports), pyogrio with
+    geopandas (geometry files), then esda's statistics (numba compiles them).
+    """
+    for step in WARM_UP_STEPS:
+        step()
 
 
 def in_turn(work: Callable[[], None], lock_path) -> Callable[[], None]:
@@ -152,5 +189,12 @@ def start(data_dir, precompute: bool = True) -> None:
         masks.enable()
     if not settings.QUARTIER.warm_up:
         return  # QUARTIER_WARM_UP=0: the first hot-spot analysis compiles instead
-    work = in_turn(warm_up, os.path.join(data_dir, WARM_UP_LOCK)) if fcntl else warm_up
-    threading.Thread(target=when_idle, args=(work,), name="quartier-warm-up", daemon=True).start()
+    lock = os.path.join(data_dir, WARM_UP_LOCK)
+    steps = [in_turn(step, lock) if fcntl else step for step in WARM_UP_STEPS]
+    threading.Thread(target=_run_steps, args=(steps,), name="quartier-warm-up", daemon=True).start()
+
+
+def _run_steps(steps, quiet: float | None = None) -> None:
+    """Run each of ``steps`` once the process has been quiet for ``quiet`` seconds."""
+    for step in steps:
+        when_idle(step, IDLE_SECONDS if quiet is None else quiet)

@@ -14,6 +14,14 @@ Quantiles on data with one very frequent value (e.g. 0 in most blocks) collapse:
 several quantiles fall on that value and only two or three classes remain. Then
 the frequent value gets a class of its own and the other values are divided
 into quantiles; :attr:`Classification.fallback` says so, for the legend.
+
+Quantiles and standard deviations are computed here by mapclassify's own
+definitions (:func:`quantile_breaks`, :func:`std_mean_breaks`; tests compare
+them with mapclassify bit for bit): importing mapclassify loads scipy.stats,
+scikit-learn, pandas and matplotlib — 4 to 7 s of CPU that a new server process
+would otherwise spend before its first map. Natural breaks (Fisher-Jenks) come
+from mapclassify, imported on first use or when the process is idle
+(:mod:`quartier.warmup`).
 """
 
 from __future__ import annotations
@@ -125,8 +133,6 @@ def _quantiles_around_ties(y, k, distinct, frequency, collapsed):
     the frequent value in proportion to their numbers (at least one for a side
     that has values). Returns the uppers and the :class:`TiesFallback`.
     """
-    import mapclassify
-
     tied = float(distinct[np.argmax(frequency)])
     below, above = y[y < tied], y[y > tied]
     rest = k - 1
@@ -136,7 +142,7 @@ def _quantiles_around_ties(y, k, distinct, frequency, collapsed):
     uppers = {tied}
     for part, parts in ((below, k_below), (above, k_above)):
         if part.size and parts:
-            bins = mapclassify.Quantiles(part, k=min(parts, np.unique(part).size)).bins
+            bins = quantile_breaks(part, k=min(parts, np.unique(part).size))
             uppers.update(float(b) for b in bins)
     count = int(frequency.max())
     return sorted(uppers), TiesFallback(tied, count, int(y.size), k, collapsed)
@@ -178,17 +184,60 @@ def _equal_interval(y: np.ndarray, k: int) -> np.ndarray:
     return bottom * (1 - share) + top * share
 
 
-def _uppers(y, method, k, manual_breaks, sd_multiples) -> list[float]:
-    from quartier.core import jitcache
+def quantile_breaks(y: np.ndarray, k: int) -> np.ndarray:
+    """The upper bounds of ``k`` quantile classes of ``y``, as mapclassify's ``Quantiles``.
 
-    mapclassify = jitcache.mapclassify()  # imported late: it compiles numba code on import
+    Its definition: the scores at the percentiles 100/k, 200/k, … 100 by scipy's
+    ``scoreatpercentile`` (linear interpolation between the two neighbouring
+    sorted values, weighted by the fraction of the index), duplicates removed —
+    so ties give fewer classes. Computed in the same floating-point steps, so
+    the breaks are identical to the last bit (class membership depends on it).
+    """
+    ordered = np.sort(np.asarray(y, dtype=np.float64).ravel())
+    width = 100.0 / k
+    percents = np.arange(width, 100 + width, width)
+    if percents[-1] > 100.0:
+        percents[-1] = 100.0
+    index = percents / 100.0 * (ordered.size - 1)
+    below = index.astype(np.int64)  # int(): the index is never negative
+    above = np.minimum(below + 1, ordered.size - 1)
+    weight_below = (below + 1) - index
+    weight_above = index - below
+    scores = (ordered[below] * weight_below + ordered[above] * weight_above) / (
+        weight_below + weight_above
+    )
+    whole = below == index
+    scores[whole] = ordered[below[whole]]
+    return np.unique(scores)
+
+
+def std_mean_breaks(y: np.ndarray, multiples: list[float]) -> np.ndarray:
+    """Breaks at the mean plus multiples of the standard deviation (mapclassify's ``StdMean``).
+
+    The sample standard deviation (ddof=1), as Berlin's MSS uses it; the maximum
+    closes the last class when it lies above the last break.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    spread = y.std(ddof=1)
+    mean = y.mean()
+    cuts = [mean + spread * w for w in multiples]
+    top = y.max()
+    if cuts[-1] < top:
+        cuts.append(top)
+    return np.array(cuts)
+
+
+def _uppers(y, method, k, manual_breaks, sd_multiples) -> list[float]:
     top = float(y.max())
     if method == "quantiles":
-        bins = mapclassify.Quantiles(y, k=k).bins
+        bins = quantile_breaks(y, k)
     elif method == "equal_interval":
         bins = _equal_interval(y, k)
     elif method == "natural_breaks":
-        bins = _natural_breaks(y, k, mapclassify)
+        from quartier.core import jitcache
+
+        # imported on first use: its imports take seconds (see the module's docstring)
+        bins = _natural_breaks(y, k, jitcache.mapclassify())
     elif method == "std_mean":
         multiples = sorted(sd_multiples or DEFAULT_SD_MULTIPLES)
         if len(multiples) + 1 > MAX_CLASSES:
@@ -197,7 +246,7 @@ def _uppers(y, method, k, manual_breaks, sd_multiples) -> list[float]:
             )
         if float(np.std(y)) == 0.0:
             return [top]
-        bins = mapclassify.StdMean(y, multiples=multiples).bins
+        bins = std_mean_breaks(y, multiples)
     else:
         breaks = sorted({float(b) for b in (manual_breaks or [])})
         if not breaks:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from pyogrio.raw import write
 from pyproj import CRS
 
 from quartier.exports import metadata
@@ -59,11 +58,18 @@ def _fields(layer: GeoLayer, cols: list[Column]):
     return names, data, masks
 
 
+def _write():
+    """The writer of pyogrio, imported on first use: pyogrio loads pandas and geopandas (~1 s)."""
+    from pyogrio.raw import write
+
+    return write
+
+
 def _write_layer(path: Path, layer: GeoLayer, cols: list[Column], crs: str, meta: dict) -> None:
     names, data, masks = _fields(layer, cols)
     types = set(shapely.get_type_id(layer.geometries).tolist())
     polygonal = types <= {int(t) for t in _POLYGONAL}
-    write(
+    _write()(
         str(path),
         shapely.to_wkb(layer.geometries),
         data,
@@ -80,7 +86,7 @@ def _write_layer(path: Path, layer: GeoLayer, cols: list[Column], crs: str, meta
 
 def _write_table(path: Path, name: str, names: list[str], rows: list[list]) -> None:
     columns = [_text([row[i] for row in rows]) for i in range(len(names))]
-    write(str(path), None, columns, names, layer=name, driver="GPKG")
+    _write()(str(path), None, columns, names, layer=name, driver="GPKG")
 
 
 def write_gpkg(data: ExportData) -> bytes:

@@ -32,17 +32,23 @@ from quartier.exports.selection import (
     work_cells,
 )
 from quartier.exports.tabular import write_csv
-from quartier.exports.workbook import write_xlsx
 
 __all__ = ["FORMATS", "FORMAT_CHOICES", "ExportFile", "build_export"]
 
 _WRITERS: dict[str, Callable[[ExportData], bytes]] = {
     "csv": lambda data: write_csv(data, german=False),
     "csv-de": lambda data: write_csv(data, german=True),
-    "xlsx": write_xlsx,
+    "xlsx": lambda data: _workbook().write_xlsx(data),
     "geojson": write_geojson,
     "gpkg": write_gpkg,
 }
+
+
+def _workbook():
+    """The XLSX writer's module, imported on first use (openpyxl: ~0.2 s a server process saves)."""
+    from quartier.exports import workbook
+
+    return workbook
 
 
 @dataclass(frozen=True)

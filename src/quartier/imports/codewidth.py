@@ -20,9 +20,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from pyogrio.raw import read as ogr_read
 
-from quartier.imports.geofiles import GeoSource, guarded
+from quartier.imports.geofiles import GeoSource, guarded, ogr_read
 
 SAMPLES = 4  # changed codes shown as examples (plus one that stays)
 

@@ -14,10 +14,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyogrio
 import pyproj
 import shapely
-from pyogrio.raw import read as ogr_read
 
 from quartier.errors import QuartierError
 from quartier.imports.staging import (  # noqa: F401  (stage_upload is part of this API)
@@ -31,6 +29,26 @@ DEFAULT_CRS = "EPSG:25832"
 _LDID_CODECS = {0x01: "cp437", 0x02: "cp850", 0x03: "cp1252", 0x57: "cp1252", 0x58: "cp1252",
                 0x59: "cp1252", 0x64: "cp852", 0xC8: "cp1250"}  # fmt: skip
 _CODEC_LABELS = {"UTF-8": "UTF-8", "cp1252": "Windows-1252", "ISO-8859-1": "ISO-8859-1 (Latin-1)"}
+
+
+def _pyogrio():
+    """The pyogrio module, imported on first use.
+
+    Importing it loads pandas and geopandas (about 1 s of CPU), which a server
+    process needs only when someone imports a geometry file; the map does not.
+    """
+    import pyogrio
+
+    return pyogrio
+
+
+def ogr_read(*args, **kwargs):
+    """``pyogrio.raw.read``, imported on first use (see :func:`_pyogrio`)."""
+    from pyogrio.raw import read
+
+    return read(*args, **kwargs)
+
+
 _GEOM_WORDS = {"Point": "Punkte", "LineString": "Linien", None: "keine Geometrie"}
 
 
@@ -80,7 +98,7 @@ def open_source(path: Path, layer: str | None = None) -> GeoSource:
     if shp is not None:
         encoding, found = _shapefile_encoding(shp)
         notes += found
-    info = guarded(path, pyogrio.read_info, layer=chosen, encoding=encoding,
+    info = guarded(path, _pyogrio().read_info, layer=chosen, encoding=encoding,
                    force_feature_count=True, force_total_bounds=True)  # fmt: skip
     crs_wkt, label = _file_crs(info.get("crs"))
     if crs_wkt is None:
@@ -150,6 +168,7 @@ def _ensure_parts(shp: Path) -> list[str]:
         )
     if _sibling(shp, ".shx") is not None:
         return []
+    pyogrio = _pyogrio()
     old = pyogrio.get_gdal_config_option("SHAPE_RESTORE_SHX")
     pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": "YES"})
     try:  # the option is process-wide, so switch it off again right away
@@ -161,7 +180,7 @@ def _ensure_parts(shp: Path) -> list[str]:
 
 def _polygon_layers(path: Path) -> list[str]:
     useful, others = [], []
-    for name, gtype in guarded(path, pyogrio.list_layers):
+    for name, gtype in guarded(path, _pyogrio().list_layers):
         if gtype and ("Polygon" in gtype or "Surface" in gtype):
             useful.append(str(name))
         elif gtype and gtype.startswith(("Unknown", "Geometry")) and _has_polygons(path, name):

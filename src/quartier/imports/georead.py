@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyproj
 import shapely
-from pyogrio.raw import read as ogr_read
 
 from quartier.errors import QuartierError
 from quartier.imports.codewidth import pad_code, restored_message
-from quartier.imports.geofiles import GeoSource, crs_label, guarded
+from quartier.imports.geofiles import GeoSource, crs_label, guarded, ogr_read
 
 AREA_CRS = "EPSG:3035"  # LAEA Europe: equal-area, so planar areas are true areas
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-import pandas as pd
 
 from quartier.errors import QuartierError
 from quartier.imports.cells import cell_parser
@@ -222,7 +221,7 @@ class _State:
     @staticmethod
     def _numbers(texts: list[str], known: dict, number: Callable[[str], int]) -> np.ndarray:
         """Each text's number (codes, periods), looking every distinct text up once."""
-        positions, distinct = pd.factorize(np.asarray(texts, dtype=object), sort=False)
+        positions, distinct = factorize(np.asarray(texts, dtype=object), sort=False)
         found = np.empty(len(distinct), np.int32)
         for i, text in enumerate(distinct):
             got = known.get(text)
@@ -241,7 +240,7 @@ class _State:
 
     def _cells(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Numbers (NaN: none) and kinds of cell texts, each distinct text parsed once."""
-        positions, distinct = pd.factorize(np.asarray(texts, dtype=object), sort=False)
+        positions, distinct = factorize(np.asarray(texts, dtype=object), sort=False)
         values = np.empty(len(distinct), np.float64)
         kinds = np.empty(len(distinct), np.int8)
         for i, text in enumerate(distinct):
@@ -263,3 +262,10 @@ class _State:
             indicator = labels.get(label, IGNORE)
             out[n] = -1 if indicator == IGNORE else self.indicators.number(indicator)
         return out
+
+
+def factorize(values, sort: bool = False):
+    """``pandas.factorize``; pandas is imported on first use (~0.9 s, not needed by the map)."""
+    import pandas as pd
+
+    return pd.factorize(values, sort=sort)

@@ -9,8 +9,8 @@ subtraction. The import finds them so that nobody has to remember to say so.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from quartier.imports.longvalues import factorize
 from quartier.indicators.models import Indicator, Kind
 
 MAX_PARTS = 14  # columns tried as parts of one total (2^14 subsets)
@@ -85,7 +85,7 @@ def _sums(cells: list, key_numbers, values, names, once=False) -> list[tuple[str
     if len(keys) < 3:
         return []
     # numbered in the order first met (a hash table: no sort of all values)
-    slot, distinct = pd.factorize(cells.pop(), sort=False)
+    slot, distinct = factorize(cells.pop(), sort=False)
     grid = np.full((len(distinct), len(keys)), np.nan)
     del distinct
     slot *= len(keys)

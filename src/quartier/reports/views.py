@@ -18,7 +18,6 @@ from quartier.explorer.profile import find_area
 from quartier.imports.models import ImportJob
 from quartier.indicators import readlayer
 from quartier.reports import jobs as report_jobs
-from quartier.reports.steckbrief import steckbrief
 
 CONTENT_TYPES = {
     ".pdf": "application/pdf",
@@ -30,6 +29,10 @@ CONTENT_TYPES = {
 @require_safe
 def steckbrief_pdf(request, level: str, code: str):
     """The Steckbrief of one area as a tagged PDF; audited like an export."""
+    # Imported here: charts and location map load matplotlib (~1 s), which the
+    # process the server's workers are forked from need not hold for the first map.
+    from quartier.reports.steckbrief import steckbrief
+
     try:
         area = find_area(level, code)
     except QuartierError as exc:
