@@ -93,6 +93,7 @@ def first_map(url: str, started: float) -> float:
 def drive(url: str, urls: list, users: int, seconds: float) -> dict:
     """``users`` threads asking random URLs of the mix for ``seconds``."""
     times: list[float] = []
+    kind_times: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
     lock = threading.Lock()
     stop = time.monotonic() + seconds
@@ -118,6 +119,7 @@ def drive(url: str, urls: list, users: int, seconds: float) -> dict:
                 failed = f"{kind} {type(exc).__name__}"
             with lock:
                 times.append(time.monotonic() - begin)
+                kind_times.setdefault(kind, []).append(times[-1])
                 if failed:
                     errors[failed] = errors.get(failed, 0) + 1
 
@@ -136,7 +138,14 @@ def drive(url: str, urls: list, users: int, seconds: float) -> dict:
         "p50": times[len(times) // 2] if times else float("nan"),
         "p95": times[int(len(times) * 0.95)] if times else float("nan"),
         "errors": errors,
+        "kinds": {kind: _percentiles(spent) for kind, spent in sorted(kind_times.items())},
     }
+
+
+def _percentiles(spent: list[float]) -> tuple[int, float, float]:
+    """(count, p50, p95) of the seconds in ``spent``."""
+    spent = sorted(spent)
+    return len(spent), spent[len(spent) // 2], spent[int(len(spent) * 0.95)]
 
 
 def cpu_of(pid: int) -> float:
@@ -207,6 +216,11 @@ def main() -> None:
         print(f"{label:24}{form.format(one[key]):>16}{form.format(many[key]):>16}")
     print(f"{'errors':24}{sum(one['errors'].values()):>16}{sum(many['errors'].values()):>16}")
     for workers, result in results.items():
+        kinds = ", ".join(
+            f"{kind} {n} × p50 {p50:.2f} / p95 {p95:.2f} s"
+            for kind, (n, p50, p95) in result["kinds"].items()
+        )
+        print(f"  by kind with {workers}: {kinds}")
         if result["errors"]:
             print(f"  errors with {workers}: {result['errors']}")
         print(f"  load average after {workers}: {' '.join(f'{x:.2f}' for x in result['load'])}")

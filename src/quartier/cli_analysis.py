@@ -70,8 +70,9 @@ def _document(path: str) -> dict:
 
 def cmd_run(args) -> int:
     """Run one method as the command-line account (an administrator that cannot log in)."""
-    from quartier.analysis import registry
+    from quartier.analysis import progress, registry
     from quartier.errors import QuartierError
+    from quartier.imports.progress import console
 
     method = registry.get(args.method)
     document = _document(args.definition) if args.definition else None
@@ -98,7 +99,9 @@ def cmd_run(args) -> int:
 
     setup()
     user = command_line_user()
-    _report(method.run(user, name, level, period, spec, unprotected=args.unprotected))
+    with progress.reporting(console):  # the lines the job page shows as its bar
+        analysis = method.run(user, name, level, period, spec, unprotected=args.unprotected)
+    _report(analysis)
     return 0
 
 
@@ -108,15 +111,18 @@ def cmd_rerun(args) -> int:
     from quartier.errors import QuartierError
 
     setup()
-    from quartier.analysis import registry
+    from quartier.analysis import progress, registry
     from quartier.analysis.models import Analysis
+    from quartier.imports.progress import console
 
     analysis = Analysis.objects.filter(pk=args.analysis).first()
     if analysis is None:
         raise QuartierError(f"Analyse {args.analysis} gibt es nicht. / No such analysis.")
     if analysis.period and not args.period:
         raise QuartierError("Bitte --period angeben.")
-    _report(registry.rerun(command_line_user(), analysis, args.period))
+    with progress.reporting(console):
+        analysis = registry.rerun(command_line_user(), analysis, args.period)
+    _report(analysis)
     return 0
 
 

@@ -468,7 +468,7 @@ def test_mss_dynamics_as_change_of_the_status_indicators(users):
         )
 
 
-def test_rerun_for_another_period_definition_download_and_name_clashes(client, users):
+def test_rerun_for_another_period_definition_download_and_name_clashes(client, users, capsys):
     from quartier.cli import main
 
     client.force_login(users["analyst"])
@@ -549,5 +549,14 @@ def test_rerun_for_another_period_definition_download_and_name_clashes(client, u
         path.unlink()
     then = date(2023, 12, 31)
     assert len(stored("index_index_kommandozeile_wert", period=then)) == taking_part(then)
+    capsys.readouterr()
     assert main(["analyse", "rerun", str(first.pk), "--period", "2021-12-31"]) == 0
     assert len(stored(key, period=date(2021, 12, 31))) == taking_part(date(2021, 12, 31))
+    # the command line shows the steps the job page shows as its bar
+    lines = capsys.readouterr().out.splitlines()
+    steps = [
+        "[ 10 %] Die Werte werden gelesen …",
+        "[ 60 %] Die Analyse wird berechnet …",
+        "[ 95 %] Die Ergebnisse werden gespeichert …",
+    ]
+    assert [lines.index(step) for step in steps] == sorted(lines.index(step) for step in steps)

@@ -159,3 +159,36 @@ def test_the_worker_checks_the_rights_again_when_it_runs_the_job(client, users, 
     assert later.error.startswith("Das Benutzerkonto, das die Analyse gestartet hat")
     assert not Analysis.objects.filter(name="Später").exists()
     assert Analysis.objects.filter(name="Entzogen").count() == 1
+
+
+def test_the_job_page_follows_the_analysis_step_by_step(client, users, background, monkeypatch):
+    """Reading each input, computing and storing move the bar (issue 15), never backwards."""
+    from quartier.imports import progress
+
+    reported = []
+    write = progress.Writer.__call__
+    monkeypatch.setattr(
+        progress.Writer, "__call__", lambda self, p, m: reported.append((p, m)) or write(self, p, m)
+    )
+    client.force_login(users["analyst"])
+    form = index_form("Schritte", "kinderarmut", "sozialraum")
+    keys = ["kinderarmut", "anteil_65plus", "anteil_migration"]
+    form["indikatoren"] = keys
+    for key in keys:
+        form.update({f"richtung-{key}": "1", f"gewicht-{key}": "1"})
+    job = queued(client, "/analysen/neu/index/", form)
+    assert run_next() == Status.DONE, ImportJob.objects.get(pk=job.pk).error
+
+    percents = [p for p, _ in reported]
+    assert percents == sorted(percents) and percents[-1] >= 95  # the outcome says 100
+    job.refresh_from_db()
+    assert job.progress == 100
+    messages = [m for _, m in reported]
+    reading = [p for p, m in reported if m == "Die Werte werden gelesen …"]
+    assert len(set(reading)) >= len(keys)  # one step per indicator read
+    order = [m for i, m in enumerate(messages) if m not in messages[:i]]
+    assert order[:3] == [
+        "Die Werte werden gelesen …",
+        "Die Analyse wird berechnet …",
+        "Die Ergebnisse werden gespeichert …",
+    ]

@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop
 
 from quartier.access.rights import analysis_visible, is_admin
+from quartier.analysis import progress as analysis_progress
 from quartier.errors import QuartierError
 from quartier.imports import jobs
 from quartier.imports.models import ImportJob
 
 # Shown with gettext: stored in German with the job, like every job message.
-RUNNING = gettext_noop("Die Analyse wird berechnet …")
 NO_ACCOUNT = gettext_noop(
     "Das Benutzerkonto, das die Analyse gestartet hat, ist nicht mehr aktiv; sie wurde nicht "
     "berechnet."
@@ -73,9 +73,11 @@ def build_work(job: ImportJob, user):
     def work(progress) -> dict:
         if user is None or not user.is_active:
             raise QuartierError(NO_ACCOUNT)
-        progress(10, RUNNING)
+        progress(analysis_progress.READ_FROM, analysis_progress.READING)
         try:
-            analysis = _rerun(job.task["rerun"], user) if "rerun" in job.task else _run(job, user)
+            with analysis_progress.reporting(progress):
+                task = job.task
+                analysis = _rerun(task["rerun"], user) if "rerun" in task else _run(job, user)
         except (KeyError, ValueError) as exc:  # as the form answered when it ran them itself
             raise QuartierError(f"Die Angaben sind unvollständig oder ungültig ({exc}).") from exc
         return {"analysis": analysis.pk}

@@ -24,6 +24,7 @@ from datetime import date
 import numpy as np
 
 from quartier.access.rights import may_choose_unprotected, may_see_unsuppressed, protected_values
+from quartier.analysis import progress
 from quartier.errors import QuartierError
 from quartier.indicators import readlayer
 from quartier.indicators.models import Indicator
@@ -127,7 +128,8 @@ class Reader:
             raise QuartierError("Bitte mindestens einen Indikator wählen.")
         level = readlayer.reader(self.user).level(level_key)
         indicators, values, secret, base = {}, {}, {}, None
-        for key in keys:
+        for done, key in enumerate(keys):
+            progress.reading(done, len(keys))
             indicator = self.indicator(key)
             result = self.read(indicator, level, [period])[0]
             # Confidential cells are values too (in an unprotected run).
@@ -136,6 +138,7 @@ class Reader:
             indicators[key] = indicator
             if base is None:
                 base = result
+        progress.computing()
         return Inputs(
             level, period, base.area_ids, base.codes, base.names, values, indicators, secret
         )
@@ -149,7 +152,8 @@ class Reader:
         """
         earlier = years_before(inputs.period, years)
         changes = {}
-        for key in keys:
+        for done, key in enumerate(keys):
+            progress.reading(done, len(keys))
             indicator = inputs.indicators[key]
             with self._scope():
                 change = readlayer.reader(self.user).change(
@@ -164,10 +168,12 @@ class Reader:
                     f"Für „{indicator.name}“ fehlen Werte zum "
                     f"{earlier:%d.%m.%Y}; die Veränderung über {years} Jahre ist nicht berechenbar."
                 )
+        progress.computing()
         return changes
 
     def series(self, key: str, level_key: str) -> Series:
         """All periods of one indicator at a level, with city values and secret cells."""
+        progress.reading(0, 2)  # one indicator's series: half of what is left to read
         indicator = self.indicator(key)
         periods = readlayer.periods_by_indicator(self.user).get(indicator.pk, [])
         level = readlayer.reader(self.user).level(level_key)

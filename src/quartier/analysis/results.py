@@ -16,6 +16,7 @@ import numpy as np
 from django.db import transaction
 from django.utils.text import slugify
 
+from quartier.analysis import progress
 from quartier.analysis.models import Analysis
 from quartier.analysis.reading import Inputs, Reader
 from quartier.errors import QuartierError
@@ -108,6 +109,7 @@ def store_outputs(
     topic: str = Topic.SOCIAL,
 ) -> list[Indicator]:
     """Create or update the derived indicators and write their values as one batch."""
+    progress.report(progress.STORE_AT, progress.STORING)
     visibility, owner = _visibility(reader)
     stored, rows = [], []
     key_of = {
@@ -176,6 +178,7 @@ def save_analysis(
     (:func:`quartier.analysis.reading.secret_summary`); it is kept in the result.
     """
     pause("analysis-save")  # fault-injection tests kill the server here
+    progress.report(progress.SAVE_AT, progress.STORING)
     result = {**result, "secret": secret}
     if reader.read_unprotected:
         result["unprotected_inputs"] = sorted(reader.read_unprotected)
