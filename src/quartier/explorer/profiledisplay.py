@@ -10,16 +10,20 @@ in 100 ms).
 
 from __future__ import annotations
 
-import math
-
 from django.urls import reverse
 from django.utils import dateformat, formats
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from quartier.core.numbers import round_half_up
-from quartier.explorer.templatetags.quartier import number_with, separators
+from quartier.explorer.templatetags.quartier import (
+    cell_marks,
+    cell_with,
+    number_with,
+    separators,
+    shown_with,
+    signed_with,
+)
 from quartier.explorer.units import difference_unit, name_with_unit
 from quartier.indicators.status import Status
 
@@ -28,16 +32,15 @@ class Formatter:
     """The number, date and cell formats of the active language, looked up once.
 
     Gives exactly what the template tags ``number``, ``shown``, ``cell``, ``signed``
-    and ``period`` give (tests/explorer compare them).
+    and ``period`` give: both call the same ``…_with`` functions of the tags' module,
+    the tags with the formats looked up on each call (tests/explorer compare them).
     """
 
     def __init__(self) -> None:
         self._marks = separators()
+        self._cell_marks = cell_marks()
         self._dates: dict = {}
         self._years: dict = {}
-        title = gettext("geheim: zu kleine Fallzahl (Geheimhaltung)")
-        self._suppressed = format_html('<abbr title="{}">{}</abbr>', title, Status.SUPPRESSED.mark)
-        self._confidential_title = gettext("vertraulich: nicht für alle sichtbar")
 
     def number(self, value, decimals: int = 0) -> str:
         """Like the ``number`` filter."""
@@ -45,12 +48,7 @@ class Formatter:
 
     def signed(self, value, decimals: int = 0) -> str:
         """Like the ``signed`` filter."""
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return "–"
-        text = self.number(abs(value), decimals)
-        if round_half_up(value, int(decimals)) == 0:
-            return text
-        return ("+" if value > 0 else "−") + text
+        return signed_with(self._marks, value, decimals)
 
     def period(self, value) -> str:
         """Like the ``period`` filter (memoized: a page has a dozen dates)."""
@@ -72,25 +70,11 @@ class Formatter:
 
     def shown(self, value, indicator) -> str:
         """Like the ``shown`` tag."""
-        if indicator.categories:
-            label = indicator.category_label(value)
-            if label is not None:
-                return label
-        return self.number(value, indicator.decimals)
+        return shown_with(self._marks, value, indicator)
 
     def cell(self, value, status: Status, indicator) -> str:
         """Like the ``cell`` tag: "•" for secret values, a "V" mark for confidential ones."""
-        if status == Status.SUPPRESSED:
-            return self._suppressed
-        text = self.shown(value, indicator)
-        if status == Status.CONFIDENTIAL:
-            return format_html(
-                '{} <span class="confidential-mark" title="{}">{}</span>',
-                text,
-                self._confidential_title,
-                status.mark,
-            )
-        return text
+        return cell_with(self._marks, self._cell_marks, value, status, indicator)
 
 
 def add_cells(profile, area, fmt: Formatter) -> None:

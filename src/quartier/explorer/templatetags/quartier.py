@@ -49,9 +49,14 @@ def period(value):
 @register.filter
 def signed(value, decimals=0):
     """A number with an explicit sign (+/−), e.g. for deviations and changes."""
+    return signed_with(separators(), value, decimals)
+
+
+def signed_with(marks: tuple, value, decimals) -> str:
+    """:func:`signed` with the :func:`separators` looked up once."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    text = number(abs(value), decimals)
+    text = number_with(marks, abs(value), int(decimals))
     if round_half_up(value, int(decimals)) == 0:
         return text
     return ("+" if value > 0 else "−") + text
@@ -66,11 +71,16 @@ def km2(value):
 @register.simple_tag
 def shown(value, indicator, decimals=None):
     """A value as users read it: the category label for types and classes, else the number."""
+    return shown_with(separators(), value, indicator, decimals)
+
+
+def shown_with(marks: tuple, value, indicator, decimals=None) -> str:
+    """:func:`shown` with the :func:`separators` looked up once."""
     if indicator is not None and getattr(indicator, "categories", None):
         label = indicator.category_label(value)
         if label is not None:
             return label
-    return number(value, indicator.decimals if decimals is None else decimals)
+    return number_with(marks, value, int(indicator.decimals if decimals is None else decimals))
 
 
 @register.simple_tag
@@ -80,17 +90,33 @@ def cell(value, status, indicator, decimals=None):
     ``status`` is a :class:`~quartier.indicators.status.Status`; the marks come from it,
     so every page shows the same ones.
     """
+    return cell_with(separators(), cell_marks(), value, status, indicator, decimals)
+
+
+def cell_marks() -> tuple:
+    """The active language's (HTML of a secret cell, title of the confidential mark)."""
+    from quartier.indicators.status import Status
+
+    title = gettext("geheim: zu kleine Fallzahl (Geheimhaltung)")
+    secret = format_html('<abbr title="{}">{}</abbr>', title, Status.SUPPRESSED.mark)
+    return secret, gettext("vertraulich: nicht für alle sichtbar")
+
+
+def cell_with(marks: tuple, cell_texts: tuple, value, status, indicator, decimals=None):
+    """:func:`cell` with the :func:`separators` and :func:`cell_marks` looked up once."""
     from quartier.indicators.status import Status
 
     status = Status(status)
+    secret, confidential_title = cell_texts
     if status == Status.SUPPRESSED:
-        title = gettext("geheim: zu kleine Fallzahl (Geheimhaltung)")
-        return format_html('<abbr title="{}">{}</abbr>', title, status.mark)
-    text = shown(value, indicator, decimals)
+        return secret
+    text = shown_with(marks, value, indicator, decimals)
     if status == Status.CONFIDENTIAL:
-        title = gettext("vertraulich: nicht für alle sichtbar")
         return format_html(
-            '{} <span class="confidential-mark" title="{}">{}</span>', text, title, status.mark
+            '{} <span class="confidential-mark" title="{}">{}</span>',
+            text,
+            confidential_title,
+            status.mark,
         )
     return text
 
