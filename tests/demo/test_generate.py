@@ -123,3 +123,24 @@ def test_same_seed_same_city_other_seed_other_city(musterstadt):
     small = generate(7, SMALL)
     assert generate(7, SMALL).digest() == small.digest()
     assert generate(8, SMALL).digest() != small.digest()
+
+
+def test_units_beyond_what_the_bounds_allow_are_an_error_not_an_endless_loop():
+    """bench/big_city.py asked for 180 Stadtteile in 10 districts of at most 9: it hung."""
+    from quartier.demo.geometry import allocate
+
+    sizes = np.ones(10)
+    assert allocate(90, sizes, 2, 9).tolist() == [9] * 10
+    with pytest.raises(ValueError, match="180 units cannot be shared among 10 parents"):
+        allocate(180, sizes, 2, 9)
+    with pytest.raises(ValueError):
+        allocate(15, sizes, 2, 9)
+
+
+def test_a_scaled_up_city_nests_more_stadtteile_per_district():
+    from quartier.demo.areas import build_areas
+    from quartier.demo.geometry import Layout
+
+    layout = Layout(blocks=1500, districts=2, quarters=30, social_areas=60, radius=2500.0)
+    areas = build_areas(np.random.default_rng(7), layout)
+    assert len(areas.level("stadtteil")) == 30

@@ -74,7 +74,10 @@ def build_areas(rng: np.random.Generator, layout: geometry.Layout) -> CityAreas:
     outline, blocks = geometry.make_blocks(rng, layout)
     n = len(blocks.polygons)
     district = geometry.partition(np.arange(n), layout.districts, blocks, rng)
-    quarter = _split(district, layout.districts, layout.quarters, blocks, rng, 2, 9)
+    # At most 9 Stadtteile per district in Musterstadt; a scaled-up city (bench/big_city.py)
+    # has more Stadtteile per district and needs room for them.
+    most = max(9, -(-2 * layout.quarters // layout.districts))
+    quarter = _split(district, layout.districts, layout.quarters, blocks, rng, 2, most)
     social = _split(quarter, layout.quarters, layout.social_areas, blocks, rng, 2, 99)
 
     # Renumber every level so codes run clockwise within each parent.

@@ -153,7 +153,16 @@ def _nearest_unique(xy: np.ndarray, centres: np.ndarray) -> list[int]:
 
 
 def allocate(total: int, sizes: np.ndarray, minimum: int, maximum: int) -> np.ndarray:
-    """Share ``total`` units among parents proportionally to ``sizes`` (largest remainder)."""
+    """Share ``total`` units among parents proportionally to ``sizes`` (largest remainder).
+
+    Each parent gets between ``minimum`` and ``maximum``; a total those bounds cannot
+    reach is an error (it made the loops below run forever).
+    """
+    if not minimum * len(sizes) <= total <= maximum * len(sizes):
+        raise ValueError(
+            f"{total} units cannot be shared among {len(sizes)} parents "
+            f"with {minimum} to {maximum} each"
+        )
     raw = total * sizes / sizes.sum()
     counts = np.clip(np.floor(raw).astype(int), minimum, maximum)
     order = np.argsort(-(raw - np.floor(raw)), kind="stable")

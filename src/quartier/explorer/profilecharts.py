@@ -120,15 +120,9 @@ def numbers(row: ProfileRow, fmt: Formatter | None = None) -> list[tuple]:
 
 def numbers_html(row: ProfileRow, with_parent: bool, fmt: Formatter) -> SafeString:
     """The rows of the table of :func:`numbers`, each followed by the template's indentation."""
-    if with_parent:
-        pattern = (
-            '<tr><th scope="row">{}</th><td class="num">{}</td><td class="num">{}</td>'
-            '<td class="num">{}</td></tr>\n    '
-        )
-        cells = numbers(row, fmt)
-    else:
-        pattern = (
-            '<tr><th scope="row">{}</th><td class="num">{}</td><td class="num">{}</td></tr>\n    '
-        )
-        cells = ((when, own, city) for when, own, _parent, city in numbers(row, fmt))
+    cells = numbers(row, fmt)
+    if not with_parent:
+        cells = ((when, own, city) for when, own, _parent, city in cells)
+    values = '<td class="num">{}</td>' * (3 if with_parent else 2)
+    pattern = f'<tr><th scope="row">{{}}</th>{values}</tr>\n    '
     return format_html_join("", pattern, cells)
