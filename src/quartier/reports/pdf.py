@@ -54,7 +54,8 @@ _report_html_class = None
 
 def lean_ua_stylesheet_text(ua: str) -> str:
     """WeasyPrint's HTML5 user-agent stylesheet ``ua`` without footnote and note rules and
-    with ``::marker`` for list items and ``summary`` only (the elements that have one)."""
+    with ``::marker`` for list items and ``summary`` only (the elements that have one).
+    """
     return _EVERY_MARKER.sub("li::marker, summary::marker {", _NOTE_RULES.sub("", ua))
 
 
