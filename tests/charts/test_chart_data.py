@@ -160,3 +160,43 @@ def test_png_charts_are_opaque():
 
     chart = TimeSeriesChart((Series("A", "area", points(1.0, 2.0, 3.0)),), Texts(unit="%"), 1)
     assert Image.open(io.BytesIO(png(chart, width=3.4))).mode == "RGB"
+
+
+def test_a_reused_figure_draws_exactly_what_a_new_one_draws():
+    """Charts of the same size share one figure per process (issue 17, speed): nothing of
+    the chart before — a VERTRAULICH title, a legend, gaps, bars, ticks — may carry over."""
+    from quartier.charts import render
+
+    years = [date(2014 + i, 12, 31) for i in range(11)]
+    secret = Series(
+        "Altstadt-Ost",
+        "area",
+        tuple(
+            Point(y, None, "suppressed") if i == 3 else Point(y, 10.0 + i, "confidential")
+            for i, y in enumerate(years)
+        ),
+    )
+    city = Series(
+        "Gesamtstadt", "city", tuple(Point(y, 1000.0 * i, "ok") for i, y in enumerate(years))
+    )
+    charts = [
+        TimeSeriesChart((secret, city), Texts(unit="%"), 1),
+        TimeSeriesChart((Series("A", "area", points(1.0, None, 3.0)),), Texts(unit="Personen"), 0),
+        BarChart((Bar("Altstadt", 12.5), Bar("Stadt", 10.0, "ok", True)), Texts(unit="%"), 1),
+        BarChart((Bar("Nordstadt", None, "suppressed"), Bar("Süd", 3.0)), Texts(unit="%"), 1),
+        Distribution((1.0, 2.0, 2.5, 7.0), "Altstadt", 2.5, 3.0, 1),
+    ]
+
+    def fresh(chart, fmt):
+        render._figures.clear()
+        return render.png(chart, width=3.4) if fmt == "png" else render.svg(chart)
+
+    alone = {(i, fmt): fresh(c, fmt) for i, c in enumerate(charts) for fmt in ("png", "svg")}
+    for fmt in ("png", "svg"):
+        # Each chart after every other one, on the figure the previous one left behind.
+        for i, chart in enumerate(charts):
+            for before in charts:
+                fresh(before, fmt)
+                again = render.png(chart, width=3.4) if fmt == "png" else render.svg(chart)
+                assert again == alone[i, fmt], (i, fmt)
+    assert render._figures  # they were reused, not made anew

@@ -10,6 +10,7 @@ server read a file or ask a host (say, through an indicator text with a URL in i
 from __future__ import annotations
 
 import base64
+import re
 
 from quartier.errors import QuartierError
 
@@ -42,10 +43,55 @@ def data_url(content: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
 
 
+# WeasyPrint's user-agent stylesheet styles ::marker and five footnote/note pseudo-elements
+# of *every* element, so each table cell cost seven computed styles instead of one (a tenth
+# of a Steckbrief's PDF time). Reports have no footnotes or notes, and markers only where
+# lists or summaries have them.
+_EVERY_MARKER = re.compile(r"^::marker \{", re.MULTILINE)
+_NOTE_RULES = re.compile(r"^::(?:footnote|note)-[a-z]+ \{[^}]*\}$", re.MULTILINE)
+_report_html_class = None
+
+
+def lean_ua_stylesheet_text(ua: str) -> str:
+    """WeasyPrint's HTML5 user-agent stylesheet ``ua`` without footnote and note rules and
+    with ``::marker`` for list items and ``summary`` only (the elements that have one).
+    """
+    return _EVERY_MARKER.sub("li::marker, summary::marker {", _NOTE_RULES.sub("", ua))
+
+
+def _report_html():
+    """``weasyprint.HTML`` with the lean user-agent stylesheet (made once per process)."""
+    global _report_html_class
+    if _report_html_class is None:
+        weasyprint = _weasyprint()
+        from weasyprint import html as ua
+        from weasyprint.css.counters import CounterStyle
+
+        # Its @counter-style rules are WeasyPrint's own, registered already: parsed
+        # into a spare registry, they neither warn nor change anything.
+        lean = weasyprint.CSS(string=lean_ua_stylesheet_text(ua.UA), counter_style=CounterStyle())
+
+        class ReportHTML(weasyprint.HTML):
+            def _ua_stylesheets(self, forms=False):
+                # Only the plain HTML sheet is swapped: should a WeasyPrint release
+                # rename or add sheets, its own stay in place.
+                return [
+                    lean if sheet is ua.UA_STYLESHEET else sheet
+                    for sheet in super()._ua_stylesheets(forms)
+                ]
+
+        _report_html_class = ReportHTML
+    return _report_html_class
+
+
+def report_html(html: str):
+    """WeasyPrint's document of ``html`` (a report): only data: URLs, lean UA stylesheet."""
+    return _report_html()(string=html, url_fetcher=data_only_fetcher(), base_url=None)
+
+
 def html_to_pdf(html: str) -> bytes:
     """The PDF of ``html``: page size and margins from its CSS, tagged (PDF/UA-1).
 
     The title comes from the HTML's ``<title>``, the language from ``<html lang>``.
     """
-    document = _weasyprint().HTML(string=html, url_fetcher=data_only_fetcher(), base_url=None)
-    return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    return report_html(html).write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
