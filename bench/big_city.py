@@ -69,6 +69,17 @@ def build(data_dir: Path, blocks: int) -> None:
         f"{time.process_time() - cpu3:.2f} s CPU",
         flush=True,
     )
+    # As `quartier demo` does and a server does after every import (one worker, in the
+    # background): disclosure control for every family and period, stored for all processes.
+    from quartier.indicators.precompute import protect_all
+
+    wall4, cpu4 = time.perf_counter(), time.process_time()
+    protect_all()
+    print(
+        f"protection masks stored: {time.perf_counter() - wall4:.1f} s wall, "
+        f"{time.process_time() - cpu4:.1f} s CPU",
+        flush=True,
+    )
     del wall, cpu
 
 
@@ -90,7 +101,10 @@ def measure() -> None:
         wall, cpu = time.perf_counter(), time.process_time()
         response = client.get(url, **headers)
         assert response.status_code == 200, response.content[:200]
-        return response, time.perf_counter() - wall, time.process_time() - cpu
+        spent = time.perf_counter() - wall, time.process_time() - cpu
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  (peak RSS after {url.split('?')[0]}: {peak:.0f} MB)")
+        return response, *spent
 
     geo, t_geo, c_geo = timed("/karte/geometrie/baublock/", **gz)
     print(

@@ -73,8 +73,11 @@ def main() -> None:
         text=True,
     )
     try:
-        line = server.stdout.readline()
-        assert re.search("läuft auf", line), line
+        for line in server.stdout:  # a first start collects the static files first
+            if re.search("läuft auf", line):
+                break
+        else:
+            raise AssertionError("the server did not start")
         time.sleep(3)  # let the server warm up (mapclassify/numba) as in production
         from playwright.sync_api import sync_playwright
 
