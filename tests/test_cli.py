@@ -1,4 +1,9 @@
-"""The ``quartier`` command, run as a real subprocess against the suite's database backend."""
+"""The ``quartier`` command, run as a real subprocess against the suite's database backend.
+
+The failures a user can cause end with one line and exit code 2: those tests start
+``python -m quartier`` itself (new_interpreter=True); the others fork the command
+from a warm process (tests/clitools.py), which is the same process boundary.
+"""
 
 from __future__ import annotations
 
@@ -59,12 +64,14 @@ def test_serve_createadmin_batches_rollback(cli_env):
 
 def test_wrong_database_url(cli_env):
     cli_env["QUARTIER_DATABASE_URL"] = "mysql://root@localhost/quartier"
-    assert "QUARTIER_DATABASE_URL" in assert_one_line_error(quartier("migrate", env=cli_env))
+    assert "QUARTIER_DATABASE_URL" in assert_one_line_error(
+        quartier("migrate", env=cli_env, new_interpreter=True)
+    )
 
 
 def test_unreachable_database(cli_env):
     cli_env["QUARTIER_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:{free_port()}/quartier"
-    message = assert_one_line_error(quartier("migrate", env=cli_env))
+    message = assert_one_line_error(quartier("migrate", env=cli_env, new_interpreter=True))
     assert "nicht erreichbar" in message
 
 
@@ -73,9 +80,9 @@ def test_port_in_use(cli_env):
         blocker.bind(("127.0.0.1", 0))
         blocker.listen(1)
         port = blocker.getsockname()[1]
-        result = quartier("serve", "--port", str(port), env=cli_env)
+        result = quartier("serve", "--port", str(port), env=cli_env, new_interpreter=True)
         assert "belegt" in assert_one_line_error(result)
-        result = quartier("demo", "--port", str(port), env=cli_env)
+        result = quartier("demo", "--port", str(port), env=cli_env, new_interpreter=True)
         assert "belegt" in assert_one_line_error(result)
 
 
@@ -83,4 +90,5 @@ def test_data_dir_not_writable(cli_env, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     cli_env["QUARTIER_DATA_DIR"] = str(blocker / "data")
-    assert "QUARTIER_DATA_DIR" in assert_one_line_error(quartier("demo", "--no-serve", env=cli_env))
+    result = quartier("demo", "--no-serve", env=cli_env, new_interpreter=True)
+    assert "QUARTIER_DATA_DIR" in assert_one_line_error(result)

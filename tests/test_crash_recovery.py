@@ -32,9 +32,8 @@ from tests.support.serverproc import (
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def installation(cli_env):
-    """A small Musterstadt in a fresh installation; returns (env, admin password).
+def small_installation(cli_env: dict) -> tuple[dict, str]:
+    """A small Musterstadt in the fresh installation ``cli_env``; returns (env, admin password).
 
     The server runs with the production settings (imports in the background), not
     with the test settings pytest-django puts into the environment.
@@ -44,6 +43,12 @@ def installation(cli_env):
     assert built.returncode == 0, built.stderr
     password = re.search(r"Anmeldung: admin / (\S+)", built.stdout).group(1)
     return env, password
+
+
+@pytest.fixture
+def installation(cli_env):
+    """A small Musterstadt in a fresh installation of its own (see small_installation)."""
+    return small_installation(cli_env)
 
 
 def count(env, sql: str) -> int:

@@ -20,8 +20,9 @@ import uuid
 import pytest
 
 from quartier.testhooks import ANNOUNCEMENT, VARIABLE
+from tests.clitools import fresh_installation
 from tests.support.serverproc import Server, csrf, follow, login, query, write_transaction_open
-from tests.test_crash_recovery import ANALYSIS, count, installation, start_table_import  # noqa: F401
+from tests.test_crash_recovery import ANALYSIS, count, small_installation, start_table_import
 
 pytestmark = pytest.mark.slow
 LIMIT = 240  # seconds; a bound for a hung worker, not a measurement
@@ -62,6 +63,29 @@ class Worker:
             self.proc.wait(timeout=30)
 
 
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    """Servers A and B on one small Musterstadt, shared by this module's tests.
+
+    Returns (env, admin password, server A, server B). Only the workers a test starts
+    run jobs (QUARTIER_START_WORKER=0). Neither test needs new servers: each counts
+    what it changes against what was there before, and every job of a test has ended
+    (done or failed) when it returns. Starting a server costs seconds of CPU (Django,
+    the URL configuration, mapclassify); two fewer per module.
+    """
+    with fresh_installation(tmp_path_factory.mktemp("workers")) as cli_env:
+        env, password = small_installation(cli_env)
+        env = {**env, "QUARTIER_START_WORKER": "0"}
+        started = []
+        try:
+            started.append(Server(env))
+            started.append(Server(env))
+            yield env, password, *started
+        finally:
+            for server in started:
+                server.stop()
+
+
 def started_import(env, server, session) -> str:
     """Start a table import through the wizard on ``server``; returns the job's path."""
     start_table_import(env)(server, session)
@@ -69,11 +93,9 @@ def started_import(env, server, session) -> str:
     return f"/import/vorgang/{uuid.UUID(str(job_id))}/"
 
 
-def test_imports_run_in_a_worker_process_and_survive_its_kill(installation):  # noqa: F811
-    env, password = installation
-    env = {**env, "QUARTIER_START_WORKER": "0"}  # only the worker below runs imports
+def test_imports_run_in_a_worker_process_and_survive_its_kill(servers):
+    env, password, server_a, server_b = servers  # only the workers below run imports
     batches = count(env, "SELECT count(*) FROM indicators_importbatch")
-    server_a, server_b = Server(env), Server(env)
     workers = []
     try:
         session_a = login(server_a, "admin", password)
@@ -104,7 +126,7 @@ def test_imports_run_in_a_worker_process_and_survive_its_kill(installation):  # 
         page = session_b.get(f"{server_b.url}{job}", timeout=60).text
         assert re.search(r"Importlauf \d+: \d+ neue Werte", page), page[:2000]
     finally:
-        for process in [*workers, server_a, server_b]:
+        for process in workers:
             process.stop()
 
 
@@ -121,10 +143,9 @@ def started_analysis(server, session, name: str) -> str:
     return response.headers["Location"]
 
 
-def test_analyses_run_in_a_worker_process_and_survive_its_kill(installation):  # noqa: F811
-    env, password = installation
-    env = {**env, "QUARTIER_START_WORKER": "0"}  # only the workers below run jobs
-    server_a, server_b = Server(env), Server(env)
+def test_analyses_run_in_a_worker_process_and_survive_its_kill(servers):
+    env, password, server_a, server_b = servers  # only the workers below run jobs
+    analyses = count(env, "SELECT count(*) FROM analysis_analysis")
     workers = []
     try:
         session_a = login(server_a, "admin", password)
@@ -141,7 +162,7 @@ def test_analyses_run_in_a_worker_process_and_survive_its_kill(installation):  #
         state = follow(server_b, session_b, job, LIMIT)
         assert state["status"] == "failed", state
         assert "Hintergrundprozess beendet" in state["error"]
-        assert count(env, "SELECT count(*) FROM analysis_analysis") == 0
+        assert count(env, "SELECT count(*) FROM analysis_analysis") == analyses
         page = session_a.get(f"{server_a.url}{job}", timeout=60).text
         assert "Die Analyse wurde unterbrochen" in page
         # 2. Started on server A, run by a (new) worker, its result shown by server B.
@@ -149,10 +170,10 @@ def test_analyses_run_in_a_worker_process_and_survive_its_kill(installation):  #
         job = started_analysis(server_a, session_a, "Im Hintergrund")
         state = follow(server_b, session_b, job, LIMIT)
         assert state["status"] == "done" and state["percent"] == 100, state
-        assert count(env, "SELECT count(*) FROM analysis_analysis") == 1
+        assert count(env, "SELECT count(*) FROM analysis_analysis") == analyses + 1
         page = session_b.get(f"{server_b.url}{job}", timeout=60)  # leads to the result
         assert page.url == f"{server_b.url}{state['result']}"
         assert "<h1>Im Hintergrund</h1>" in page.text
     finally:
-        for process in [*workers, server_a, server_b]:
+        for process in workers:
             process.stop()
