@@ -192,3 +192,17 @@ def test_the_job_page_follows_the_analysis_step_by_step(client, users, backgroun
         "Die Analyse wird berechnet …",
         "Die Ergebnisse werden gespeichert …",
     ]
+
+
+def test_reading_whole_series_moves_the_bar(users):
+    """Segregation and need rules read series, not one Stichtag: each read is a step forward."""
+    from quartier.analysis import progress
+    from quartier.analysis.reading import Reader
+
+    reported = []
+    reader = Reader(users["analyst"])
+    with progress.reporting(lambda percent, message: reported.append((percent, message))):
+        reader.series("kinderarmut", "sozialraum")
+        reader.series("anteil_65plus", "sozialraum")
+    percents = [p for p, m in reported if m == progress.READING]
+    assert len(percents) == 2 and progress.READ_FROM < percents[0] < percents[1] < progress.READ_TO

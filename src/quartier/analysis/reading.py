@@ -173,7 +173,7 @@ class Reader:
 
     def series(self, key: str, level_key: str) -> Series:
         """All periods of one indicator at a level, with city values and secret cells."""
-        progress.reading(0, 2)  # one indicator's series: half of what is left to read
+        progress.reading(1, 2)  # one indicator's series: half of what is left to read
         indicator = self.indicator(key)
         periods = readlayer.periods_by_indicator(self.user).get(indicator.pk, [])
         level = readlayer.reader(self.user).level(level_key)

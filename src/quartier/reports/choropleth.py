@@ -1,21 +1,21 @@
 """Maps of an indicator over the areas of a level, drawn by matplotlib (for reports).
 
-Classes by quantiles of the shown values (mapclassify), a sequential palette that
-stays readable in grey, secret areas hatched and named in the legend, areas without
-data white; a scale bar and north arrow as on the Steckbrief's location map.
+Classes by quantiles of the shown values (mapclassify's definition, as on the map), a
+sequential palette that stays readable in grey, secret areas hatched and named in the
+legend, areas without data white; a scale bar and north arrow as on the Steckbrief's location map.
 """
 
 from __future__ import annotations
 
 import io
 
-import mapclassify
 import numpy as np
 import shapely
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from quartier.charts.render import opaque_png
+from quartier.core.classification import quantile_breaks
 from quartier.indicators.status import Status
 from quartier.reports.locationmap import metres, north_arrow, patch, scale_bar
 
@@ -35,7 +35,7 @@ def choropleth(
     secret = np.array([Status(s) == Status.SUPPRESSED for s in statuses])
     data = values[shown]
     k = int(min(5, len(np.unique(data)))) if data.size else 0
-    bins = mapclassify.Quantiles(data, k=k).bins if k >= 2 else np.array([data.max()] if k else [])
+    bins = quantile_breaks(data, k) if k >= 2 else np.array([data.max()] if k else [])
     colours = PALETTE[-len(bins) :] if len(bins) else []
     figure = Figure(figsize=(6.3, 5.0))
     axes = figure.add_axes((0, 0, 1, 1))
