@@ -60,6 +60,7 @@ class Config:
     privacy: str = ""
     max_request_values: int = 1_000_000  # work one web request may ask for (quartier.cost)
     heavy_requests: int = 2  # heavy web requests computing at once (quartier.cost)
+    profile_cache_mb: int = 16  # public profile pages kept per process (explorer.profilecache)
     start_worker: bool = True  # serve/demo start an import worker (quartier.imports.supervise)
     warm_up: bool = True  # servers compile analysis code when idle (quartier.warmup)
     max_import_rows: int = 1_000_000  # longest table an import reads (quartier.imports.tables)
@@ -119,6 +120,9 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         privacy=env.get(PREFIX + "PRIVACY") or "",
         max_request_values=_positive(env, "MAX_REQUEST_VALUES", Config.max_request_values),
         heavy_requests=_positive(env, "HEAVY_REQUESTS", Config.heavy_requests),
+        profile_cache_mb=max(
+            0, _int(env.get(PREFIX + "PROFILE_CACHE_MB"), 16, PREFIX + "PROFILE_CACHE_MB")
+        ),
         start_worker=_flag(env.get(PREFIX + "START_WORKER") or "1"),
         warm_up=_flag(env.get(PREFIX + "WARM_UP") or "1"),
         max_import_rows=_positive(env, "MAX_IMPORT_ROWS", Config.max_import_rows),

@@ -6,8 +6,10 @@ from datetime import date
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -15,7 +17,7 @@ from quartier.access import audit
 from quartier.access.models import AuditEntry
 from quartier.charts.render import bar_chart_height
 from quartier.errors import QuartierError
-from quartier.explorer import chartdata
+from quartier.explorer import chartdata, profilecache
 from quartier.explorer.catalogue import map_catalogue
 from quartier.explorer.charts import location_map
 from quartier.explorer.compare import compare_areas, default_level, match_areas
@@ -133,15 +135,25 @@ def profile_page(request, level: str, code: str):
     except QuartierError as exc:
         raise Http404(exc.message) from exc
     since = change_start(request.GET.get("seit", ""))
+    content = readlayer.consistent(lambda: _profile_content(request, area, since))
+    return render(request, "quartier/profile.html", {"area": area, "content": content})
+
+
+def _profile_content(request, area: Area, since: date | str) -> str:
+    """The profile's content: kept for the public portal (:mod:`.profilecache`), else rendered."""
+    root = _root_area(request.user)
+    cache_key = profilecache.key(request, readlayer.reader(request.user), area, root, since)
+    kept = profilecache.get(cache_key)
+    if kept is not None:
+        return mark_safe(kept)  # noqa: S308 (rendered by the template below, escaped there)
     profile = area_profile(request.user, area, since=since)
     # The charts are images at their own URLs (chartviews): the page only names them.
     fmt = Formatter()
     add_cells(profile, area, fmt)
     add_figures(profile, area, fmt)
-    context_shapes = [a.shape for a in (area.parent, _root_area(request.user)) if a is not None]
-    return render(
-        request,
-        "quartier/profile.html",
+    context_shapes = [a.shape for a in (area.parent, root) if a is not None]
+    content = render_to_string(
+        "quartier/_profile_content.html",
         {
             "profile": profile,
             "area": area,
@@ -151,7 +163,10 @@ def profile_page(request, level: str, code: str):
             "since_choice": since.isoformat() if isinstance(since, date) else since,
             **table_texts(profile, area),
         },
+        request,
     )
+    profilecache.put(cache_key, content)
+    return content
 
 
 def change_start(text: str) -> date | str:

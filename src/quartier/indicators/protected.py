@@ -45,6 +45,11 @@ def forget() -> None:
     _current[0] = next(_generation)
 
 
+def generation() -> int:
+    """The generation of kept series: moves on whenever protection masks were forgotten."""
+    return _current[0]
+
+
 def key(
     index: AreaIndex, indicator: Indicator, level: Level, periods: list[date], unprotected: bool
 ) -> tuple:
