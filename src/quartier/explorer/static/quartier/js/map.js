@@ -1,5 +1,6 @@
 // Quartier map explorer: geometry once per level, values per view, state in the URL.
-import { decodeGeometry, boundsOf } from "./geometry.js";
+import { decodeGeometry, areaBounds } from "./geometry.js";
+import { areaLayer as newAreaLayer } from "./areas.js";
 import { renderLegend } from "./legend.js";
 import { renderPanel } from "./panel.js";
 import { exportPng, downloadCanvas, imageTexts } from "./export.js";
@@ -28,10 +29,8 @@ const loadStatus = new LoadStatus($("map-status"), [mapEl, $("legend")]);
 const geometryCache = new Map(); // "level|period" -> decoded geometry document
 const state = readState();
 let map;
-let areaLayer;
-let outlineLayer;
+let areaLayer; // all areas of the level: one layer, one canvas (areas.js)
 let labelLayer;
-let layers = [];
 let geometry = null;
 let values = null;
 let colours = [];
@@ -221,13 +220,13 @@ function initMap() {
   } else {
     mapEl.classList.add("no-basemap");
   }
-  const renderer = L.canvas({ padding: 0.3, tolerance: 2 });
-  areaLayer = L.featureGroup().addTo(map);
-  outlineLayer = L.layerGroup().addTo(map);
+  areaLayer = newAreaLayer().addTo(map);
   labelLayer = L.layerGroup().addTo(map);
-  areaLayer.options.renderer = renderer;
-  areaLayer.bindTooltip((layer) => tooltipFor(layer.options.areaIndex), { sticky: true, direction: "top", className: "area-tooltip" });
-  areaLayer.on("click", (e) => selectArea(e.layer.options.areaIndex, false));
+  areaLayer.bindTooltip(() => tooltipFor(areaLayer.hoveredIndex()), { sticky: true, direction: "top", className: "area-tooltip" });
+  areaLayer.on("click", (e) => {
+    const i = areaLayer.indexAt(e.layerPoint);
+    if (i >= 0) selectArea(i, false);
+  });
   map.on("moveend", () => { updateLabels(); saveView(); });
   map.on("movestart zoomstart", () => { if (!fitting) autoView = false; });
   // The map's box changes when the header wraps, the title or the hint above it grows,
@@ -241,12 +240,9 @@ function initMap() {
     map.invalidateSize({ pan: false });
     if (autoView && geometry) fitLevel();
   });
-  window.quartier = { map, state, get geometry() { return geometry; }, get values() { return values; }, get colours() { return colours; }, fitLevel,
+  window.quartier = { map, state, areas: areaLayer, get geometry() { return geometry; }, get values() { return values; }, get colours() { return colours; }, fitLevel,
     imageTexts: () => values && imageTexts(values), get lastExport() { return lastExport; } };
-  return renderer;
 }
-
-let renderer;
 
 function mapTitle() {
   if (!values) return "";
@@ -310,37 +306,27 @@ async function loadGeometry(levelKey, period, label, done, steps) {
 }
 
 function drawAreas(doc) {
-  areaLayer.clearLayers();
-  layers = doc.shapes.map((shape, i) => {
-    const layer = L.polygon(shape, { renderer, areaIndex: i, weight: 0.6, color: "#5a5a5a", fillColor: "#cfcfcf", fillOpacity: 0.85 });
-    areaLayer.addLayer(layer);
-    return layer;
-  });
+  areaLayer.setAreas(doc);
 }
 
 function drawOutlines(doc) {
-  outlineLayer.clearLayers();
   parentGeometry = doc;
-  if (!doc) return;
-  for (const shape of doc.shapes) {
-    for (const polygon of shape) {
-      outlineLayer.addLayer(L.polyline(polygon, { renderer, color: "#1b1f24", weight: 2.2, interactive: false }));
-    }
-  }
+  areaLayer.setOutlines(doc);
 }
 
 function applyValues() {
-  colours = new Array(layers.length);
+  const n = geometry.codes.length;
+  colours = new Array(n);
   const classes = values.classes;
-  for (let i = 0; i < layers.length; i += 1) {
+  for (let i = 0; i < n; i += 1) {
     const status = statusOf(i);
     let colour;
     if (status.word === "suppressed") colour = status.colour;
     else if (classes[i] === "-") colour = values.missing.colour;
     else colour = values.legend[Number(classes[i])].colour;
     colours[i] = colour;
-    layers[i].setStyle({ fillColor: colour });
   }
+  areaLayer.setColours(colours);
 }
 
 const LABEL_FONT = "600 11px system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif";
@@ -351,15 +337,15 @@ function updateLabels() {
   if (!geometry) return;
   const view = map.getBounds().pad(0.1);
   const candidates = [];
+  // The areas' boxes are in world px (geometry.js): their size on screen is one product.
+  const k = 2 ** map.getZoom();
+  const box = geometry.box;
   for (let i = 0; i < geometry.labels.length; i += 1) {
+    const roomX = (box[4 * i + 2] - box[4 * i]) * k;
+    const roomY = (box[4 * i + 3] - box[4 * i + 1]) * k;
+    if (roomX < 24 || roomY < 14) continue;
     const ll = geometry.labels[i];
     if (!view.contains(ll)) continue;
-    const b = layers[i].getBounds();
-    const ne = map.latLngToContainerPoint(b.getNorthEast());
-    const sw = map.latLngToContainerPoint(b.getSouthWest());
-    const roomX = ne.x - sw.x;
-    const roomY = sw.y - ne.y;
-    if (roomX < 24 || roomY < 14) continue;
     const p = map.latLngToContainerPoint(ll);
     candidates.push({ i, x: p.x, y: p.y, width: labelWidth(geometry.names[i], LABEL_FONT), height: 14, roomX, roomY });
   }
@@ -372,10 +358,7 @@ function updateLabels() {
 }
 
 function highlight(i) {
-  layers.forEach((layer, j) => {
-    if (j === i) layer.setStyle({ weight: 3.5, color: "#000000" }).bringToFront();
-    else if (layer.options.weight !== 0.6) layer.setStyle({ weight: 0.6, color: "#5a5a5a" });
-  });
+  areaLayer.setSelected(i);
 }
 
 let panelSeq = 0;
@@ -388,7 +371,7 @@ async function selectArea(i, zoom, focus = true) {
   highlight(i);
   if (zoom) {
     autoView = false;
-    map.fitBounds(boundsOf(geometry.shapes[i]), { maxZoom: map.getZoom() + 3 });
+    map.fitBounds(areaBounds(geometry, i), { maxZoom: map.getZoom() + 3 });
   }
   const panel = $("area-panel");
   const seq = ++panelSeq;
@@ -617,7 +600,7 @@ function start() {
   }
   initDrawer($("map-layout"), $("controls-toggle"), $("map-controls"));
   drawSymbols();
-  renderer = initMap();
+  initMap();
   initControls();
   update({ first: true }).then(() => {
     for (const box of document.querySelectorAll('input[name="einrichtungen"]:checked')) toggleFacilities(box.value, true);
