@@ -1,17 +1,23 @@
 // All areas of a level as ONE Leaflet layer on its own canvas (issue 15): one L.polygon per
-// area made 80,000 Leaflet layers, each projected, styled and drawn on its own. This layer
-// projects a level's rings once per zoom (leaving out vertices closer than a pixel), keeps
-// only the areas in view, and paints by colour: one path and one fill per legend colour, the
-// outlines of all areas by stroking the same paths, then the parent level's outlines and the
-// selected area on top. The area under the mouse is found through a grid of area boxes and a
-// point-in-polygon test; it fires Leaflet's mouse events, so tooltips bind as to any layer.
+// area made 80,000 Leaflet layers, each projected, styled and filled on its own (and a canvas
+// fill costs about the same for a 4-pixel block as for a large one). This layer instead
+// projects a level's rings once per zoom (leaving out vertices closer than a pixel) and, once
+// per view, rasterizes the areas in view into an index image (which area covers which canvas
+// pixel) and strokes all outlines once onto an offscreen canvas. Colouring the map is then
+// one pass over the pixels: index -> colour. A new indicator repaints in a few milliseconds
+// whatever the number of areas; panning or zooming costs one rasterization.
+//
+// The area under the mouse is found through a grid of area boxes and a point-in-polygon
+// test; the layer fires Leaflet's mouse events, so tooltips and clicks bind as to any layer.
 import { gridIndex } from "./geometry.js";
 
 const TOLERANCE = 0.8; // px: vertices closer than this to the last one kept are left out
-const AREA_STYLE = { fillOpacity: 0.85, weight: 0.6, color: "#5a5a5a" };
-const OUTLINE_STYLE = { weight: 2.2, color: "#1b1f24" };
-const HIGHLIGHT_STYLE = { weight: 3.5, color: "#000000" };
+const FILL_ALPHA = Math.round(0.85 * 255); // the areas' fill opacity, as before
+const AREA_STROKE = { weight: 0.6, color: "#5a5a5a" };
+const OUTLINE_STROKE = { weight: 2.2, color: "#1b1f24" };
+const HIGHLIGHT_STROKE = { weight: 3.5, color: "#000000" };
 const NO_VALUE = "#cfcfcf";
+const PATH_AREAS = 256; // areas per Path2D: strokes of smaller paths are faster (measured)
 
 // Projected, simplified rings of a decoded level at one zoom and pixel origin (layer px).
 function project(geometry, zoom, origin) {
@@ -32,7 +38,6 @@ function project(geometry, zoom, origin) {
     let lx = xy[2 * v] * k - ox;
     let ly = xy[2 * v + 1] * k - oy;
     pts[2 * out] = lx; pts[2 * out + 1] = ly; out += 1;
-    const first = out;
     for (v += 1; v < end; v += 1) {
       const x = xy[2 * v] * k - ox;
       const y = xy[2 * v + 1] * k - oy;
@@ -42,14 +47,14 @@ function project(geometry, zoom, origin) {
       pts[2 * out] = x; pts[2 * out + 1] = y; out += 1;
       lx = x; ly = y;
     }
-    // A ring smaller than the tolerance still gets a second point: it is drawn as a dot of
-    // outline instead of vanishing (as Leaflet drew small polygons).
-    if (out === first) { pts[2 * out] = lx; pts[2 * out + 1] = ly; out += 1; }
   }
   start[rings] = out;
   return { key: `${zoom}|${ox}|${oy}`, k, ox, oy, pts, start };
 }
 
+// Add area i's rings to a path. Each ring ends with a line back to its first point rather
+// than closePath(): Chromium's Path2D.closePath() grows with the subpaths already in the
+// path (80,000 rings took over a minute, measured); the round line joins close the gap.
 function trace(path, geometry, proj, i) {
   const { pts, start } = proj;
   const { areaRing } = geometry;
@@ -57,9 +62,11 @@ function trace(path, geometry, proj, i) {
     const end = start[r + 1];
     let v = start[r];
     if (v >= end) continue;
-    path.moveTo(pts[2 * v], pts[2 * v + 1]);
+    const x0 = pts[2 * v];
+    const y0 = pts[2 * v + 1];
+    path.moveTo(x0, y0);
     for (v += 1; v < end; v += 1) path.lineTo(pts[2 * v], pts[2 * v + 1]);
-    path.closePath();
+    path.lineTo(x0, y0);
   }
 }
 
@@ -69,6 +76,85 @@ function inView(geometry, proj, i, b) {
   const { k, ox, oy } = proj;
   return box[4 * i] * k - ox <= b.max.x && box[4 * i + 2] * k - ox >= b.min.x
     && box[4 * i + 1] * k - oy <= b.max.y && box[4 * i + 3] * k - oy >= b.min.y;
+}
+
+// The index image: for each pixel of a w × h canvas whose pixel (0, 0) is at layer point
+// `min` and which has m pixels per layer px, 1 + the area whose interior holds the pixel's
+// centre (even-odd over its rings, as a canvas fills), 0 for none. Scanlines per area.
+function rasterize(geometry, proj, visible, min, m, w, h) {
+  const index = new Int32Array(w * h);
+  const { pts, start } = proj;
+  const { areaRing } = geometry;
+  let xs = new Float64Array(64);
+  for (const i of visible) {
+    const v0 = start[areaRing[i]];
+    const v1 = start[areaRing[i + 1]];
+    let top = Infinity;
+    let bottom = -Infinity;
+    for (let v = v0; v < v1; v += 1) {
+      const y = (pts[2 * v + 1] - min.y) * m;
+      if (y < top) top = y;
+      if (y > bottom) bottom = y;
+    }
+    const rowA = Math.max(0, Math.ceil(top - 0.5));
+    const rowB = Math.min(h - 1, Math.floor(bottom - 0.5));
+    const fill = i + 1;
+    for (let row = rowA; row <= rowB; row += 1) {
+      const yc = row + 0.5;
+      let n = 0;
+      for (let r = areaRing[i]; r < areaRing[i + 1]; r += 1) {
+        const s = start[r];
+        const e = start[r + 1];
+        if (e - s < 3) continue;
+        let px = (pts[2 * (e - 1)] - min.x) * m;
+        let py = (pts[2 * (e - 1) + 1] - min.y) * m;
+        for (let v = s; v < e; v += 1) {
+          const x = (pts[2 * v] - min.x) * m;
+          const y = (pts[2 * v + 1] - min.y) * m;
+          if ((y > yc) !== (py > yc)) {
+            if (n === xs.length) { const more = new Float64Array(2 * n); more.set(xs); xs = more; }
+            xs[n] = px + ((yc - py) * (x - px)) / (y - py);
+            n += 1;
+          }
+          px = x;
+          py = y;
+        }
+      }
+      for (let a = 1; a < n; a += 1) { // insertion sort: a few crossings per row
+        const x = xs[a];
+        let b = a - 1;
+        while (b >= 0 && xs[b] > x) { xs[b + 1] = xs[b]; b -= 1; }
+        xs[b + 1] = x;
+      }
+      const base = row * w;
+      for (let a = 0; a + 1 < n; a += 2) {
+        const c0 = Math.max(0, Math.ceil(xs[a] - 0.5));
+        const c1 = Math.min(w, Math.ceil(xs[a + 1] - 0.5));
+        for (let c = c0; c < c1; c += 1) index[base + c] = fill;
+      }
+    }
+  }
+  return index;
+}
+
+// A CSS colour as the 32-bit RGBA word of ImageData (little-endian), with alpha `alpha`.
+const colourWords = new Map();
+let colourContext = null;
+function colourWord(colour, alpha) {
+  const key = `${colour}|${alpha}`;
+  let word = colourWords.get(key);
+  if (word !== undefined) return word;
+  if (!colourContext) colourContext = document.createElement("canvas").getContext("2d");
+  colourContext.fillStyle = "#000000";
+  colourContext.fillStyle = colour; // normalizes any CSS colour to #rrggbb or rgba(…)
+  const text = colourContext.fillStyle;
+  let rgba;
+  if (text.startsWith("#")) rgba = [1, 3, 5].map((j) => parseInt(text.slice(j, j + 2), 16)).concat(1);
+  else rgba = text.slice(text.indexOf("(") + 1, -1).split(",").map(Number);
+  const a = Math.round(255 * alpha * (rgba[3] ?? 1));
+  word = ((a << 24) | (rgba[2] << 16) | (rgba[1] << 8) | rgba[0]) >>> 0;
+  colourWords.set(key, word);
+  return word;
 }
 
 let AreaCanvas = null;
@@ -116,7 +202,6 @@ function defineClass() {
     // Fill colour per area (same order as the geometry); the map is repainted at once.
     setColours(colours) {
       this._colours = colours;
-      this._frame = null;
       this.redrawNow();
       return this;
     },
@@ -180,71 +265,88 @@ function defineClass() {
     _redraw() {
       this._redrawRequest = null;
       this._redrawBounds = null;
-      this._clear();
       this._draw();
     },
 
-    // The paths of what is in view: one per fill colour, the parent outlines; kept until
-    // the view or the colours change, so that a new selection only repaints.
+    // What one view needs, whatever the colours: the index image and the outlines (all
+    // areas' strokes and the parent level's) on an offscreen canvas of the same size.
     _buildFrame() {
       const geometry = this._geometry;
       const key = `${this._viewZoom}|${this._viewOrigin.x}|${this._viewOrigin.y}`;
       if (!this._proj || this._proj.key !== key) this._proj = project(geometry, this._viewZoom, this._viewOrigin);
       const proj = this._proj;
       const b = this._bounds;
-      const groups = new Map();
-      const colours = this._colours;
+      const w = this._container.width;
+      const h = this._container.height;
+      const m = w / Math.max(1, b.max.x - b.min.x);
+      const visible = [];
       const n = geometry.codes.length;
-      for (let i = 0; i < n; i += 1) {
-        if (!inView(geometry, proj, i, b)) continue;
-        const colour = colours ? colours[i] : NO_VALUE;
-        let path = groups.get(colour);
-        if (!path) { path = new Path2D(); groups.set(colour, path); }
-        trace(path, geometry, proj, i);
+      for (let i = 0; i < n; i += 1) if (inView(geometry, proj, i, b)) visible.push(i);
+      const index = rasterize(geometry, proj, visible, b.min, m, w, h);
+
+      const lines = document.createElement("canvas");
+      lines.width = w;
+      lines.height = h;
+      const ctx = lines.getContext("2d");
+      ctx.setTransform(m, 0, 0, m, -b.min.x * m, -b.min.y * m);
+      ctx.lineCap = "round";
+      ctx.lineJoin = "round";
+      ctx.lineWidth = AREA_STROKE.weight;
+      ctx.strokeStyle = AREA_STROKE.color;
+      for (let a = 0; a < visible.length; a += PATH_AREAS) {
+        const path = new Path2D();
+        for (let j = a; j < Math.min(visible.length, a + PATH_AREAS); j += 1) trace(path, geometry, proj, visible[j]);
+        ctx.stroke(path);
       }
-      let outlines = null;
       if (this._parent) {
         const parent = this._parent;
         if (!this._parentProj || this._parentProj.key !== key) this._parentProj = project(parent, this._viewZoom, this._viewOrigin);
-        outlines = new Path2D();
+        const path = new Path2D();
         for (let i = 0; i < parent.codes.length; i += 1) {
-          if (inView(parent, this._parentProj, i, b)) trace(outlines, parent, this._parentProj, i);
+          if (inView(parent, this._parentProj, i, b)) trace(path, parent, this._parentProj, i);
         }
+        ctx.lineWidth = OUTLINE_STROKE.weight;
+        ctx.strokeStyle = OUTLINE_STROKE.color;
+        ctx.stroke(path);
       }
-      return { groups, outlines };
+      return { index, lines, image: new ImageData(w, h), painted: undefined };
+    },
+
+    // Colour the index image: one lookup per pixel.
+    _paint(frame) {
+      const n = this._geometry.codes.length;
+      const table = new Uint32Array(n + 1);
+      const colours = this._colours;
+      for (let i = 0; i < n; i += 1) table[i + 1] = colourWord(colours ? colours[i] : NO_VALUE, FILL_ALPHA / 255);
+      const out = new Uint32Array(frame.image.data.buffer);
+      const { index } = frame;
+      for (let p = 0; p < index.length; p += 1) out[p] = table[index[p]];
+      frame.painted = colours;
     },
 
     _draw() {
       if (!this._geometry || !this._map || !this._bounds || this._viewZoom === undefined) return;
       if (!this._frame) this._frame = this._buildFrame();
+      const frame = this._frame;
+      if (frame.painted !== this._colours) this._paint(frame);
       const ctx = this._ctx;
-      const { groups, outlines } = this._frame;
       ctx.save();
-      ctx.lineCap = "round";
-      ctx.lineJoin = "round";
-      ctx.globalAlpha = AREA_STYLE.fillOpacity;
-      for (const [colour, path] of groups) {
-        ctx.fillStyle = colour;
-        ctx.fill(path, "evenodd");
-      }
-      ctx.globalAlpha = 1;
-      ctx.lineWidth = AREA_STYLE.weight;
-      ctx.strokeStyle = AREA_STYLE.color;
-      for (const path of groups.values()) ctx.stroke(path);
-      if (outlines) {
-        ctx.lineWidth = OUTLINE_STYLE.weight;
-        ctx.strokeStyle = OUTLINE_STYLE.color;
-        ctx.stroke(outlines);
-      }
+      ctx.setTransform(1, 0, 0, 1, 0, 0); // the images are in canvas pixels already
+      ctx.putImageData(frame.image, 0, 0);
+      ctx.drawImage(frame.lines, 0, 0);
+      ctx.restore();
       const i = this._selected;
       if (i >= 0 && i < this._geometry.codes.length) {
         const path = new Path2D();
         trace(path, this._geometry, this._proj, i);
-        ctx.lineWidth = HIGHLIGHT_STYLE.weight;
-        ctx.strokeStyle = HIGHLIGHT_STYLE.color;
+        ctx.save();
+        ctx.lineCap = "round";
+        ctx.lineJoin = "round";
+        ctx.lineWidth = HIGHLIGHT_STROKE.weight;
+        ctx.strokeStyle = HIGHLIGHT_STROKE.color;
         ctx.stroke(path);
+        ctx.restore();
       }
-      ctx.restore();
     },
 
     _onClick(e) {

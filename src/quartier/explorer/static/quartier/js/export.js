@@ -86,20 +86,22 @@ function drawMap(ctx, view, layout, toImage) {
   ctx.rect(x, y, w, h);
   ctx.clip();
   // One path per colour (80,000 areas are a handful of fills), the outlines by stroking them.
-  const groups = new Map();
+  const groups = new Map(); // colour -> paths of at most 256 areas each
   for (let i = 0; i < geometry.codes.length; i += 1) {
     if (!toImage.visible(geometry, i)) continue;
-    let path = groups.get(colours[i]);
-    if (!path) { path = new Path2D(); groups.set(colours[i], path); }
-    toImage.trace(path, geometry, i);
+    let group = groups.get(colours[i]);
+    if (!group) { group = { paths: [], count: 0 }; groups.set(colours[i], group); }
+    if (group.count % 256 === 0) group.paths.push(new Path2D());
+    group.count += 1;
+    toImage.trace(group.paths[group.paths.length - 1], geometry, i);
   }
-  for (const [colour, path] of groups) {
+  for (const [colour, group] of groups) {
     ctx.fillStyle = colour;
-    ctx.fill(path, "evenodd");
+    for (const path of group.paths) ctx.fill(path, "evenodd");
   }
   ctx.strokeStyle = "rgba(60,60,60,0.6)";
   ctx.lineWidth = 0.5;
-  for (const path of groups.values()) ctx.stroke(path);
+  for (const group of groups.values()) for (const path of group.paths) ctx.stroke(path);
   if (parentGeometry) {
     const path = new Path2D();
     for (let i = 0; i < parentGeometry.codes.length; i += 1) {
