@@ -49,6 +49,7 @@ IN_VIEW_JS = """
 
 
 def open_blocks(page, query=BLOCKS):
+    """Open the map (the block level by default) and wait until it is drawn."""
     page.goto(f"{page.server}/karte/?{query}")
     wait_ready(page)
 
@@ -63,6 +64,7 @@ def zoom_to(page, i, zoom=15):
 
 
 def layer_count(page) -> int:
+    """How many Leaflet layers the map holds."""
     return page.evaluate(
         "() => { let n = 0; window.quartier.map.eachLayer(() => { n += 1; }); return n; }"
     )

@@ -231,7 +231,6 @@ function defineClass() {
     // Paint now rather than in the next animation frame (the first map, a new colouring).
     redrawNow() {
       if (!this._map || !this._ctx) return;
-      if (this._redrawRequest) L.Util.cancelAnimFrame(this._redrawRequest);
       this._redraw();
     },
 
@@ -259,10 +258,13 @@ function defineClass() {
     _updatePaths() {
       if (this._postponeUpdatePaths) return;
       this._frame = null; // another part of the map is in view
-      this._requestDraw(); // before the next frame is shown: moves in one task draw once
+      // At once, as L.Canvas does: the canvas was just cleared, and "beforeprint" moves the
+      // map right before the page is printed, with no animation frame in between.
+      this._redraw();
     },
 
     _redraw() {
+      if (this._redrawRequest) L.Util.cancelAnimFrame(this._redrawRequest);
       this._redrawRequest = null;
       this._redrawBounds = null;
       this._draw();
@@ -356,6 +358,7 @@ function defineClass() {
     },
 
     _handleMouseOut(e) {
+      this._pendingHover = null;
       if (this._hovered >= 0) {
         L.DomUtil.removeClass(this._container, "leaflet-interactive");
         this._fireEvent([this], e, "mouseout");
@@ -365,7 +368,12 @@ function defineClass() {
     },
 
     _handleMouseHover(e, point) {
-      if (this._mouseHoverThrottled) return;
+      if (this._mouseHoverThrottled) {
+        // Unlike L.Canvas, the last move in a throttled spell is handled when it ends: the
+        // pointer may stop there, over another area than the one the tooltip names.
+        this._pendingHover = [e, point];
+        return;
+      }
       const i = this.indexAt(point);
       if (i !== this._hovered) {
         this._handleMouseOut(e);
@@ -377,7 +385,12 @@ function defineClass() {
       }
       this._fireEvent(this._hovered >= 0 ? [this] : false, e);
       this._mouseHoverThrottled = true;
-      setTimeout(() => { this._mouseHoverThrottled = false; }, 32);
+      setTimeout(() => {
+        this._mouseHoverThrottled = false;
+        const pending = this._pendingHover;
+        this._pendingHover = null;
+        if (pending && this._map) this._handleMouseHover(...pending);
+      }, 32);
     },
   });
 }

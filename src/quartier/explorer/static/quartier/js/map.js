@@ -26,7 +26,7 @@ const defaults = config.defaults || {};
 setDateFormat(config.date_format);
 const loadStatus = new LoadStatus($("map-status"), [mapEl, $("legend")]);
 
-const geometryCache = new Map(); // "level|period" -> decoded geometry document
+const geometryCache = new Map(); // "level|period" -> { promise: decoded geometry, done }
 const state = readState();
 let map;
 let areaLayer; // all areas of the level: one layer, one canvas (areas.js)
@@ -294,15 +294,28 @@ function tooltipFor(i) {
   return div;
 }
 
-async function loadGeometry(levelKey, period, label, done, steps) {
+// The decoded geometry of a level (a promise, fetched once per level and Stichtag).
+function fetchGeometry(levelKey, period) {
   const key = `${levelKey}|${period || ""}`;
   if (!geometryCache.has(key)) {
-    loadStatus.step(label, done, steps);
-    const doc = await getJson(`${url("geometry", { LEVEL: levelKey })}?stichtag=${encodeURIComponent(period || "")}`,
-      (n) => loadStatus.bytes(n));
-    geometryCache.set(key, decodeGeometry(doc));
+    const entry = { done: false };
+    entry.promise = getJson(`${url("geometry", { LEVEL: levelKey })}?stichtag=${encodeURIComponent(period || "")}`,
+      (n) => loadStatus.bytes(n)).then((doc) => {
+      entry.done = true;
+      return decodeGeometry(doc);
+    });
+    // A failed fetch is not kept (the retry button fetches again); this also marks the
+    // rejection as handled when a newer view no longer waits for it.
+    entry.promise.catch(() => geometryCache.delete(key));
+    geometryCache.set(key, entry);
   }
   return geometryCache.get(key);
+}
+
+async function loadGeometry(levelKey, period, label, done, steps) {
+  const entry = fetchGeometry(levelKey, period);
+  if (!entry.done) loadStatus.step(label, done, steps);
+  return entry.promise;
 }
 
 function drawAreas(doc) {
@@ -555,6 +568,12 @@ async function update({ newLevel = false, first = false } = {}) {
   const steps = parentKey ? 3 : 2;
   try {
     loadStatus.step(gettext("Werte"), 0, steps);
+    if (newLevel || first || !geometry || geometry.level !== state.ebene) {
+      // A new level: its boundaries (and the parent's) load while the server computes the
+      // values, not after them.
+      fetchGeometry(state.ebene, state.stichtag);
+      if (parentKey) fetchGeometry(parentKey, state.stichtag);
+    }
     const data = await getJson(`${config.urls.values}?${toQuery(state, VALUE_KEYS)}`, (n) => loadStatus.bytes(n));
     if (seq !== requestSeq) return;
     const levelChanged = newLevel || first || !geometry || geometry.level !== state.ebene || geometry.version !== data.geometry;
