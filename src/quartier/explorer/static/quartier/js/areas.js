@@ -137,12 +137,11 @@ function rasterize(geometry, proj, visible, min, m, w, h) {
   return index;
 }
 
-// A CSS colour as the 32-bit RGBA word of ImageData (little-endian), with alpha `alpha`.
+// A CSS colour as the 32-bit RGBA word of ImageData (little-endian), with the fill alpha.
 const colourWords = new Map();
 let colourContext = null;
-function colourWord(colour, alpha) {
-  const key = `${colour}|${alpha}`;
-  let word = colourWords.get(key);
+function colourWord(colour) {
+  let word = colourWords.get(colour);
   if (word !== undefined) return word;
   if (!colourContext) colourContext = document.createElement("canvas").getContext("2d");
   colourContext.fillStyle = "#000000";
@@ -151,9 +150,9 @@ function colourWord(colour, alpha) {
   let rgba;
   if (text.startsWith("#")) rgba = [1, 3, 5].map((j) => parseInt(text.slice(j, j + 2), 16)).concat(1);
   else rgba = text.slice(text.indexOf("(") + 1, -1).split(",").map(Number);
-  const a = Math.round(255 * alpha * (rgba[3] ?? 1));
+  const a = Math.round(FILL_ALPHA * (rgba[3] ?? 1));
   word = ((a << 24) | (rgba[2] << 16) | (rgba[1] << 8) | rgba[0]) >>> 0;
-  colourWords.set(key, word);
+  colourWords.set(colour, word);
   return word;
 }
 
@@ -319,7 +318,7 @@ function defineClass() {
       const n = this._geometry.codes.length;
       const table = new Uint32Array(n + 1);
       const colours = this._colours;
-      for (let i = 0; i < n; i += 1) table[i + 1] = colourWord(colours ? colours[i] : NO_VALUE, FILL_ALPHA / 255);
+      for (let i = 0; i < n; i += 1) table[i + 1] = colourWord(colours ? colours[i] : NO_VALUE);
       const out = new Uint32Array(frame.image.data.buffer);
       const { index } = frame;
       for (let p = 0; p < index.length; p += 1) out[p] = table[index[p]];
