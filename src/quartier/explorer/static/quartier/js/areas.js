@@ -283,7 +283,17 @@ function defineClass() {
       const visible = [];
       const n = geometry.codes.length;
       for (let i = 0; i < n; i += 1) if (inView(geometry, proj, i, b)) visible.push(i);
-      const index = rasterize(geometry, proj, visible, b.min, m, w, h);
+      // The index image has one pixel per CSS px even on a retina canvas (a quarter of the
+      // memory and work); the outlines drawn over it are at full resolution.
+      const iw = Math.max(1, Math.round(b.max.x - b.min.x));
+      const ih = Math.max(1, Math.round(b.max.y - b.min.y));
+      const index = rasterize(geometry, proj, visible, b.min, 1, iw, ih);
+      let fills = null;
+      if (iw !== w || ih !== h) {
+        fills = document.createElement("canvas");
+        fills.width = iw;
+        fills.height = ih;
+      }
 
       const lines = document.createElement("canvas");
       lines.width = w;
@@ -310,7 +320,7 @@ function defineClass() {
         ctx.strokeStyle = OUTLINE_STROKE.color;
         ctx.stroke(path);
       }
-      return { index, lines, image: new ImageData(w, h), painted: undefined };
+      return { index, lines, fills, image: new ImageData(iw, ih), painted: undefined };
     },
 
     // Colour the index image: one lookup per pixel.
@@ -333,7 +343,14 @@ function defineClass() {
       const ctx = this._ctx;
       ctx.save();
       ctx.setTransform(1, 0, 0, 1, 0, 0); // the images are in canvas pixels already
-      ctx.putImageData(frame.image, 0, 0);
+      ctx.clearRect(0, 0, frame.lines.width, frame.lines.height);
+      if (frame.fills) {
+        frame.fills.getContext("2d").putImageData(frame.image, 0, 0);
+        ctx.imageSmoothingEnabled = false; // sharp area edges, as the index image has them
+        ctx.drawImage(frame.fills, 0, 0, frame.lines.width, frame.lines.height);
+      } else {
+        ctx.putImageData(frame.image, 0, 0);
+      }
       ctx.drawImage(frame.lines, 0, 0);
       ctx.restore();
       const i = this._selected;
