@@ -179,3 +179,38 @@ def test_png_export_holds_the_areas_in_their_colours(page):
         assert around.most_common(1)[0][0] == hex_to_rgb(colour), code
         checked += 1
     assert checked == 10
+
+
+def test_outlines_as_pixel_edges_when_many_areas_are_in_view(page):
+    """From `pixelOutlines` areas in view on (10,000: the 80,000-block city), the outlines come
+    from the index image; here the threshold is lowered to the demo's 5,000 blocks."""
+    open_blocks(page)
+    page.evaluate(
+        "() => { const q = window.quartier; q.areas.options.pixelOutlines = 0;"
+        " q.map.panBy([1, 1], {animate: false}); }"
+    )
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    checked = 0
+    for i in page.evaluate(IN_VIEW_JS, 5):
+        code = page.evaluate("(i) => window.quartier.geometry.codes[i]", i)
+        expected = expected_class_colour(page, code)
+        assert nearest_legend_colour(page, shown_colour(page, code)) == expected, code
+        checked += 1
+    assert checked == 5
+    # Outline pixels: the fills darkened towards #5a5a5a, on many pixels of the canvas.
+    grey = page.evaluate(
+        """() => { const c = document.querySelector('#map .leaflet-overlay-pane canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+        for (let j = 0; j < d.length; j += 4) {
+          const [r, g, b, a] = [d[j], d[j + 1], d[j + 2], d[j + 3]];
+          if (a > 230 && Math.abs(r - g) < 30 && Math.abs(g - b) < 30 && r < 150) n += 1; }
+        return n; }"""
+    )
+    assert grey > 1000
+    x, y, code, name = page.evaluate(POINT_JS, page.evaluate(IN_VIEW_JS, 1)[0])
+    page.mouse.move(x, y)
+    page.wait_for_function(
+        "(code) => { const t = document.querySelector('.area-tooltip');"
+        " return t !== null && t.textContent.includes(code); }",
+        arg=code,
+    )
