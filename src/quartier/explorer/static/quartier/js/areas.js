@@ -152,6 +152,20 @@ function markEdges(index, w, h, offset) {
   }
 }
 
+// Where the parent level's index changes between neighbouring pixels, both pixels (a line
+// 2 px wide) get `value`, the parent outline's slot in the colour table.
+function markParentEdges(index, parentIndex, w, h, value) {
+  for (let row = 0; row < h; row += 1) {
+    const base = row * w;
+    for (let c = 0; c < w; c += 1) {
+      const p = base + c;
+      const i = parentIndex[p];
+      if (c + 1 < w && parentIndex[p + 1] !== i) { index[p] = value; index[p + 1] = value; }
+      if (row + 1 < h && parentIndex[p + w] !== i) { index[p] = value; index[p + w] = value; }
+    }
+  }
+}
+
 // The outline (#5a5a5a, covering 60 % of a pixel as the 0.6 px stroke did) over a fill word.
 const EDGE = { r: 0x5a, g: 0x5a, b: 0x5a, cover: 0.6 };
 function edgeWord(fill) {
@@ -164,8 +178,9 @@ function edgeWord(fill) {
 // A CSS colour as the 32-bit RGBA word of ImageData (little-endian), with the fill alpha.
 const colourWords = new Map();
 let colourContext = null;
-function colourWord(colour) {
-  let word = colourWords.get(colour);
+function colourWord(colour, alpha = FILL_ALPHA) {
+  const key = alpha === FILL_ALPHA ? colour : `${colour}|${alpha}`;
+  let word = colourWords.get(key);
   if (word !== undefined) return word;
   if (!colourContext) colourContext = document.createElement("canvas").getContext("2d");
   colourContext.fillStyle = "#000000";
@@ -174,9 +189,9 @@ function colourWord(colour) {
   let rgba;
   if (text.startsWith("#")) rgba = [1, 3, 5].map((j) => parseInt(text.slice(j, j + 2), 16)).concat(1);
   else rgba = text.slice(text.indexOf("(") + 1, -1).split(",").map(Number);
-  const a = Math.round(FILL_ALPHA * (rgba[3] ?? 1));
+  const a = Math.round(alpha * (rgba[3] ?? 1));
   word = ((a << 24) | (rgba[2] << 16) | (rgba[1] << 8) | rgba[0]) >>> 0;
-  colourWords.set(colour, word);
+  colourWords.set(key, word);
   return word;
 }
 
@@ -327,6 +342,20 @@ function defineClass() {
         fills.height = ih;
       }
 
+      const parent = this._parent;
+      if (parent && (!this._parentProj || this._parentProj.key !== key)) {
+        this._parentProj = project(parent, this._viewZoom, this._viewOrigin);
+      }
+      const parentInView = [];
+      for (let i = 0; parent && i < parent.codes.length; i += 1) {
+        if (inView(parent, this._parentProj, i, b)) parentInView.push(i);
+      }
+      if (pixelEdges) {
+        // The parent level's outlines as pixel edges too (2 px): its 2.2 px strokes took
+        // 100–200 ms over 80,000 blocks on their own (measured).
+        if (parent) markParentEdges(index, rasterize(parent, this._parentProj, parentInView, b.min, 1, iw, ih), iw, ih, 2 * (n + 1));
+        return { index, lines: null, fills, w, h, image: new ImageData(iw, ih), painted: undefined };
+      }
       const lines = document.createElement("canvas");
       lines.width = w;
       lines.height = h;
@@ -336,29 +365,29 @@ function defineClass() {
       ctx.lineJoin = "round";
       ctx.lineWidth = AREA_STROKE.weight;
       ctx.strokeStyle = AREA_STROKE.color;
-      for (let a = 0; !pixelEdges && a < visible.length; a += PATH_AREAS) {
+      for (let a = 0; a < visible.length; a += PATH_AREAS) {
         const path = new Path2D();
         for (let j = a; j < Math.min(visible.length, a + PATH_AREAS); j += 1) trace(path, geometry, proj, visible[j]);
         ctx.stroke(path);
       }
-      if (this._parent) {
-        const parent = this._parent;
-        if (!this._parentProj || this._parentProj.key !== key) this._parentProj = project(parent, this._viewZoom, this._viewOrigin);
-        const path = new Path2D();
-        for (let i = 0; i < parent.codes.length; i += 1) {
-          if (inView(parent, this._parentProj, i, b)) trace(path, parent, this._parentProj, i);
-        }
+      if (parent) {
         ctx.lineWidth = OUTLINE_STROKE.weight;
         ctx.strokeStyle = OUTLINE_STROKE.color;
-        ctx.stroke(path);
+        for (let a = 0; a < parentInView.length; a += PATH_AREAS) {
+          const path = new Path2D();
+          for (let j = a; j < Math.min(parentInView.length, a + PATH_AREAS); j += 1) trace(path, parent, this._parentProj, parentInView[j]);
+          ctx.stroke(path);
+        }
       }
-      return { index, lines, fills, image: new ImageData(iw, ih), painted: undefined };
+      return { index, lines, fills, w, h, image: new ImageData(iw, ih), painted: undefined };
     },
 
     // Colour the index image: one lookup per pixel.
     _paint(frame) {
       const n = this._geometry.codes.length;
-      const table = new Uint32Array(2 * (n + 1)); // fills, then fills under an edge pixel
+      // Fills, fills under an area's edge pixel, the parent level's outline colour.
+      const table = new Uint32Array(2 * (n + 1) + 1);
+      table[2 * (n + 1)] = colourWord(OUTLINE_STROKE.color, 255);
       const colours = this._colours;
       for (let i = 0; i < n; i += 1) {
         const word = colourWord(colours ? colours[i] : NO_VALUE);
@@ -379,15 +408,15 @@ function defineClass() {
       const ctx = this._ctx;
       ctx.save();
       ctx.setTransform(1, 0, 0, 1, 0, 0); // the images are in canvas pixels already
-      ctx.clearRect(0, 0, frame.lines.width, frame.lines.height);
+      ctx.clearRect(0, 0, frame.w, frame.h);
       if (frame.fills) {
         frame.fills.getContext("2d").putImageData(frame.image, 0, 0);
         ctx.imageSmoothingEnabled = false; // sharp area edges, as the index image has them
-        ctx.drawImage(frame.fills, 0, 0, frame.lines.width, frame.lines.height);
+        ctx.drawImage(frame.fills, 0, 0, frame.w, frame.h);
       } else {
         ctx.putImageData(frame.image, 0, 0);
       }
-      ctx.drawImage(frame.lines, 0, 0);
+      if (frame.lines) ctx.drawImage(frame.lines, 0, 0);
       ctx.restore();
       const i = this._selected;
       if (i >= 0 && i < this._geometry.codes.length) {
