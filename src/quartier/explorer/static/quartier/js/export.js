@@ -1,7 +1,7 @@
 // Map export as PNG: the current view redrawn on a canvas with title, Stichtag, legend,
 // source line, scale bar, optional area names and — when the view shows values that are
 // secret for others (the server's "confidential" flag) — VERTRAULICH in title and footer.
-import { boundsOf } from "./geometry.js";
+import { traceArea } from "./geometry.js";
 import { classLabel } from "./legend.js";
 import { formatDate, formatNumber, gettext, interpolate, nameWithUnit } from "./format.js";
 import { labelWidth, placeLabels } from "./labels.js";
@@ -76,19 +76,6 @@ function screenMetresPerPx(map) {
   return map.distance(map.containerPointToLatLng([0, y]), map.containerPointToLatLng([width, y])) / width;
 }
 
-function ringsPath(ctx, shape, toImage) {
-  ctx.beginPath();
-  for (const polygon of shape) {
-    for (const ring of polygon) {
-      ring.forEach((ll, i) => {
-        const [x, y] = toImage(ll);
-        if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
-      });
-      ctx.closePath();
-    }
-  }
-}
-
 function drawMap(ctx, view, layout, toImage) {
   const { geometry, colours, parentGeometry } = view;
   const { x, y, w, h } = layout.map;
@@ -98,21 +85,31 @@ function drawMap(ctx, view, layout, toImage) {
   ctx.beginPath();
   ctx.rect(x, y, w, h);
   ctx.clip();
-  geometry.shapes.forEach((shape, i) => {
-    ringsPath(ctx, shape, toImage);
-    ctx.fillStyle = colours[i];
-    ctx.fill("evenodd");
-    ctx.strokeStyle = "rgba(60,60,60,0.6)";
-    ctx.lineWidth = 0.5;
-    ctx.stroke();
-  });
+  // One path per colour (80,000 areas are a handful of fills), the outlines by stroking them.
+  const groups = new Map(); // colour -> paths of at most 256 areas each
+  for (let i = 0; i < geometry.codes.length; i += 1) {
+    if (!toImage.visible(geometry, i)) continue;
+    let group = groups.get(colours[i]);
+    if (!group) { group = { paths: [], count: 0 }; groups.set(colours[i], group); }
+    if (group.count % 256 === 0) group.paths.push(new Path2D());
+    group.count += 1;
+    toImage.trace(group.paths[group.paths.length - 1], geometry, i);
+  }
+  for (const [colour, group] of groups) {
+    ctx.fillStyle = colour;
+    for (const path of group.paths) ctx.fill(path, "evenodd");
+  }
+  ctx.strokeStyle = "rgba(60,60,60,0.6)";
+  ctx.lineWidth = 0.5;
+  for (const group of groups.values()) for (const path of group.paths) ctx.stroke(path);
   if (parentGeometry) {
+    const path = new Path2D();
+    for (let i = 0; i < parentGeometry.codes.length; i += 1) {
+      if (toImage.visible(parentGeometry, i)) toImage.trace(path, parentGeometry, i);
+    }
     ctx.strokeStyle = INK;
     ctx.lineWidth = 2;
-    for (const shape of parentGeometry.shapes) {
-      ringsPath(ctx, shape, toImage);
-      ctx.stroke();
-    }
+    ctx.stroke(path);
   }
   ctx.restore();
   ctx.strokeStyle = "#8a949e";
@@ -129,11 +126,9 @@ function drawLabels(ctx, geometry, layout, toImage) {
   geometry.labels.forEach((ll, i) => {
     const [px, py] = toImage(ll);
     if (px < x || px > x + w || py < y || py > y + h) return;
-    const [[s, west], [n, e]] = boundsOf(geometry.shapes[i]);
-    const [x0, y0] = toImage([s, west]);
-    const [x1, y1] = toImage([n, e]);
+    const b = geometry.box;
     candidates.push({ i, x: px, y: py, width: labelWidth(geometry.names[i], LABEL_FONT), height: 14,
-      roomX: x1 - x0, roomY: y0 - y1 });
+      roomX: (b[4 * i + 2] - b[4 * i]) * toImage.a, roomY: (b[4 * i + 3] - b[4 * i + 1]) * toImage.a });
   });
   const placed = placeLabels(candidates);
   ctx.save();
@@ -247,6 +242,18 @@ export function exportPng(view, { labels = false } = {}) {
     const p = map.project(ll, map.getZoom());
     return [layout.map.x + (p.x - origin.x) * layout.scale, layout.map.y + (p.y - origin.y) * layout.scale];
   };
+  // The same mapping for the decoded levels' world px (geometry.js): image = a * world + b.
+  const k = 2 ** map.getZoom();
+  toImage.a = k * layout.scale;
+  const bx = layout.map.x - origin.x * layout.scale;
+  const by = layout.map.y - origin.y * layout.scale;
+  const { x: mx, y: my, w: mw, h: mh } = layout.map;
+  toImage.visible = (geometry, i) => {
+    const b = geometry.box;
+    return b[4 * i] * toImage.a + bx <= mx + mw && b[4 * i + 2] * toImage.a + bx >= mx
+      && b[4 * i + 1] * toImage.a + by <= my + mh && b[4 * i + 3] * toImage.a + by >= my;
+  };
+  toImage.trace = (path, geometry, i) => traceArea(path, geometry, i, toImage.a, bx, toImage.a, by, 0.25);
   drawMap(ctx, view, layout, toImage);
   const labelCount = labels ? drawLabels(ctx, view.geometry, layout, toImage) : 0;
   const bar = scaleBar(screenMetresPerPx(map) / layout.scale);

@@ -1,5 +1,6 @@
 // Quartier map explorer: geometry once per level, values per view, state in the URL.
-import { decodeGeometry, boundsOf } from "./geometry.js";
+import { decodeGeometry, areaBounds } from "./geometry.js";
+import { areaLayer as newAreaLayer } from "./areas.js";
 import { renderLegend } from "./legend.js";
 import { renderPanel } from "./panel.js";
 import { exportPng, downloadCanvas, imageTexts } from "./export.js";
@@ -25,13 +26,11 @@ const defaults = config.defaults || {};
 setDateFormat(config.date_format);
 const loadStatus = new LoadStatus($("map-status"), [mapEl, $("legend")]);
 
-const geometryCache = new Map(); // "level|period" -> decoded geometry document
+const geometryCache = new Map(); // "level|period" -> { promise: decoded geometry, done }
 const state = readState();
 let map;
-let areaLayer;
-let outlineLayer;
+let areaLayer; // all areas of the level: one layer, one canvas (areas.js)
 let labelLayer;
-let layers = [];
 let geometry = null;
 let values = null;
 let colours = [];
@@ -221,13 +220,13 @@ function initMap() {
   } else {
     mapEl.classList.add("no-basemap");
   }
-  const renderer = L.canvas({ padding: 0.3, tolerance: 2 });
-  areaLayer = L.featureGroup().addTo(map);
-  outlineLayer = L.layerGroup().addTo(map);
+  areaLayer = newAreaLayer().addTo(map);
   labelLayer = L.layerGroup().addTo(map);
-  areaLayer.options.renderer = renderer;
-  areaLayer.bindTooltip((layer) => tooltipFor(layer.options.areaIndex), { sticky: true, direction: "top", className: "area-tooltip" });
-  areaLayer.on("click", (e) => selectArea(e.layer.options.areaIndex, false));
+  areaLayer.bindTooltip(() => tooltipFor(areaLayer.hoveredIndex()), { sticky: true, direction: "top", className: "area-tooltip" });
+  areaLayer.on("click", (e) => {
+    const i = areaLayer.indexAt(e.layerPoint);
+    if (i >= 0) selectArea(i, false);
+  });
   map.on("moveend", () => { updateLabels(); saveView(); });
   map.on("movestart zoomstart", () => { if (!fitting) autoView = false; });
   // The map's box changes when the header wraps, the title or the hint above it grows,
@@ -241,12 +240,9 @@ function initMap() {
     map.invalidateSize({ pan: false });
     if (autoView && geometry) fitLevel();
   });
-  window.quartier = { map, state, get geometry() { return geometry; }, get values() { return values; }, get colours() { return colours; }, fitLevel,
+  window.quartier = { map, state, areas: areaLayer, get geometry() { return geometry; }, get values() { return values; }, get colours() { return colours; }, fitLevel,
     imageTexts: () => values && imageTexts(values), get lastExport() { return lastExport; } };
-  return renderer;
 }
-
-let renderer;
 
 function mapTitle() {
   if (!values) return "";
@@ -298,49 +294,52 @@ function tooltipFor(i) {
   return div;
 }
 
-async function loadGeometry(levelKey, period, label, done, steps) {
+// The decoded geometry of a level (a promise, fetched once per level and Stichtag).
+function fetchGeometry(levelKey, period) {
   const key = `${levelKey}|${period || ""}`;
   if (!geometryCache.has(key)) {
-    loadStatus.step(label, done, steps);
-    const doc = await getJson(`${url("geometry", { LEVEL: levelKey })}?stichtag=${encodeURIComponent(period || "")}`,
-      (n) => loadStatus.bytes(n));
-    geometryCache.set(key, decodeGeometry(doc));
+    const entry = { done: false };
+    entry.promise = getJson(`${url("geometry", { LEVEL: levelKey })}?stichtag=${encodeURIComponent(period || "")}`,
+      (n) => loadStatus.bytes(n)).then((doc) => {
+      entry.done = true;
+      return decodeGeometry(doc);
+    });
+    // A failed fetch is not kept (the retry button fetches again); this also marks the
+    // rejection as handled when a newer view no longer waits for it.
+    entry.promise.catch(() => geometryCache.delete(key));
+    geometryCache.set(key, entry);
   }
   return geometryCache.get(key);
 }
 
+async function loadGeometry(levelKey, period, label, done, steps) {
+  const entry = fetchGeometry(levelKey, period);
+  if (!entry.done) loadStatus.step(label, done, steps);
+  return entry.promise;
+}
+
 function drawAreas(doc) {
-  areaLayer.clearLayers();
-  layers = doc.shapes.map((shape, i) => {
-    const layer = L.polygon(shape, { renderer, areaIndex: i, weight: 0.6, color: "#5a5a5a", fillColor: "#cfcfcf", fillOpacity: 0.85 });
-    areaLayer.addLayer(layer);
-    return layer;
-  });
+  areaLayer.setAreas(doc);
 }
 
 function drawOutlines(doc) {
-  outlineLayer.clearLayers();
   parentGeometry = doc;
-  if (!doc) return;
-  for (const shape of doc.shapes) {
-    for (const polygon of shape) {
-      outlineLayer.addLayer(L.polyline(polygon, { renderer, color: "#1b1f24", weight: 2.2, interactive: false }));
-    }
-  }
+  areaLayer.setOutlines(doc);
 }
 
 function applyValues() {
-  colours = new Array(layers.length);
+  const n = geometry.codes.length;
+  colours = new Array(n);
   const classes = values.classes;
-  for (let i = 0; i < layers.length; i += 1) {
+  for (let i = 0; i < n; i += 1) {
     const status = statusOf(i);
     let colour;
     if (status.word === "suppressed") colour = status.colour;
     else if (classes[i] === "-") colour = values.missing.colour;
     else colour = values.legend[Number(classes[i])].colour;
     colours[i] = colour;
-    layers[i].setStyle({ fillColor: colour });
   }
+  areaLayer.setColours(colours);
 }
 
 const LABEL_FONT = "600 11px system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif";
@@ -351,15 +350,15 @@ function updateLabels() {
   if (!geometry) return;
   const view = map.getBounds().pad(0.1);
   const candidates = [];
+  // The areas' boxes are in world px (geometry.js): their size on screen is one product.
+  const k = 2 ** map.getZoom();
+  const box = geometry.box;
   for (let i = 0; i < geometry.labels.length; i += 1) {
+    const roomX = (box[4 * i + 2] - box[4 * i]) * k;
+    const roomY = (box[4 * i + 3] - box[4 * i + 1]) * k;
+    if (roomX < 24 || roomY < 14) continue;
     const ll = geometry.labels[i];
     if (!view.contains(ll)) continue;
-    const b = layers[i].getBounds();
-    const ne = map.latLngToContainerPoint(b.getNorthEast());
-    const sw = map.latLngToContainerPoint(b.getSouthWest());
-    const roomX = ne.x - sw.x;
-    const roomY = sw.y - ne.y;
-    if (roomX < 24 || roomY < 14) continue;
     const p = map.latLngToContainerPoint(ll);
     candidates.push({ i, x: p.x, y: p.y, width: labelWidth(geometry.names[i], LABEL_FONT), height: 14, roomX, roomY });
   }
@@ -372,10 +371,7 @@ function updateLabels() {
 }
 
 function highlight(i) {
-  layers.forEach((layer, j) => {
-    if (j === i) layer.setStyle({ weight: 3.5, color: "#000000" }).bringToFront();
-    else if (layer.options.weight !== 0.6) layer.setStyle({ weight: 0.6, color: "#5a5a5a" });
-  });
+  areaLayer.setSelected(i);
 }
 
 let panelSeq = 0;
@@ -388,7 +384,7 @@ async function selectArea(i, zoom, focus = true) {
   highlight(i);
   if (zoom) {
     autoView = false;
-    map.fitBounds(boundsOf(geometry.shapes[i]), { maxZoom: map.getZoom() + 3 });
+    map.fitBounds(areaBounds(geometry, i), { maxZoom: map.getZoom() + 3 });
   }
   const panel = $("area-panel");
   const seq = ++panelSeq;
@@ -572,6 +568,12 @@ async function update({ newLevel = false, first = false } = {}) {
   const steps = parentKey ? 3 : 2;
   try {
     loadStatus.step(gettext("Werte"), 0, steps);
+    if (newLevel || first || !geometry || geometry.level !== state.ebene) {
+      // A new level: its boundaries (and the parent's) load while the server computes the
+      // values, not after them.
+      fetchGeometry(state.ebene, state.stichtag);
+      if (parentKey) fetchGeometry(parentKey, state.stichtag);
+    }
     const data = await getJson(`${config.urls.values}?${toQuery(state, VALUE_KEYS)}`, (n) => loadStatus.bytes(n));
     if (seq !== requestSeq) return;
     const levelChanged = newLevel || first || !geometry || geometry.level !== state.ebene || geometry.version !== data.geometry;
@@ -617,7 +619,7 @@ function start() {
   }
   initDrawer($("map-layout"), $("controls-toggle"), $("map-controls"));
   drawSymbols();
-  renderer = initMap();
+  initMap();
   initControls();
   update({ first: true }).then(() => {
     for (const box of document.querySelectorAll('input[name="einrichtungen"]:checked')) toggleFacilities(box.value, true);
