@@ -27,10 +27,20 @@ def musterstadt():
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, musterstadt):
     """Load Musterstadt into the test database once; tests run in rolled-back transactions."""
+    from django.db import connection
+
     from quartier.demo.load import load
+    from quartier.indicators.precompute import protect_all
+    from tests.support import fkcheck
 
     with django_db_blocker.unblock():
         load(musterstadt)
+        # As `quartier demo` and a server after an import do: the protection masks of
+        # every family and period stored, so a test reads them instead of computing
+        # secondary suppression again after every cache reset (tests that count those
+        # computations forget the stored masks first).
+        protect_all()
+        fkcheck.install(connection)
 
 
 @pytest.fixture(autouse=True)

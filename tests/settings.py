@@ -22,7 +22,7 @@ PASSWORD_HASHERS = [
 # Browser tests run the app in a server thread: it needs its own connections to a
 # database file (an in-memory SQLite database exists per connection only), and
 # connections must close after each request so the test database can be dropped.
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+if "sqlite" in DATABASES["default"]["ENGINE"]:  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(os.environ["QUARTIER_DATA_DIR"], "test.sqlite3")
     }

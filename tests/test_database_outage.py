@@ -105,7 +105,7 @@ def test_every_interface_answers_503_and_recovers_without_restart(outage):
 def test_connections_ended_by_a_database_restart_are_replaced(outage):
     """PostgreSQL ends every session (as on its restart): the next request still works."""
     if outage.proxy is None:
-        pytest.skip("SQLite opens a connection per request; nothing stays open to go stale")
+        pytest.skip("PostgreSQL only (SQLite: tests/test_sqlite_backend.py)")
     server = Server(outage.env, threads=1)
     try:
         assert get(server, PATHS["page"]).status_code == 200

@@ -213,13 +213,12 @@ def database_settings(url: str) -> dict:
             "/ Unsupported database URL: use sqlite:/// or postgresql://."
         )
     try:
-        # Persistent PostgreSQL connections are checked before a request uses them, so
-        # connections ended by a database restart or outage are replaced, not failed on.
-        settings = dj_database_url.parse(
-            url,
-            conn_max_age=0 if scheme == "sqlite" else 60,
-            conn_health_checks=scheme != "sqlite",
-        )
+        # Connections are kept for a minute by each server thread: opening a SQLite file
+        # with its schema and PRAGMAs halved the answers per CPU second (bench/load.py).
+        # Kept connections are checked before a request uses them, so connections ended
+        # by a database restart or outage (PostgreSQL) or to a file that was moved or
+        # replaced (SQLite, quartier.sqlitebackend) are replaced, not failed on.
+        settings = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     except (ValueError, KeyError) as exc:
         raise QuartierError(
             f"QUARTIER_DATABASE_URL „{_redact(url)}“ ist fehlerhaft ({exc}). "
@@ -233,6 +232,7 @@ def database_settings(url: str) -> dict:
             )
         # WAL lets readers continue while an import writes; IMMEDIATE avoids
         # "database is locked" upgrades in write transactions.
+        settings["ENGINE"] = "quartier.sqlitebackend"
         settings["OPTIONS"] = {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",

@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.html import conditional_escape
 
 from quartier.explorer.profiledisplay import Formatter
+from quartier.indicators import catalogue
 from quartier.indicators.models import Indicator, Visibility
 from quartier.indicators.status import Status
 
@@ -59,13 +60,21 @@ def _catalogue_reads(queries) -> list[str]:
     return [q["sql"] for q in queries if '"indicators_indicator"."description"' in q["sql"]]
 
 
-def test_a_profile_reads_the_indicator_catalogue_once(client, users):
-    """The reader's visible indicators serve the page; the order is asked as ids only."""
+def test_a_profile_reads_no_indicator_catalogue_while_it_is_unchanged(client, users):
+    """The reader's visible indicators serve the page; the order is asked as ids only.
+
+    The process keeps the catalogue (indicators/catalogue.py) until its token changes:
+    the first page reads it, a second page none of it.
+    """
     client.force_login(users["admin"])
     client.get("/gebiete/sozialraum/01102/")  # warm: what a second page needs
+    catalogue.forget()  # as in a new process
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/gebiete/sozialraum/01103/").status_code == 200
     assert len(_catalogue_reads(queries)) == 1
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/gebiete/sozialraum/01104/").status_code == 200
+    assert len(_catalogue_reads(queries)) == 0
 
 
 def _row(html: str, key: str) -> str:

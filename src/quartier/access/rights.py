@@ -152,28 +152,22 @@ def _confidential_blocked(user, confidential: set[int]) -> set[int]:
     return blocked | (set(confidential) - written)
 
 
-# The fields visible_ids reads per indicator; the last three are its parts (rates, weights).
-_ROW_FIELDS = (
-    "id",
-    "visibility",
-    "owner_id",
-    "confidential",
-    "numerator_id",
-    "denominator_id",
-    "weight_id",
-)
-
-
-def visible_ids(user) -> set[int]:
+def visible_ids(user, known=None) -> set[int]:
     """Ids of the indicators ``user`` may see: the rules of :func:`filter_visible`.
+
+    ``known``: the :class:`~quartier.indicators.catalogue.Snapshot` to decide on
+    (default: the current one).
 
     Evaluated in Python over a few small, simple queries, because the nested
     subqueries of the SQL form cost more to build and compile (~15 ms) than an
     API request may take. ``tests/access`` checks that both forms always agree.
     """
-    from quartier.indicators.models import Indicator, Visibility
+    from quartier.indicators import catalogue
+    from quartier.indicators.models import Visibility
 
-    rows = list(Indicator.objects.order_by().values_list(*_ROW_FIELDS))
+    # The catalogue's rows and links, kept per process until a write changes them.
+    known = known if known is not None else catalogue.snapshot()
+    rows = known.rows
     if is_admin(user):
         return {row[0] for row in rows}
     confidential = {row[0] for row in rows if row[3]}
@@ -181,8 +175,7 @@ def visible_ids(user) -> set[int]:
     units = unit_ids(user)
     shared: dict[int, set[int]] = {}
     if signed_in and units:
-        pairs = Indicator.shared_with.through.objects.values_list("indicator_id", "unit_id")
-        for indicator_id, unit_id in pairs:
+        for indicator_id, unit_id in known.shared:
             shared.setdefault(indicator_id, set()).add(unit_id)
     allowed = set()
     for pk, visibility, owner_id, *_rest in rows:
@@ -198,13 +191,7 @@ def visible_ids(user) -> set[int]:
         ):
             allowed.add(pk)
     # Rates, weighted values and analysis results: every input must be visible too.
-    blocked = {
-        source
-        for source, used in Indicator.derived_from.through.objects.values_list(
-            "from_indicator_id", "to_indicator_id"
-        )
-        if used not in allowed
-    }
+    blocked = {source for source, used in known.derived if used not in allowed}
     blocked |= _confidential_blocked(user, confidential)
     return {
         pk

@@ -11,9 +11,10 @@ page is made of:
   (:mod:`quartier.indicators.families`) and the generation of protected series
   (:func:`quartier.indicators.protected.generation`, which every forgetting of
   protection masks moves on);
-* the catalogue the visitor sees: every field of every visible indicator and of
-  the indicators it is computed from (name, unit, description, thresholds …),
-  read per request as before, so an edit in another process counts at once;
+* the catalogue the visitor sees: the visible indicators and the catalogue's
+  token (:mod:`quartier.indicators.catalogue`), which database triggers renew
+  with every write to an indicator, its links or a unit — checked per request,
+  so an edit in another process counts at once;
 * the areas: every field of the area, its parent and the whole city, with their
   levels, and the process's area index;
 * the language and the chosen start of the change.
@@ -33,7 +34,6 @@ import zlib
 from collections import OrderedDict
 
 from django.conf import settings
-from django.db import models
 from django.utils.translation import get_language
 
 from quartier.indicators import datastate, families, protected
@@ -65,15 +65,6 @@ def _digest_rows(rows) -> str:
     return digest.hexdigest()
 
 
-def _related(indicator) -> list:
-    """``indicator`` and the indicators/unit it shows or is computed from (loaded already)."""
-    out = [indicator]
-    for field in indicator._meta.concrete_fields:
-        if isinstance(field, models.ForeignKey) and field.is_cached(indicator):
-            out.append(getattr(indicator, field.name))
-    return out
-
-
 def key(request, reader, area, root, since) -> tuple | None:
     """The cache key of ``area``'s profile content for ``request`` (None: not cacheable).
 
@@ -83,7 +74,7 @@ def key(request, reader, area, root, since) -> tuple | None:
     user = getattr(request, "user", None)
     if user is None or user.is_authenticated:
         return None
-    catalogue = [row for indicator in reader.visible() for row in _related(indicator)]
+    shown = tuple(indicator.pk for indicator in reader.visible())
     parent = area.parent
     places = [area, area.level, parent, parent.level if parent else None, root]
     return (
@@ -91,7 +82,8 @@ def key(request, reader, area, root, since) -> tuple | None:
         get_language(),
         area.pk,
         str(since),
-        _digest_rows(catalogue),
+        reader.catalogue_token,
+        shown,
         _digest_rows(places),
         reader.index.version,
         datastate.current().version,

@@ -369,3 +369,17 @@ class DataStamp(models.Model):
         Indicator, on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     token = models.BigIntegerField()
+
+
+class CatalogueStamp(models.Model):
+    """One row whose token changes with every write to the indicator catalogue.
+
+    Database triggers (:mod:`quartier.indicators.catalogue`) set a new random token
+    whenever a row of the indicators, their units or their links is inserted,
+    updated or deleted — in the writing transaction, also for bulk ``update()``
+    and raw SQL, which send no Django signals. A process keeps the catalogue read
+    under one token until the token changes.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    token = models.BigIntegerField(default=0)

@@ -27,7 +27,15 @@ from django.db.models import F, QuerySet
 from quartier.access import audit
 from quartier.access.rights import may_see_unsuppressed, visible_ids
 from quartier.errors import NotFound, ProtectionError
-from quartier.indicators import comparison, datastate, disclosure, families, protected, store
+from quartier.indicators import (
+    catalogue,
+    comparison,
+    datastate,
+    disclosure,
+    families,
+    protected,
+    store,
+)
 from quartier.indicators.compute import (
     AreaValues,
     combine_all,
@@ -70,6 +78,7 @@ class Reader:
         self.user = user
         self.index = index if index is not None else area_index()
         self._visible: list[Indicator] | None = None
+        self.catalogue_token = 0  # the catalogue's token the visible indicators were read under
         self._visible_ids: frozenset[int] | None = None
         self._audited: set[tuple] = set()
         self._pending: list = []  # audit entries waiting for the end of the request
@@ -86,12 +95,11 @@ class Reader:
     def visible(self) -> list[Indicator]:
         """The visible indicators as a list (asked once per reader)."""
         if self._visible is None:
-            ids = sorted(visible_ids(self.user))
-            self._visible = list(
-                Indicator.objects.filter(id__in=ids).select_related(
-                    "numerator", "denominator", "weight", "owner"
-                )
-            )
+            # Copies of the process's catalogue (numerator, denominator, weight and owner
+            # loaded), read again only after a write to it: one small query per request.
+            known = catalogue.snapshot()
+            self._visible = known.instances(sorted(visible_ids(self.user, known)))
+            self.catalogue_token = known.token
         return self._visible
 
     def get_indicator(self, key: str) -> Indicator:

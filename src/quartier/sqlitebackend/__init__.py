@@ -1,0 +1,1 @@
+"""Django's SQLite backend, with a health check for kept connections (see base.py)."""
