@@ -16,7 +16,7 @@ import requests
 
 from quartier.indicators import datastate
 from tests.clitools import fresh_installation, small_demo
-from tests.support.serverproc import Server, login
+from tests.support.serverproc import Server, login, query
 
 pytestmark = pytest.mark.slow
 
@@ -90,3 +90,39 @@ def test_a_rollback_through_one_worker_is_seen_by_the_other(site):
     assert rolled_back_by in after
     for pid, answers in after.items():
         assert all(not answer["results"] for answer in answers), f"worker {pid} kept old values"
+
+
+def test_a_restriction_written_by_another_process_hides_the_indicator_in_every_worker(site):
+    """Each worker keeps the catalogue (indicators/catalogue.py); a write from outside the
+    server — here plain SQL on its own connection, no Django, no signal — must reach both."""
+    server, _password = site
+    before = from_each_worker(server, VALUES)
+    assert len(before) >= 2  # both workers answered, and keep the catalogue now
+
+    def visibility(value: str) -> None:
+        sql = (
+            "UPDATE indicators_indicator SET visibility = '{}' WHERE key = 'sgb2_u15' RETURNING id"
+        )
+        assert query(server.env, sql.format(value))
+
+    try:
+        visibility("restricted")
+        seen: dict[str, set[int]] = {}
+        with ThreadPoolExecutor(6) as pool:
+            for _round in range(30):
+                answers = pool.map(
+                    lambda _: requests.get(
+                        server.url + VALUES, headers={"Connection": "close"}, timeout=120
+                    ),
+                    range(6),
+                )
+                for response in answers:
+                    seen.setdefault(response.headers["X-Quartier-Worker"], set()).add(
+                        response.status_code
+                    )
+                if len(seen) >= 2:
+                    break
+        assert len(seen) >= 2, seen
+        assert all(codes == {404} for codes in seen.values()), seen
+    finally:
+        visibility("public")

@@ -214,7 +214,8 @@ def database_settings(url: str) -> dict:
         )
     try:
         # Connections are kept for a minute by each server thread: opening a SQLite file
-        # with its schema and PRAGMAs halved the answers per CPU second (bench/load.py).
+        # (schema, PRAGMAs, functions) per request cost about a sixth of the answers per
+        # CPU second under bench/load.py (31 against 35-43, not back to back).
         # Kept connections are checked before a request uses them, so connections ended
         # by a database restart or outage (PostgreSQL) or to a file that was moved or
         # replaced (SQLite, quartier.sqlitebackend) are replaced, not failed on.

@@ -9,7 +9,7 @@ still current: a single-row query for the token of :class:`~quartier.indicators.
 models.CatalogueStamp`.
 
 The token is set by **database triggers** on every insert, update or delete of
-the catalogue's tables (:data:`TABLES`), in the writing transaction. Triggers,
+the catalogue's tables (:func:`tables`), in the writing transaction. Triggers,
 not Django signals: bulk ``update()`` (e.g. when a rate's parts are removed) and
 raw SQL send no signals. :func:`install_triggers` runs after every ``migrate``
 (a later migration that rebuilds one of the tables on SQLite drops its triggers;
@@ -127,11 +127,13 @@ def install_triggers(using=None) -> None:
         cursor.execute(f"SELECT count(*) FROM {stamp} WHERE id = 1")
         if cursor.fetchone()[0] == 0:
             cursor.execute(f"INSERT INTO {stamp} (id, token) VALUES (1, 1)")
+        if conn.vendor == "postgresql":
+            _postgresql_function(cursor, stamp)
         for table in tables():
             if table not in present:
                 continue
             if conn.vendor == "postgresql":
-                _postgresql_trigger(cursor, table, stamp)
+                _postgresql_trigger(cursor, table)
             else:
                 _sqlite_triggers(cursor, table, stamp)
 
@@ -145,14 +147,17 @@ def _sqlite_triggers(cursor, table: str, stamp: str) -> None:
         )
 
 
-def _postgresql_trigger(cursor, table: str, stamp: str) -> None:
-    # One update per statement (a bulk update of many indicators renews the token once).
+def _postgresql_function(cursor, stamp: str) -> None:
     cursor.execute(
         "CREATE OR REPLACE FUNCTION quartier_catalogue_changed() RETURNS trigger "
         "LANGUAGE plpgsql AS $$ BEGIN "
         f"UPDATE {stamp} SET token = floor(random() * 4e18)::bigint + 1 WHERE id = 1; "
         "RETURN NULL; END $$"
     )
+
+
+def _postgresql_trigger(cursor, table: str) -> None:
+    # One update per statement (a bulk update of many indicators renews the token once).
     cursor.execute(f"DROP TRIGGER IF EXISTS quartier_catalogue ON {table}")
     cursor.execute(
         f"CREATE TRIGGER quartier_catalogue AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
