@@ -113,3 +113,15 @@ def test_visible_ids_agree_with_a_fresh_read(users):
             == fresh
             == set(filter_visible(Indicator.objects.all(), user).values_list("pk", flat=True))
         )
+
+
+def test_the_visible_indicators_come_in_the_catalogue_order():
+    """Topic, sort order, name (Indicator.Meta.ordering), as pages list them — not by id."""
+    last = Indicator.objects.filter(visibility=Visibility.PUBLIC).order_by("-id").first()
+    Indicator.objects.filter(pk=last.pk).update(topic="", sort_order=0, name="AAA")
+    shown = [i.pk for i in Reader(AnonymousUser()).visible()]
+    expected = list(
+        Indicator.objects.filter(pk__in=visible_ids(AnonymousUser())).values_list("pk", flat=True)
+    )
+    assert shown == expected
+    assert shown[0] == last.pk

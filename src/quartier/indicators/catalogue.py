@@ -68,11 +68,14 @@ class Snapshot:
     rows: tuple[tuple, ...]  # ROW_FIELDS of every indicator
     shared: tuple[tuple[int, int], ...]  # (indicator id, unit id)
     derived: tuple[tuple[int, int], ...]  # (source indicator id, derived indicator id)
-    indicators: dict  # id → Indicator with numerator, denominator, weight and owner loaded
+    # id → Indicator with numerator, denominator, weight and owner loaded, in the
+    # catalogue's order (topic, sort order, name: Indicator.Meta.ordering)
+    indicators: dict
 
     def instances(self, ids) -> list[Indicator]:
-        """Copies of the indicators ``ids`` (in that order): a caller may change its own."""
-        return [copy.copy(self.indicators[i]) for i in ids if i in self.indicators]
+        """Copies of the indicators ``ids`` in the catalogue's order (a caller may change them)."""
+        wanted = set(ids)
+        return [copy.copy(i) for pk, i in self.indicators.items() if pk in wanted]
 
 
 def token() -> int:
@@ -103,9 +106,7 @@ def _read(now: int) -> Snapshot:
     )
     indicators = {
         i.pk: i
-        for i in Indicator.objects.order_by().select_related(
-            "numerator", "denominator", "weight", "owner"
-        )
+        for i in Indicator.objects.select_related("numerator", "denominator", "weight", "owner")
     }
     return Snapshot(now, rows, shared, derived, indicators)
 

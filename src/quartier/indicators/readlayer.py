@@ -98,7 +98,7 @@ class Reader:
             # Copies of the process's catalogue (numerator, denominator, weight and owner
             # loaded), read again only after a write to it: one small query per request.
             known = catalogue.snapshot()
-            self._visible = known.instances(sorted(visible_ids(self.user, known)))
+            self._visible = known.instances(visible_ids(self.user, known))
             self.catalogue_token = known.token
         return self._visible
 
