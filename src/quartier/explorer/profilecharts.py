@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from quartier.explorer import chartdata
 from quartier.explorer.profile import Profile, ProfileRow
@@ -38,7 +38,7 @@ def add_figures(profile: Profile, area: Area, fmt: Formatter | None = None) -> N
         row.figure = {
             "caption": name_with_unit(row.indicator.name, row.indicator.unit),
             "series_url": series_url.replace("KEY", key),
-            "series_alt": series_alt(row, area),
+            "series_alt": series_alt(row, area, fmt),
             "spread_url": spread_url.replace("KEY", key) + "?" + query,
             "spread_alt": _spread_alt(row, area, fmt),
             "table_url": f"{table_url}?indikator={key}&{query}#werte",
@@ -63,29 +63,37 @@ def table_texts(profile: Profile, area: Area) -> dict:
     }
 
 
-def series_alt(row: ProfileRow, area: Area) -> str:
+def series_alt(row: ProfileRow, area: Area, fmt: Formatter | None = None) -> str:
     """The alternative text of ``row``'s time-series chart (its numbers are in a table)."""
+    translate = fmt.text if fmt else gettext
     names = {"name": row.indicator.name, "area": area.name}
     if chartdata.city_in_chart(row.indicator):
         return (
-            gettext(
-                "Zeitreihe %(name)s: %(area)s, übergeordnetes Gebiet und Gesamtstadt; Lücken "
-                "markieren fehlende oder geheime Werte. Die Zahlen stehen in der Tabelle daneben."
+            translate(
+                gettext_noop(
+                    "Zeitreihe %(name)s: %(area)s, übergeordnetes Gebiet und Gesamtstadt; Lücken "
+                    "markieren fehlende oder geheime Werte. Die Zahlen stehen in der Tabelle "
+                    "daneben."
+                )
             )
             % names
         )
     return (
-        gettext(
-            "Zeitreihe %(name)s: nur %(area)s (eine Anzahl, neben der Stadt nicht "
-            "ablesbar); Lücken markieren fehlende oder geheime Werte. Die Zahlen stehen in "
-            "der Tabelle daneben."
+        translate(
+            gettext_noop(
+                "Zeitreihe %(name)s: nur %(area)s (eine Anzahl, neben der Stadt nicht "
+                "ablesbar); Lücken markieren fehlende oder geheime Werte. Die Zahlen stehen in "
+                "der Tabelle daneben."
+            )
         )
         % names
     )
 
 
 def _spread_alt(row: ProfileRow, area: Area, fmt: Formatter) -> str:
-    text = gettext("Verteilung von %(name)s über alle Gebiete der Ebene %(level)s am %(when)s") % {
+    text = fmt.text(
+        gettext_noop("Verteilung von %(name)s über alle Gebiete der Ebene %(level)s am %(when)s")
+    ) % {
         "name": row.indicator.name,
         "level": area.level.name,
         "when": fmt.period(row.period),
@@ -93,11 +101,12 @@ def _spread_alt(row: ProfileRow, area: Area, fmt: Formatter) -> str:
     if row.status.shown:
         text += f": {area.name} {fmt.shown(row.value, row.indicator)}"
         if row.rank:
-            text += f", {gettext('Rang')} {row.rank}/{row.rank_of}"
+            text += f", {fmt.text(gettext_noop('Rang'))} {row.rank}/{row.rank_of}"
     else:
-        text += f": {area.name} {row.status.label or '–'}"
+        text += f": {area.name} {fmt.status_label(row.status) or '–'}"
     if chartdata.city_in_chart(row.indicator) and row.city_value is not None:
-        text += f", {gettext('Gesamtstadt')} {fmt.shown(row.city_value, row.indicator)}"
+        city = fmt.text(gettext_noop("Gesamtstadt"))
+        text += f", {city} {fmt.shown(row.city_value, row.indicator)}"
     return text + "."
 
 

@@ -35,9 +35,32 @@ def number_with(marks: tuple, value, decimals: int) -> str:
     if value is None:
         return "–"
     decimal_mark, grouping, thousands_mark = marks
+    if grouping == 3 and 0 <= decimals <= 14 and abs(value) < _EXACT[decimals]:
+        # The common case (groups of three, as in German and English) through Python's
+        # own formatting: the same text as Django's numberformat at a fifth of its cost
+        # (a profile page formats some 1,400 numbers). The value is already rounded, and
+        # up to 15 significant digits a float prints as the decimal it stands for, so
+        # nothing differs (tests/explorer/test_number_format.py compares).
+        return format(value, _SPECS[decimals]).translate(_marks_table(decimal_mark, thousands_mark))
     return numberformat.format(
         value, decimal_mark, decimals, grouping, thousands_mark, force_grouping=True, use_l10n=True
     )
+
+
+_SPECS = [f",.{decimals}f" for decimals in range(15)]
+_EXACT = [10.0 ** (15 - decimals) for decimals in range(15)]
+_TABLES: dict[tuple[str, str], dict] = {}
+
+
+def _marks_table(decimal_mark: str, thousands_mark: str) -> dict:
+    """The ``str.translate`` table from Python's "," and "." to the locale's marks."""
+    try:
+        return _TABLES[decimal_mark, thousands_mark]
+    except KeyError:
+        table = _TABLES[decimal_mark, thousands_mark] = str.maketrans(
+            {",": thousands_mark, ".": decimal_mark}
+        )
+        return table
 
 
 @register.filter
