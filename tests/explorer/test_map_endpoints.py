@@ -212,3 +212,45 @@ def test_values_say_when_they_hold_unprotected_values(client, users):
     data = client.get(public).json()
     assert data["confidential"] is False
     assert "confidential" not in {data["statuses"][c]["word"] for c in data["status"]}
+
+
+def test_a_type_with_more_than_ten_categories_keeps_one_class_character_per_area(client):
+    """The MSS Status/Dynamik-Index has 12 groups: classes 10 and 11 once took two
+    characters each and shifted the colours of every area after them."""
+    from datetime import date
+
+    from quartier.indicators.models import ImportBatch, Indicator, Value
+    from tests.exports.conftest import refresh_caches
+
+    codes = list(range(1, 13))
+    groups = Indicator.objects.create(
+        key="gruppen_test",
+        name="Gruppen",
+        topic="soziales",
+        kind="other",
+        decimals=0,
+        visibility="public",
+        categories=[{"code": c, "label": f"Gruppe {c}"} for c in codes],
+    )
+    areas = list(
+        Area.objects.filter(level__key="stadtteil", valid_to__isnull=True).order_by("code")
+    )
+    batch = ImportBatch.objects.create(source_name="test.csv")
+    given = {a.code: codes[-1 - i % 12] for i, a in enumerate(areas)}  # 12, 11, 10, … first
+    Value.objects.bulk_create(
+        Value(indicator=groups, area=a, period=date(2024, 12, 31), value=given[a.code], batch=batch)
+        for a in areas
+    )
+    refresh_caches()
+    geometry = json.loads(client.get("/karte/geometrie/stadtteil/").content)
+    data = client.get(
+        "/karte/werte/?ebene=stadtteil&indikator=gruppen_test&stichtag=2024-12-31"
+    ).json()
+    assert len(data["classes"]) == len(geometry["codes"]) == len(areas)
+    for code, value, cls in zip(geometry["codes"], data["values"], data["classes"], strict=True):
+        if value is None:  # hidden by disclosure control: no class
+            assert cls == "-"
+            continue
+        assert value == given[code]
+        # One base-36 digit per area (as map.js reads it): 0–9, then a, b …
+        assert data["legend"][int(cls, 36)]["label"] == f"Gruppe {given[code]}"

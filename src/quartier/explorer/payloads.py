@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from django.utils.translation import gettext
 
 from quartier.core import palettes
@@ -26,13 +27,31 @@ def _rounded_list(values, decimals: int) -> list:
     return [None if v != v else v for v in rounded.tolist()]
 
 
+_DIGITS = np.frombuffer(b"0123456789abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
+
+
+def _digits(codes) -> str:
+    """One character per area: each code 0–35 as a base-36 digit, "-" for a negative one.
+
+    Base 36 because types can have more than ten categories (the MSS index has 12
+    groups; "10" once took two characters and shifted every area after it). Through
+    numpy, not per area in Python (80,000 blocks: a few ms instead of 60 ms).
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    if codes.size and codes.max() >= _DIGITS.size:
+        raise ValueError("more than 36 classes cannot stand in a one-character list")
+    chars = np.where(codes < 0, ord("-"), _DIGITS[np.clip(codes, 0, None)])
+    return chars.astype(np.uint8).tobytes().decode("ascii")
+
+
 def values_payload(
     result: MapResult, geometry_version: str, hint: SecretHint | None = None
 ) -> dict:
     """Values, classes and legend of a map view.
 
     ``values[i]`` belongs to area i of the level's geometry document (same code
-    order); ``classes`` is a string with one character per area ("-" = none);
+    order); ``classes`` is a string with one character per area, the index into
+    ``legend`` as a base-36 digit ("0"–"9", "a"–"z"; "-" = none);
     ``status`` one status code per area ("" when all are "ok"), whose meaning —
     API word, label, mark and colour — ``statuses`` gives: the script reads the
     words from there and knows no numbers. ``note`` explains an empty legend
@@ -65,9 +84,9 @@ def values_payload(
         "method": view.method,
         "city": _rounded(result.city, decimals) if result.city is not None else None,
         "values": _rounded_list(result.values, decimals),
-        "status": "" if (status == Status.OK).all() else "".join(map(str, status.tolist())),
+        "status": "" if (status == Status.OK).all() else _digits(status),
         "statuses": cell_status.legend(),
-        "classes": "".join("-" if c < 0 else str(c) for c in classes.tolist()),
+        "classes": _digits(classes),
         "legend": [
             {
                 "lower": lower,

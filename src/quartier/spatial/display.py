@@ -47,8 +47,32 @@ _cache: dict[tuple, tuple[DisplayGeometry, float]] = {}
 builds = {"count": 0}  # documents built in this process (tests check a cold read builds none)
 
 
+_selections: dict[tuple, tuple] = {}  # (index version, level, name, period) -> _selection
+_MAX_SELECTIONS = 64
+
+
 def _selection(level: Level, period: date | None):
-    areas = area_index().areas(level)
+    """(area ids, codes, names, document key) of ``level``'s areas valid on ``period``.
+
+    Remembered per area index: every map request asks for it, and for 80,000 blocks
+    listing the codes and names and digesting them took 60–100 ms (measured).
+    """
+    index = area_index()
+    memo = (index.version, level.id, level.name, period)
+    with _lock:
+        known = _selections.get(memo)
+    if known is not None:
+        return known
+    known = _select(index, level, period)
+    with _lock:
+        if len(_selections) >= _MAX_SELECTIONS:
+            _selections.clear()
+        _selections[memo] = known
+    return known
+
+
+def _select(index, level: Level, period: date | None):
+    areas = index.areas(level)
     positions = areas.valid_at(period)
     ids = areas.ids[positions]
     codes = [areas.codes[i] for i in positions]
@@ -140,3 +164,4 @@ def clear_display_cache() -> None:
     """Forget encoded geometries held in this process (the stored ones stay)."""
     with _lock:
         _cache.clear()
+        _selections.clear()

@@ -276,7 +276,7 @@ function tooltipFor(i) {
   if (status.word === "suppressed") shown = `${status.mark} ${status.label} (${gettext("zu kleine Fallzahl")})`;
   else if (values.values[i] === null) shown = gettext("keine Daten");
   else if (values.indicator.categorical && values.classes[i] !== "-") {
-    shown = values.legend[Number(values.classes[i])].label;
+    shown = values.legend[parseInt(values.classes[i], 36)].label;
   } else shown = withUnit(formatNumber(values.values[i], decimals, signed), unit);
   if (status.word === "confidential") shown = `${shown} (${status.mark}: ${status.label})`;
   const city = values.city === null ? "–" : withUnit(formatNumber(values.city, decimals, signed), unit);
@@ -336,7 +336,7 @@ function applyValues() {
     let colour;
     if (status.word === "suppressed") colour = status.colour;
     else if (classes[i] === "-") colour = values.missing.colour;
-    else colour = values.legend[Number(classes[i])].colour;
+    else colour = values.legend[parseInt(classes[i], 36)].colour; // one base-36 digit per area
     colours[i] = colour;
   }
   areaLayer.setColours(colours);
