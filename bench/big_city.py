@@ -83,6 +83,19 @@ def build(data_dir: Path, blocks: int) -> None:
     del wall, cpu
 
 
+def forget_packed() -> None:
+    """Drop the packed copies of stored values (and migrate a city built before them)."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from quartier.indicators import valuestore
+
+    call_command("migrate", verbosity=0)
+    valuestore.forget()
+
+
 def measure() -> None:
     """Cold process: first map, payload sizes, memory."""
     import django
@@ -139,12 +152,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--blocks", type=int, default=80_000)
     parser.add_argument("--data-dir", type=Path, help="reuse a built city")
-    parser.add_argument("--child", choices=["build", "measure"])
+    parser.add_argument("--child", choices=["build", "measure", "forget-packed"])
     args = parser.parse_args()
     if args.child == "build":
         return build(args.data_dir, args.blocks)
     if args.child == "measure":
         return measure()
+    if args.child == "forget-packed":
+        return forget_packed()
     print("load:", os.getloadavg())
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="quartier-big-"))
     env = {
@@ -156,6 +171,13 @@ def main() -> None:
     me = [sys.executable, __file__, "--data-dir", str(data_dir), "--blocks", str(args.blocks)]
     if not (data_dir / "quartier.sqlite3").exists():
         subprocess.run([*me, "--child", "build"], env=env, check=True)
+    # Twice: the first cold process reads the value rows (and packs them for the next,
+    # see quartier.indicators.valuestore); the second is a cold process after it, as a
+    # new worker or a restart meets the city.
+    subprocess.run([*me, "--child", "forget-packed"], env=env, check=True)
+    print("== a cold process, values never read before (row by row, then packed)", flush=True)
+    subprocess.run([*me, "--child", "measure"], env=env, check=True)
+    print("== another cold process (packed values)", flush=True)
     subprocess.run([*me, "--child", "measure"], env=env, check=True)
     print("load:", os.getloadavg())
 

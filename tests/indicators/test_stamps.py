@@ -186,11 +186,11 @@ def test_a_write_committed_while_reading_is_never_cached_under_the_old_stamps(us
 
     real = store._fetch
 
-    def another_process_commits_first(index, keys):
+    def another_process_commits_first(index, keys, state):
         monkeypatch.setattr(store, "_fetch", real)
         Value.objects.filter(indicator=haushalte, area=block, period=P2024).update(value=1.0)
         DataStamp.objects.update_or_create(indicator=haushalte, defaults={"token": 99})
-        return real(index, keys)
+        return real(index, keys, state)
 
     monkeypatch.setattr(store, "_fetch", another_process_commits_first)
     after = _read(anonymous, "haushalte", "baublock")

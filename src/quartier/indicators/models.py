@@ -383,3 +383,25 @@ class CatalogueStamp(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     token = models.BigIntegerField(default=0)
+
+
+class PackedValues(models.Model):
+    """The stored values of one indicator and period packed into one row (a copy).
+
+    Written by :mod:`quartier.indicators.valuestore` when a process has read the
+    values row by row, read by the next process instead of those rows. Used only
+    under the indicator's data stamp and the value rows' count and highest id it was
+    packed with.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    period = models.DateField()
+    stamp = models.BigIntegerField()
+    rows = models.BigIntegerField()
+    last_id = models.BigIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "period"], name="packed_values_unique")
+        ]
