@@ -55,3 +55,16 @@ def test_a_document_deleted_by_another_process_is_not_served_from_memory(client)
     again, _ = fetch(client)
     assert display.builds["count"] == before  # the stored one is read, not built
     assert again["ETag"] == '"elsewhere"'
+
+
+def test_the_remembered_selections_are_those_of_the_current_area_index_only(client):
+    """Every map request asks for its level's codes and names (remembered); an index
+    loaded anew (after an import of areas) must neither reuse nor keep the old lists."""
+    from quartier.spatial.index import area_index, clear_area_index
+
+    fetch(client, "baublock")
+    old = area_index().version
+    assert {key[0] for key in display._selections} == {old}
+    clear_area_index()
+    fetch(client, "stadtteil")
+    assert {key[0] for key in display._selections} == {area_index().version} != {old}

@@ -65,7 +65,10 @@ def _selection(level: Level, period: date | None):
         return known
     known = _select(index, level, period)
     with _lock:
-        if len(_selections) >= _MAX_SELECTIONS:
+        # Only the current index's: an older one's lists would be kept for nothing.
+        if len(_selections) >= _MAX_SELECTIONS or any(
+            old[0] != index.version for old in _selections
+        ):
             _selections.clear()
         _selections[memo] = known
     return known
