@@ -195,19 +195,20 @@ def _fetch(index: AreaIndex, keys: list[tuple[int, date]], state) -> tuple[dict,
 
     Per period, because then no date travels with each row: building and mapping a
     date (or its text) per row was a third of reading a family of 13 counts over
-    eleven years (700,000 rows). Returns the values and, per period, what was read
-    row by row with the stamp and fingerprint it was read under (to pack).
+    eleven years (700,000 rows). Returns the values and what was read row by row,
+    with the stamp and fingerprint it was read under (to pack).
     """
     result: dict = {key: {} for key in keys}
+    ids = sorted({i for i, _p in keys})
+    periods = sorted({p for _i, p in keys})
+    # The pairs with values (one query), then their packed copies (one query).
+    prints = {k: fp for k, fp in valuestore.fingerprints(ids, periods).items() if k in result}
+    stamps = {k: state.stamps.get(k[0], 0) for k in prints}
+    packed = valuestore.load({k: (stamps[k], fp) for k, fp in prints.items()})
+    result.update(packed)
     to_pack: dict = {}
-    for period in sorted({p for _i, p in keys}):
-        ids = sorted({i for i, p in keys if p == period})
-        prints = valuestore.fingerprints(ids, period)  # indicators with values on period
-        stamps = {pk: state.stamps.get(pk, 0) for pk in prints}
-        packed = valuestore.load(period, {pk: (stamps[pk], fp) for pk, fp in prints.items()})
-        for pk, stored in packed.items():
-            result[pk, period] = stored
-        rest = [pk for pk in sorted(prints) if pk not in packed]
+    for period in periods:
+        rest = sorted(pk for pk, p in prints if p == period and (pk, p) not in packed)
         if not rest:
             continue
         query = Value.objects.filter(indicator_id__in=rest, period=period).order_by()
@@ -217,23 +218,22 @@ def _fetch(index: AreaIndex, keys: list[tuple[int, date]], state) -> tuple[dict,
             rows = cursor.fetchall()
         if rows:
             _split(index, rows, period, result)
-        to_pack[period] = {pk: (stamps[pk], prints[pk], result[pk, period]) for pk in rest}
+        for pk in rest:
+            to_pack[pk, period] = (stamps[pk, period], prints[pk, period], result[pk, period])
     return result, to_pack
 
 
 def _pack(to_pack: dict) -> None:
     """Store what was read row by row packed, if the rows did not change meanwhile.
 
-    Not inside a transaction (:func:`_may_pack`).
+    Not inside a transaction (:func:`_may_pack`). One query to check, one to store.
     """
-    if not _may_pack():
+    if not to_pack or not _may_pack():
         return
-    for period, entries in to_pack.items():
-        now = valuestore.fingerprints(sorted(entries), period)
-        valuestore.save(
-            period,
-            {pk: entry for pk, entry in entries.items() if now.get(pk) == entry[1]},
-        )
+    now = valuestore.fingerprints(
+        sorted({pk for pk, _p in to_pack}), sorted({p for _pk, p in to_pack})
+    )
+    valuestore.save({key: entry for key, entry in to_pack.items() if now.get(key) == entry[1]})
 
 
 def _may_pack() -> bool:
