@@ -62,9 +62,14 @@ def test_the_remembered_selections_are_those_of_the_current_area_index_only(clie
     loaded anew (after an import of areas) must neither reuse nor keep the old lists."""
     from quartier.spatial.index import area_index, clear_area_index
 
+    def held(index):
+        return {key[2] for key in index._memo if key[:2] == ("remembered", "display")}
+
     fetch(client, "baublock")
-    old = area_index().version
-    assert {key[0] for key in display._selections} == {old}
+    old = area_index()
+    baublock = Level.objects.get(key="baublock").id
+    assert held(old) == {baublock}
     clear_area_index()
     fetch(client, "stadtteil")
-    assert {key[0] for key in display._selections} == {area_index().version} != {old}
+    assert area_index() is not old
+    assert held(area_index()) == {Level.objects.get(key="stadtteil").id}

@@ -90,7 +90,7 @@ def save(found: dict[int, Masks], period: date, state_key: str) -> None:
         for pk, masks in found.items()
     ]
     try:
-        with _no_waiting(), transaction.atomic():
+        with no_waiting(), transaction.atomic():
             ProtectionMask.objects.filter(indicator_id__in=list(found), period=period).exclude(
                 state=state_key
             ).delete()
@@ -104,7 +104,7 @@ def forget() -> None:
     ProtectionMask.objects.all().delete()
 
 
-class _no_waiting:
+class no_waiting:
     """On SQLite, fail at once instead of waiting for another process's write lock."""
 
     def __enter__(self):

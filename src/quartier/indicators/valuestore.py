@@ -26,7 +26,7 @@ import numpy as np
 from django.db import DatabaseError, transaction
 from django.db.models import Count, Max
 
-from quartier.indicators.maskstore import _no_waiting
+from quartier.indicators.maskstore import no_waiting
 from quartier.indicators.models import PackedValues, Value
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def save(packed: dict[Key, tuple[int, Fingerprint, Stored]]) -> None:
     for pk, period in packed:
         by_period.setdefault(period, []).append(pk)
     try:
-        with _no_waiting(), transaction.atomic():
+        with no_waiting(), transaction.atomic():
             for period, ids in by_period.items():
                 PackedValues.objects.filter(indicator_id__in=ids, period=period).delete()
             PackedValues.objects.bulk_create(rows, ignore_conflicts=True)

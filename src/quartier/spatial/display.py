@@ -47,31 +47,16 @@ _cache: dict[tuple, tuple[DisplayGeometry, float]] = {}
 builds = {"count": 0}  # documents built in this process (tests check a cold read builds none)
 
 
-_selections: dict[tuple, tuple] = {}  # (index version, level, name, period) -> _selection
-_MAX_SELECTIONS = 64
-
-
 def _selection(level: Level, period: date | None):
     """(area ids, codes, names, document key) of ``level``'s areas valid on ``period``.
 
-    Remembered per area index: every map request asks for it, and for 80,000 blocks
+    Remembered by the area index: every map request asks for it, and for 80,000 blocks
     listing the codes and names and digesting them took 60–100 ms (measured).
     """
     index = area_index()
-    memo = (index.version, level.id, level.name, period)
-    with _lock:
-        known = _selections.get(memo)
-    if known is not None:
-        return known
-    known = _select(index, level, period)
-    with _lock:
-        # Only the current index's: an older one's lists would be kept for nothing.
-        if len(_selections) >= _MAX_SELECTIONS or any(
-            old[0] != index.version for old in _selections
-        ):
-            _selections.clear()
-        _selections[memo] = known
-    return known
+    return index.remember(
+        ("display", level.id, level.name, period), lambda: _select(index, level, period)
+    )
 
 
 def _select(index, level: Level, period: date | None):
@@ -167,4 +152,3 @@ def clear_display_cache() -> None:
     """Forget encoded geometries held in this process (the stored ones stay)."""
     with _lock:
         _cache.clear()
-        _selections.clear()

@@ -83,6 +83,12 @@ class AreaIndex:
             value = self._memo[key] = build()
             return value
 
+    def remember(self, key: tuple, build):
+        """``build()``, computed once for this index: for values other modules derive from
+        its areas (they are dropped with the index when the areas change).
+        """
+        return self._memoized(("remembered", *key), build)
+
     def digest(self) -> str:
         """A digest of what the index holds (levels, areas, parents, validity).
 
