@@ -95,20 +95,25 @@ def when_idle(work: Callable[[], None], quiet: float = IDLE_SECONDS) -> None:
 
 
 def preload() -> None:
-    """Load what the first map request needs: every view module and the areas.
+    """Load what the first map request needs: every view module, the areas and their
+    current map geometry.
 
-    The area index is checked against the database on use like any cache, so a
-    worker forked with it answers correctly after any change; if the database
-    cannot be read now, the first request loads it.
+    The area index and the geometry documents are checked against the database on
+    use like any cache, so a worker forked with them answers correctly after any
+    change; if the database cannot be read now, the first request loads them. A
+    level without a stored document (a new document format after an upgrade) gets
+    one built here, before the server accepts connections, not by a visitor.
     """
     from django.db import DatabaseError
     from django.urls import get_resolver
 
+    from quartier.spatial.display import level_geometry
     from quartier.spatial.index import area_index
 
     get_resolver().url_patterns  # noqa: B018 (imports the URL configuration and its views)
     try:
-        area_index()
+        for level in area_index().levels:
+            level_geometry(level, None)
     except DatabaseError:
         log.warning("areas not preloaded: the database cannot be read now")
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import re
 import struct
+import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import pytest
 
+from quartier.core import geodoc
+from quartier.spatial.display import ARRAYS, read
 from tests.e2e.helpers import (
     biggest_area,
     change,
@@ -37,6 +41,47 @@ def test_block_level_loads_with_legend_and_all_areas(page):
     counts = [int(re.search(r"(\d+) Gebiete", line).group(1)) for line in lines]
     assert sum(counts) == 5000
     assert page.evaluate("window.quartier.geometry.codes.length") == 5000
+
+
+@pytest.mark.parametrize("steps", ["int16", "int32"])
+def test_the_browser_decodes_the_geometry_document_as_the_server_encoded_it(page, steps):
+    """The map's binary geometry (quartier.core.geodoc) read by geometry.js, compared with
+    the document decoded independently in Python: every vertex and label point. A level
+    spanning more than 0.33 degrees (a Kreis) has int32 steps: sent here re-packed."""
+    with urllib.request.urlopen(f"{page.server}/karte/geometrie/sozialraum/?stichtag=") as r:
+        body = r.read()
+    doc = read(body)
+    if steps == "int32":
+        raw = geodoc.unpack(body)
+        arrays = {name: raw.pop(name) for name in ARRAYS}
+        arrays["steps"] = arrays["steps"].astype(np.int32)
+        body = geodoc.pack(raw, arrays)
+
+        def repacked(route):
+            route.fulfill(status=200, content_type=geodoc.CONTENT_TYPE, body=body)
+
+        page.route("**/karte/geometrie/sozialraum/**", repacked)
+    open_map(page, "ebene=sozialraum&indikator=kinderarmut")
+    (x0, y0), scale = doc["origin"], doc["scale"]
+
+    def lat_lngs(flat):
+        xy = np.cumsum(np.array(flat, dtype=np.int64).reshape(-1, 2), axis=0)
+        return np.column_stack([y0 + xy[:, 1] / scale, x0 + xy[:, 0] / scale])
+
+    shown = page.evaluate("""() => { const g = window.quartier.geometry;
+        return { codes: g.codes, shapes: g.shapes, labels: g.labels, steps: g.steps.BYTES_PER_ELEMENT }; }""")
+    assert shown["steps"] == np.dtype(steps).itemsize
+    assert shown["codes"] == doc["codes"] and len(doc["codes"]) == 225
+    assert [len(a) for a in shown["shapes"]] == [len(a) for a in doc["shapes"]]
+    vertices = 0
+    for area, expected in zip(shown["shapes"], doc["shapes"], strict=True):
+        for polygon, rings in zip(area, expected, strict=True):
+            for ring, flat in zip(polygon, rings, strict=True):
+                assert np.allclose(np.array(ring), lat_lngs(flat), rtol=0, atol=1e-9)
+                vertices += len(ring)
+    assert vertices > 225 * 4
+    labels = np.array(doc["labels"]) / scale + [x0, y0]
+    assert np.allclose(np.array(shown["labels"]), labels[:, ::-1], rtol=0, atol=1e-9)
 
 
 def test_colours_match_the_legend_class_of_each_area(page):
@@ -320,9 +365,10 @@ def test_area_names_in_tooltips_are_text_never_html(page):
         if "/geometrie/stadtteil/" not in route.request.url:
             held.append(route)  # the parent level's outlines: areas drawn, values not yet set
             return
-        body = route.fetch().json()
-        body["names"] = [injected] * len(body["names"])
-        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+        doc = geodoc.unpack(route.fetch().body())
+        arrays = {name: doc.pop(name) for name in ARRAYS}
+        doc["names"] = [injected] * len(doc["names"])
+        route.fulfill(status=200, content_type=geodoc.CONTENT_TYPE, body=geodoc.pack(doc, arrays))
 
     page.route("**/karte/geometrie/**", rename_areas_hold_parents)
     page.goto(f"{page.server}/karte/?ebene=stadtteil&indikator=kinderarmut")

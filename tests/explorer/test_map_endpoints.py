@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from quartier.spatial.display import read
 from quartier.spatial.models import Area
 
 pytestmark = pytest.mark.django_db
@@ -14,18 +15,19 @@ pytestmark = pytest.mark.django_db
 def test_geometry_is_gzipped_cacheable_and_revalidated(client):
     first = client.get("/karte/geometrie/stadtteil/", headers={"accept-encoding": "gzip"})
     assert first.status_code == 200 and first["Content-Encoding"] == "gzip"
-    doc = json.loads(gzip.decompress(first.content))
+    assert first["Content-Type"] == "application/vnd.quartier.geometry"
+    doc = read(gzip.decompress(first.content))
     assert len(doc["codes"]) == 45 == len(doc["shapes"]) == len(doc["names"])
     assert doc["codes"] == sorted(doc["codes"])
     etag = first["ETag"]
     again = client.get("/karte/geometrie/stadtteil/", headers={"if-none-match": etag})
     assert again.status_code == 304
     plain = client.get("/karte/geometrie/stadtteil/")
-    assert json.loads(plain.content)["version"] == doc["version"]
+    assert read(plain.content)["version"] == doc["version"]
 
 
 def test_values_are_aligned_with_the_geometry_and_classified(client):
-    geometry = json.loads(client.get("/karte/geometrie/sozialraum/").content)
+    geometry = read(client.get("/karte/geometrie/sozialraum/").content)
     data = client.get(
         "/karte/werte/?ebene=sozialraum&indikator=kinderarmut&stichtag=2024-12-31"
     ).json()
@@ -242,7 +244,7 @@ def test_a_type_with_more_than_ten_categories_keeps_one_class_character_per_area
         for a in areas
     )
     refresh_caches()
-    geometry = json.loads(client.get("/karte/geometrie/stadtteil/").content)
+    geometry = read(client.get("/karte/geometrie/stadtteil/").content)
     data = client.get(
         "/karte/werte/?ebene=stadtteil&indikator=gruppen_test&stichtag=2024-12-31"
     ).json()

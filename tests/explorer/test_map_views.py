@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from quartier.indicators.status import Status
+from quartier.spatial.display import read
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +88,7 @@ def test_the_legend_says_why_quantiles_got_a_class_for_a_frequent_value(client):
 def test_the_side_panel_shows_the_change_the_map_shows(client):
     query = "indikator=kinderarmut&stichtag=2024-12-31&vergleich=2019-12-31"
     data = values(client, f"ebene=stadtteil&{query}")
-    geometry = client.get("/karte/geometrie/stadtteil/").json()
+    geometry = read(client.get("/karte/geometrie/stadtteil/").content)
     codes = geometry["codes"]
     i = next(j for j, v in enumerate(data["values"]) if v is not None and v < 0)
     panel = client.get(f"/karte/gebiet/stadtteil/{codes[i]}/?{query}").json()
@@ -104,7 +105,7 @@ def test_the_side_panel_shows_the_change_the_map_shows(client):
 def test_the_side_panel_uses_the_maps_stichtag_and_says_geheim(client):
     query = "indikator=sgb2_u15&stichtag=2019-12-31"
     data = values(client, f"ebene=sozialraum&{query}")
-    codes = client.get("/karte/geometrie/sozialraum/?stichtag=2019-12-31").json()["codes"]
+    codes = read(client.get("/karte/geometrie/sozialraum/?stichtag=2019-12-31").content)["codes"]
     secret = data["status"].index(str(int(Status.SUPPRESSED)))
     panel = client.get(f"/karte/gebiet/sozialraum/{codes[secret]}/?{query}").json()
     current = panel["current"]

@@ -13,6 +13,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_safe
 
 from quartier.access.caching import holds_no_values
+from quartier.core import geodoc
 from quartier.errors import QuartierError
 from quartier.explorer.catalogue import map_catalogue
 from quartier.explorer.facilities import facility_symbols
@@ -95,10 +96,10 @@ def geometry(request, level: str):
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponseNotModified()
     elif "gzip" in request.headers.get("Accept-Encoding", ""):
-        response = HttpResponse(doc.gzipped, content_type="application/json")
+        response = HttpResponse(doc.gzipped, content_type=geodoc.CONTENT_TYPE)
         response["Content-Encoding"] = "gzip"
     else:
-        response = HttpResponse(doc.body, content_type="application/json")
+        response = HttpResponse(doc.body, content_type=geodoc.CONTENT_TYPE)
     response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
     response["Vary"] = "Accept-Encoding, Cookie"

@@ -1,4 +1,4 @@
-"""Display geometry of a level as a stored, gzipped JSON document with an ETag.
+"""Display geometry of a level as a stored, gzipped binary document with an ETag.
 
 Building the document for a big level takes seconds, so it is built when the
 level's areas are imported (:func:`prepare_level`) and kept in the database
@@ -22,23 +22,24 @@ import numpy as np
 import shapely
 from django.db import IntegrityError, transaction
 
-from quartier.core import display
+from quartier.core import display, geodoc
 from quartier.spatial.index import area_index
 from quartier.spatial.models import Area, Level, StoredDisplay
 
+ARRAYS = ("parts", "rings", "vertices", "steps", "labels")
 _TTL = 1.0  # seconds between checks that a held document is still the stored one
 
 
 @dataclass(frozen=True)
 class DisplayGeometry:
-    """One level's encoded geometry: gzipped body and its ETag."""
+    """One level's encoded geometry (:mod:`quartier.core.geodoc`): gzipped body and its ETag."""
 
     etag: str
     gzipped: bytes
 
     @property
     def body(self) -> bytes:
-        """The plain JSON document."""
+        """The plain (binary) document."""
         return gzip.decompress(self.gzipped)
 
 
@@ -67,6 +68,7 @@ def _select(index, level: Level, period: date | None):
     names = [areas.names[i] for i in positions]
     digest = hashlib.sha1(ids.tobytes())
     digest.update(json.dumps([level.name, codes, names]).encode())
+    digest.update(geodoc.MAGIC)  # a new document format is a new key: old rows are not read
     return ids, codes, names, digest.hexdigest()
 
 
@@ -135,17 +137,20 @@ def _build(level: Level, ids: np.ndarray, codes: list[str], names: list[str]) ->
     geoms = shapely.from_wkb([bytes(rows[i][0]) for i in ids.tolist()])
     area_m2 = np.array([rows[i][1] for i in ids.tolist()])
     simplified = display.simplify(np.asarray(geoms), display.tolerance_for(area_m2))
-    doc = {
-        "level": level.key,
-        "name": level.name,
-        "codes": codes,
-        "names": names,
-        **display.encode(simplified),
-    }
-    body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
-    etag = hashlib.sha1(body).hexdigest()[:20]
-    doc_with_version = body[:-1] + f',"version":"{etag}"}}'.encode()
-    return DisplayGeometry(etag, gzip.compress(doc_with_version, 6))
+    encoded = display.encode(simplified)
+    arrays = {k: encoded.pop(k) for k in ARRAYS}
+    header = {"level": level.key, "name": level.name, "codes": codes, "names": names, **encoded}
+    etag = hashlib.sha1(geodoc.pack(header, arrays)).hexdigest()[:20]
+    body = geodoc.pack({**header, "version": etag}, arrays)
+    return DisplayGeometry(etag, gzip.compress(body, 6))
+
+
+def read(body: bytes) -> dict:
+    """A document's fields and arrays, plus ``shapes`` as nested lists (for tests and tools)."""
+    doc = geodoc.unpack(body)
+    doc["shapes"] = display.shapes(doc)
+    doc["labels"] = display.absolute(doc)[1].tolist()
+    return doc
 
 
 def clear_display_cache() -> None:

@@ -1,8 +1,9 @@
-// Decode the compact geometry document (quantized, delta-encoded lon/lat) into flat typed
-// arrays of Web Mercator "world" coordinates (Leaflet's EPSG:3857 at zoom 0: a 256 px world),
-// so that 80,000 areas cost a few arrays instead of millions of small [lat, lng] arrays.
+// Decode the map's geometry document (quartier/core/geodoc.py: a JSON header and typed
+// arrays of quantized lon/lat steps) into flat typed arrays of Web Mercator "world"
+// coordinates (Leaflet's EPSG:3857 at zoom 0: a 256 px world), so that 80,000 areas cost a
+// few arrays instead of millions of small [lat, lng] arrays.
 //
-// A decoded level holds, besides the document's codes, names, bbox …:
+// A decoded level holds, besides the header's codes, names, bbox …:
 //   xy        Float64Array [x0, y0, x1, y1, …] of all vertices, world px at zoom 0
 //   ringStart Uint32Array, ring r has the vertices ringStart[r] … ringStart[r + 1] - 1
 //   areaRing  Uint32Array, area i has the rings areaRing[i] … areaRing[i + 1] - 1
@@ -10,6 +11,29 @@
 //   labels    [lat, lng] per area (a point inside it)
 //   index     Map code -> area index
 // and, for callers that want Leaflet lat/lngs, `shapes` (decoded on first use only).
+
+export const GEOMETRY_TYPE = "application/vnd.quartier.geometry";
+
+const ARRAY_TYPES = {
+  int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array, float32: Float32Array,
+};
+
+// The header's fields and its arrays as typed views of `bytes` (no copy).
+export function readDocument(bytes) {
+  const magic = String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]);
+  if (magic !== "QGD1") throw new Error("not a Quartier geometry document");
+  const size = new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true);
+  const doc = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + size)));
+  let offset = bytes.byteOffset + 8 + size;
+  for (const [name, dtype, shape] of doc.arrays) {
+    const count = shape.reduce((a, b) => a * b, 1);
+    const Type = ARRAY_TYPES[dtype];
+    doc[name] = new Type(bytes.buffer, offset, count);
+    offset += Math.ceil((count * Type.BYTES_PER_ELEMENT) / 4) * 4; // each array 4-byte aligned
+  }
+  delete doc.arrays;
+  return doc;
+}
 
 const MAX_LAT = 85.0511287798;
 const RAD = Math.PI / 180;
@@ -33,85 +57,71 @@ export function worldLng(x) {
   return (x / 256 - 0.5) * 360;
 }
 
-export function decodeRing(flat, origin, scale) {
-  const out = new Array(flat.length / 2);
-  let x = 0;
-  let y = 0;
-  for (let i = 0; i < flat.length; i += 2) {
-    x += flat[i];
-    y += flat[i + 1];
-    out[i / 2] = [origin[1] + y / scale, origin[0] + x / scale];
-  }
+// Start offsets (length + 1) of consecutive runs of the given lengths.
+function starts(counts) {
+  const out = new Uint32Array(counts.length + 1);
+  for (let k = 0; k < counts.length; k += 1) out[k + 1] = out[k] + counts[k];
   return out;
 }
 
-export function decodeGeometry(doc) {
-  const { origin, scale } = doc;
-  const n = doc.shapes.length;
-  const all = doc.shapes;
-  let rings = 0;
-  let values = 0;
-  for (let i = 0; i < n; i += 1) {
-    const polygons = all[i];
-    for (let p = 0; p < polygons.length; p += 1) {
-      const polygon = polygons[p];
-      rings += polygon.length;
-      for (let k = 0; k < polygon.length; k += 1) values += polygon[k].length;
-    }
-  }
+export function decodeGeometry(bytes) {
+  const doc = readDocument(bytes);
+  const { origin, scale, steps } = doc;
+  const n = doc.codes.length;
+  const parts = starts(doc.parts); // area i: polygons parts[i] … parts[i + 1] - 1
+  const partRings = starts(doc.rings); // polygon p: rings partRings[p] …
+  const ringStart = starts(doc.vertices); // ring r: vertices ringStart[r] …
+  const rings = ringStart.length - 1;
+  const values = steps.length;
   const xy = new Float64Array(values);
-  const ringStart = new Uint32Array(rings + 1);
   const areaRing = new Uint32Array(n + 1);
   const box = new Float64Array(4 * n);
-  // First the quantized steps summed up (integers), then one mapping to world px: x is
-  // linear in the longitude; y (a log per latitude) comes from a table over the level's
-  // latitude steps, as a per-vertex Math.log took 0.6 s for 80,000 blocks (measured).
-  let r = 0;
-  let v = 0;
+  const labelQ = new Float64Array(2 * n); // label points, quantized, from the origin
+  // First the steps summed up (integers: every vertex is a step from the one before, across
+  // rings and areas), then one mapping to world px: x is linear in the longitude; y (a log
+  // per latitude) comes from a table over the level's latitude steps, as a per-vertex
+  // Math.log took 0.6 s for 80,000 blocks (measured).
+  let qx = 0;
+  let qy = 0;
   let qyMin = Infinity;
   let qyMax = -Infinity;
   for (let i = 0; i < n; i += 1) {
-    areaRing[i] = r;
+    const firstRing = partRings[parts[i]];
+    const endRing = partRings[parts[i + 1]];
+    areaRing[i] = firstRing;
+    // The label is a step from the area's first vertex (from the origin without rings).
+    const first = firstRing < endRing ? 2 * ringStart[firstRing] : -1;
+    labelQ[2 * i] = doc.labels[2 * i] + (first >= 0 ? qx + steps[first] : 0);
+    labelQ[2 * i + 1] = doc.labels[2 * i + 1] + (first >= 0 ? qy + steps[first + 1] : 0);
     let minX = Infinity; let minY = Infinity; let maxX = -Infinity; let maxY = -Infinity;
-    const polygons = all[i];
-    for (let p = 0; p < polygons.length; p += 1) {
-      const polygon = polygons[p];
-      for (let k = 0; k < polygon.length; k += 1) {
-        const ring = polygon[k];
-        ringStart[r] = v / 2;
-        r += 1;
-        let qx = 0;
-        let qy = 0;
-        for (let j = 0; j < ring.length; j += 2) {
-          qx += ring[j];
-          qy += ring[j + 1];
-          xy[v] = qx;
-          xy[v + 1] = qy;
-          v += 2;
-          if (qx < minX) minX = qx;
-          if (qx > maxX) maxX = qx;
-          if (qy < minY) minY = qy;
-          if (qy > maxY) maxY = qy;
-        }
-      }
+    for (let j = first < 0 ? 0 : first, end = 2 * ringStart[endRing]; first >= 0 && j < end; j += 2) {
+      qx += steps[j];
+      qy += steps[j + 1];
+      xy[j] = qx;
+      xy[j + 1] = qy;
+      if (qx < minX) minX = qx;
+      if (qx > maxX) maxX = qx;
+      if (qy < minY) minY = qy;
+      if (qy > maxY) maxY = qy;
     }
     box[4 * i] = minX; box[4 * i + 1] = minY; box[4 * i + 2] = maxX; box[4 * i + 3] = maxY;
     if (minY < qyMin) qyMin = minY;
     if (maxY > qyMax) qyMax = maxY;
   }
+  areaRing[n] = rings;
   const ax = 256 / 360 / scale;
   const bx = 256 * (0.5 + origin[0] / 360);
-  const steps = qyMax - qyMin + 1;
-  const table = steps > 0 && steps <= 4e6 ? new Float64Array(steps) : null;
-  if (table) for (let q = 0; q < steps; q += 1) table[q] = worldY(origin[1] + (q + qyMin) / scale);
+  const span = qyMax - qyMin + 1;
+  const table = span > 0 && span <= 4e6 ? new Float64Array(span) : null;
+  if (table) for (let q = 0; q < span; q += 1) table[q] = worldY(origin[1] + (q + qyMin) / scale);
   const yOf = table ? (q) => table[(q - qyMin) | 0] : (q) => worldY(origin[1] + q / scale);
   if (table) {
-    for (let j = 0; j < v; j += 2) { // the hot loop: integer table indices, nothing called
+    for (let j = 0; j < values; j += 2) { // the hot loop: integer table indices, nothing called
       xy[j] = ax * xy[j] + bx;
       xy[j + 1] = table[(xy[j + 1] - qyMin) | 0];
     }
   } else {
-    for (let j = 0; j < v; j += 2) {
+    for (let j = 0; j < values; j += 2) {
       xy[j] = ax * xy[j] + bx;
       xy[j + 1] = yOf(xy[j + 1]);
     }
@@ -124,23 +134,26 @@ export function decodeGeometry(doc) {
     box[4 * i + 1] = yOf(box[4 * i + 3]); // north: the smaller world y
     box[4 * i + 3] = yOf(south);
   }
-  areaRing[n] = r;
-  ringStart[r] = v / 2;
   const labels = new Array(n);
   const index = new Map();
   for (let i = 0; i < n; i += 1) {
-    const [x, y] = doc.labels[i];
-    labels[i] = [origin[1] + y / scale, origin[0] + x / scale];
+    labels[i] = [origin[1] + labelQ[2 * i + 1] / scale, origin[0] + labelQ[2 * i] / scale];
     index.set(doc.codes[i], i);
   }
   const out = { ...doc, labels, index, xy, ringStart, areaRing, box };
-  const raw = doc.shapes;
   let shapes = null;
-  delete out.shapes;
   Object.defineProperty(out, "shapes", {
     enumerable: false,
     get() {
-      if (!shapes) shapes = raw.map((polygons) => polygons.map((rings) => rings.map((ring) => decodeRing(ring, origin, scale))));
+      if (!shapes) {
+        const ring = (r) => {
+          const out = [];
+          for (let v = ringStart[r]; v < ringStart[r + 1]; v += 1) out.push([worldLat(xy[2 * v + 1]), worldLng(xy[2 * v])]);
+          return out;
+        };
+        const polygon = (p) => Array.from({ length: partRings[p + 1] - partRings[p] }, (_, k) => ring(partRings[p] + k));
+        shapes = Array.from({ length: n }, (_, i) => Array.from({ length: parts[i + 1] - parts[i] }, (_, k) => polygon(parts[i] + k)));
+      }
       return shapes;
     },
   });
@@ -151,20 +164,6 @@ export function decodeGeometry(doc) {
 export function areaBounds(geometry, i) {
   const b = geometry.box;
   return [[worldLat(b[4 * i + 3]), worldLng(b[4 * i])], [worldLat(b[4 * i + 1]), worldLng(b[4 * i + 2])]];
-}
-
-// Bounds of a shape of Leaflet lat/lngs (polygons of rings).
-export function boundsOf(shape) {
-  let south = 90; let west = 180; let north = -90; let east = -180;
-  for (const polygon of shape) {
-    for (const [lat, lng] of polygon[0]) {
-      if (lat < south) south = lat;
-      if (lat > north) north = lat;
-      if (lng < west) west = lng;
-      if (lng > east) east = lng;
-    }
-  }
-  return [[south, west], [north, east]];
 }
 
 // Add the rings of area i to `path`, mapped by x' = ax * x + bx, y' = ay * y + by from world

@@ -39,8 +39,16 @@ export class LoadStatus {
     }
   }
 
+  // Called for every chunk received (hundreds for a big level): the text is set at most
+  // once per frame, as formatting it each time cost 25–50 ms of an 80,000-block first map.
   bytes(received) {
-    if (this.bytesEl) this.bytesEl.textContent = interpolate(gettext("%(size)s empfangen"), { size: megabytes(received) });
+    this.received = received;
+    if (this.pending || !this.bytesEl) return;
+    this.pending = true;
+    requestAnimationFrame(() => {
+      this.pending = false;
+      if (this.bytesEl) this.bytesEl.textContent = interpolate(gettext("%(size)s empfangen"), { size: megabytes(this.received) });
+    });
   }
 
   done() {
@@ -68,10 +76,10 @@ export class LoadStatus {
   }
 }
 
-// fetch() a JSON document, reporting the bytes received so far to onBytes.
-export async function fetchJson(path, onBytes = null) {
-  const response = await fetch(path, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-  let text;
+// fetch() a document, reporting the bytes received so far to onBytes; its body as bytes.
+async function fetchBytes(path, accept, onBytes) {
+  const response = await fetch(path, { headers: { Accept: accept }, credentials: "same-origin" });
+  let bytes;
   if (onBytes && response.body && response.body.getReader) {
     const reader = response.body.getReader();
     const chunks = [];
@@ -83,17 +91,36 @@ export async function fetchJson(path, onBytes = null) {
       received += value.length;
       onBytes(received);
     }
-    const all = new Uint8Array(received);
+    bytes = new Uint8Array(received);
     let offset = 0;
-    for (const chunk of chunks) { all.set(chunk, offset); offset += chunk.length; }
-    text = new TextDecoder().decode(all);
+    for (const chunk of chunks) { bytes.set(chunk, offset); offset += chunk.length; }
   } else {
-    text = await response.text();
+    bytes = new Uint8Array(await response.arrayBuffer());
   }
-  let body = null;
-  try { body = JSON.parse(text); } catch { body = null; }
-  if (!response.ok || body === null) {
-    throw new Error((body && body.error) || `${response.status} ${response.statusText}`.trim());
-  }
+  return { response, bytes };
+}
+
+function parseJson(bytes) {
+  try { return JSON.parse(new TextDecoder().decode(bytes)); } catch { return null; }
+}
+
+function failure(response, body) {
+  return new Error((body && body.error) || `${response.status} ${response.statusText}`.trim());
+}
+
+// fetch() a JSON document, reporting the bytes received so far to onBytes.
+export async function fetchJson(path, onBytes = null) {
+  const { response, bytes } = await fetchBytes(path, "application/json", onBytes);
+  const body = parseJson(bytes);
+  if (!response.ok || body === null) throw failure(response, body);
   return body;
+}
+
+// fetch() a binary document (the map's geometry): its bytes, or the JSON error it answered.
+export async function fetchBinary(path, contentType, onBytes = null) {
+  const { response, bytes } = await fetchBytes(path, `${contentType}, application/json`, onBytes);
+  if (!response.ok || !(response.headers.get("Content-Type") || "").startsWith(contentType)) {
+    throw failure(response, parseJson(bytes));
+  }
+  return bytes;
 }

@@ -1,5 +1,5 @@
 // Quartier map explorer: geometry once per level, values per view, state in the URL.
-import { decodeGeometry, areaBounds } from "./geometry.js";
+import { decodeGeometry, areaBounds, GEOMETRY_TYPE } from "./geometry.js";
 import { areaLayer as newAreaLayer } from "./areas.js";
 import { renderLegend } from "./legend.js";
 import { renderPanel } from "./panel.js";
@@ -10,7 +10,7 @@ import { readState, toQuery, writeState, VALUE_KEYS } from "./state.js";
 import { setDateFormat } from "./format.js";
 import { initDrawer } from "./drawer.js";
 import { labelWidth, placeLabels } from "./labels.js";
-import { fetchJson, LoadStatus } from "./loading.js";
+import { fetchBinary, fetchJson, LoadStatus } from "./loading.js";
 import { drawSymbols, symbolSvg } from "./symbols.js";
 
 const catalogue = JSON.parse(document.getElementById("map-catalogue").textContent);
@@ -299,10 +299,10 @@ function fetchGeometry(levelKey, period) {
   const key = `${levelKey}|${period || ""}`;
   if (!geometryCache.has(key)) {
     const entry = { done: false };
-    entry.promise = getJson(`${url("geometry", { LEVEL: levelKey })}?stichtag=${encodeURIComponent(period || "")}`,
-      (n) => loadStatus.bytes(n)).then((doc) => {
+    entry.promise = fetchBinary(`${url("geometry", { LEVEL: levelKey })}?stichtag=${encodeURIComponent(period || "")}`,
+      GEOMETRY_TYPE, (n) => loadStatus.bytes(n)).then((bytes) => {
       entry.done = true;
-      return decodeGeometry(doc);
+      return decodeGeometry(bytes);
     });
     // A failed fetch is not kept (the retry button fetches again); this also marks the
     // rejection as handled when a newer view no longer waits for it.
