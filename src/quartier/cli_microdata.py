@@ -120,7 +120,7 @@ def cmd_microdata(args) -> int:
     spec = spec_from_args(args)
     user = _acting_user(args.user, spec.indicator_key)
     table = read_table(args.file, original_name=args.file.name, sheet=args.sheet)
-    agg = aggregate(table, spec, listed=None if args.all_problems else LISTED)
+    agg = aggregate(table, spec, listed=None if args.all_problems else LISTED, user=user)
     print(
         f"{agg.records} Fälle gelesen, {agg.placed} in der Ebene {agg.level} zugeordnet, "
         f"{agg.records - agg.placed} nicht (Stichtag {agg.period:%d.%m.%Y})."

@@ -17,7 +17,7 @@ from django.contrib.auth.models import Group
 from django.test import RequestFactory
 from django.urls import reverse
 
-from quartier.access.models import AuditEntry, Unit, User
+from quartier.access.models import AuditEntry, Territory, Unit, User
 from quartier.access.tokens import create_token
 from quartier.indicators.models import Indicator
 from quartier.spatial.models import Area, FacilityLayer, Level
@@ -65,6 +65,9 @@ FACTORIES: dict[str, Callable] = {
     "axes.accesslog": _axes("AccessLog"),
     "axes.accessfailurelog": _axes("AccessFailureLog", locked_out=False),
     "access.unit": lambda _acc: Unit.objects.create(key="probe", name="Probe"),
+    "access.territory": lambda _acc: Territory.objects.create(
+        key="probe", name="Probe", kind=Territory.Kind.GEMEINDE
+    ),
     "access.user": lambda _acc: User.objects.create_user("probekonto", password="x" * 12),
     "access.apitoken": lambda acc: create_token(acc["analyst"], "Probe")[0],
     "access.auditentry": lambda _acc: AuditEntry.objects.create(action="export", target="probe"),

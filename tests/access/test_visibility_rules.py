@@ -95,3 +95,75 @@ def test_both_forms_agree_on_confidential_analysis_results(users, seed):
     confidential = set(Indicator.objects.filter(confidential=True).values_list("id", flat=True))
     assert confidential <= results and not confidential & visible_ids(users["analyst"])
     assert confidential <= visible_ids(users["admin"])
+
+
+def kreis_with_gemeinden():
+    """A Kreis with Gemeinden A and B, and a second Kreis with Gemeinde C."""
+    from quartier.access.models import Territory
+
+    kreis = Territory.objects.create(key="kreis", name="Musterkreis", kind="kreis")
+    other = Territory.objects.create(key="anderer", name="Anderer Kreis", kind="kreis")
+    return {
+        "kreis": kreis,
+        "a": Territory.objects.create(key="a", name="A", kind="gemeinde", parent=kreis),
+        "b": Territory.objects.create(key="b", name="B", kind="gemeinde", parent=kreis),
+        "other": other,
+        "c": Territory.objects.create(key="c", name="C", kind="gemeinde", parent=other),
+    }
+
+
+def test_internal_indicators_stay_in_their_territory_unless_shared_with_the_kreis(users):
+    from quartier.access.models import Role, User
+
+    places = kreis_with_gemeinden()
+    owners = {}
+    for name, territory in places.items():
+        owners[name] = Unit.objects.create(key=f"u_{name}", name=name, territory=territory)
+    internal = {
+        name: Indicator.objects.create(
+            key=f"intern_{name}", name=name, kind="count", visibility="internal", owner=unit
+        )
+        for name, unit in owners.items()
+    }
+    shared = Indicator.objects.create(
+        key="intern_a_geteilt", name="geteilt", kind="count", visibility="internal",
+        owner=owners["a"], kreis_shared=True,
+    )  # fmt: skip
+    whole = Indicator.objects.get(key="esu_uebergewicht")  # its unit has no territory
+
+    def seen(territory):
+        user = User.objects.create_user(f"user_{territory}", role=Role.ANALYST)
+        if territory:
+            user.units.add(owners[territory])
+        ids = visible_ids(user)
+        assert ids == sql_ids(user), territory
+        names = {n for n, i in internal.items() if i.pk in ids}
+        return names, shared.pk in ids, whole.pk in ids
+
+    # A Gemeinde sees its own and its Kreis's; not its neighbour's, not another Kreis's.
+    assert seen("a") == ({"a", "kreis"}, True, True)
+    assert seen("b") == ({"b", "kreis"}, False, True)
+    # The Kreis sees its own and what a Gemeinde shared with it.
+    assert seen("kreis") == ({"kreis"}, True, True)
+    assert seen("c") == ({"c", "other"}, False, True)
+    # Without a territory: only what belongs to the whole installation.
+    assert seen(None) == (set(), False, True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_both_forms_agree_on_random_territories(users, seed):
+    rng = random.Random(seed)
+    places = list(kreis_with_gemeinden().values())
+    units = list(Unit.objects.all())
+    for unit in units:
+        unit.territory = rng.choice([None, *places])
+        unit.save(update_fields=["territory"])
+    for indicator in Indicator.objects.all():
+        indicator.visibility = rng.choice(Visibility.values)
+        indicator.owner = rng.choice([None, *units])
+        indicator.kreis_shared = rng.random() < 0.3
+        indicator.save(update_fields=["visibility", "owner", "kreis_shared"])
+    users["analyst"].units.set(rng.sample(units, rng.randint(1, 2)))
+    for role, user in users.items():
+        user = type(user).objects.get(pk=user.pk) if user.is_authenticated else user
+        assert visible_ids(user) == sql_ids(user), (seed, role)

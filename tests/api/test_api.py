@@ -241,8 +241,14 @@ def test_me_tells_who_is_calling(client, users):
         "username": "steward",
         "role": "steward",
         "units": ["jugendamt"],
+        "territories": [],
         "via_token": False,
     }
+    from quartier.access.models import Territory, Unit
+
+    gemeinde = Territory.objects.create(key="gemeinde-b", name="B", kind="gemeinde")
+    Unit.objects.filter(key="jugendamt").update(territory=gemeinde)
+    assert get(client, "/api/v1/me/")["territories"] == ["gemeinde-b"]
 
 
 def test_nul_characters_are_refused_not_a_server_error(client):

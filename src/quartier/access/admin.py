@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from quartier.access.adminperms import AccessibleAdminMedia, AdminOnly
 from quartier.access.audit import record
-from quartier.access.models import ApiToken, AuditEntry, Unit, User
+from quartier.access.models import ApiToken, AuditEntry, Territory, Unit, User
 from quartier.access.rights import is_admin
 from quartier.exports.formulas import neutralise
 
@@ -44,11 +44,22 @@ admin.site.site_title = _("Quartier")
 admin.site.index_title = _("Verwaltung")
 
 
+@admin.register(Territory)
+class TerritoryAdmin(AdminOnly, admin.ModelAdmin):
+    """Kreis, Gemeinden or cities sharing the installation (administrators only)."""
+
+    list_display = ("name", "key", "kind", "parent", "area")
+    raw_id_fields = ("area",)  # a level may hold 80,000 areas: no select list of all
+    list_filter = ("kind",)
+    search_fields = ("name", "key")
+
+
 @admin.register(Unit)
 class UnitAdmin(AdminOnly, admin.ModelAdmin):
     """Organisational units (administrators only)."""
 
-    list_display = ("name", "key")
+    list_display = ("name", "key", "territory")
+    list_filter = ("territory",)
     search_fields = ("name", "key")
 
 

@@ -5,11 +5,68 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Territory(models.Model):
+    """A Kreis, a Gemeinde or a city whose administration shares the installation.
+
+    Units belong to a territory; the internal indicators of a territory's units are
+    seen by the staff of that territory and of the territories below it (a Kreis's
+    by its Gemeinden), a Gemeinde's by the Kreis only where the indicator is shared
+    with it (:mod:`quartier.access.rights`). An installation for one city needs none.
+    """
+
+    class Kind(models.TextChoices):
+        KREIS = "kreis", _("Kreis")
+        GEMEINDE = "gemeinde", _("Gemeinde")
+        STADT = "stadt", _("Stadt")
+
+    key = models.SlugField(_("Kürzel"), max_length=40, unique=True)
+    name = models.CharField(_("Name"), max_length=200)
+    kind = models.CharField(_("Art"), max_length=12, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("gehört zu"),
+        help_text=_("Bei einer kreisangehörigen Gemeinde: ihr Kreis."),
+    )
+    area = models.ForeignKey(
+        "spatial.Area",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="territories",
+        verbose_name=_("Gebiet"),
+        help_text=_(
+            "Das Gebiet der Gemeinde oder des Kreises: Datenverantwortliche importieren nur "
+            "Werte für dieses Gebiet und die Gebiete darin."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("Gebietskörperschaft")
+        verbose_name_plural = _("Gebietskörperschaften")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Unit(models.Model):
     """An organisational unit (Fachbereich) that owns indicators."""
 
     key = models.SlugField(_("Kürzel"), max_length=40, unique=True)
     name = models.CharField(_("Name"), max_length=200)
+    territory = models.ForeignKey(
+        Territory,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
+        verbose_name=_("Gebietskörperschaft"),
+        help_text=_("Leer: die Einheit gehört zur ganzen Installation (eine Stadt)."),
+    )
 
     class Meta:
         verbose_name = _("Organisationseinheit")

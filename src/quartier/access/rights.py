@@ -3,7 +3,12 @@
 Rules (issue #2 lays them down, issue #6 builds the UI around them):
 
 * anonymous visitors see *public* indicators;
-* every signed-in user also sees *internal* ones;
+* every signed-in user also sees *internal* ones — where several territories (a
+  Kreis and its Gemeinden, :class:`~quartier.access.models.Territory`) share the
+  installation, only those of units of the user's own territories and of the
+  territories above them (a Gemeinde's staff see the Kreis's), and those of the
+  territories below them that are shared with the Kreis (``kreis_shared``); never
+  another Gemeinde's. Units without a territory are the whole installation's;
 * *restricted* indicators are visible to members of the owning unit, of the
   units named on the indicator, and to administrators;
 * analyses never widen who sees unprotected values (issue #12): a result computed
@@ -47,8 +52,53 @@ def unit_ids(user) -> set[int]:
     return cached
 
 
+def territory_ids(user) -> set[int]:
+    """Ids of the territories of the units a signed-in user belongs to."""
+    if user is None or not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_quartier_territory_ids", None)
+    if cached is None:
+        from quartier.access.models import Unit
+
+        found = Unit.objects.filter(id__in=unit_ids(user), territory__isnull=False)
+        cached = set(found.values_list("territory_id", flat=True))
+        user._quartier_territory_ids = cached
+    return cached
+
+
+def territory_reach(own: set[int], parents: dict[int, int | None]) -> tuple[set[int], set[int]]:
+    """(above, below) of the territories ``own``: ``above`` holds them and every
+    territory they belong to (a Gemeinde's Kreis), ``below`` every territory that
+    belongs to one of them (a Kreis's Gemeinden). ``parents``: territory → parent.
+    """
+    above = set()
+    for territory in own:
+        while territory is not None and territory not in above:
+            above.add(territory)
+            territory = parents.get(territory)
+    below = set()
+    for territory in parents:
+        current = parents.get(territory)
+        seen = set()
+        while current is not None and current not in seen:
+            if current in own:
+                below.add(territory)
+                break
+            seen.add(current)
+            current = parents.get(current)
+    return above, below - own
+
+
+def _sees_internal(territory: int | None, shared: bool, above: set, below: set) -> bool:
+    """May a signed-in user with the reach (above, below) see an internal indicator whose
+    owner belongs to ``territory`` (None: the whole installation's)?
+    """
+    return territory is None or territory in above or (shared and territory in below)
+
+
 def visibility_filter(user) -> Q:
     """A filter on Indicator rows that keeps exactly those ``user`` may see."""
+    from quartier.access.models import Territory
     from quartier.indicators.models import Visibility
 
     if is_admin(user):
@@ -57,9 +107,17 @@ def visibility_filter(user) -> Q:
     if user is None or not user.is_authenticated:
         return public
     units = unit_ids(user)
+    parents = dict(Territory.objects.values_list("id", "parent_id"))
+    above, below = territory_reach(territory_ids(user), parents)
+    internal = Q(visibility=Visibility.INTERNAL) & (
+        Q(owner__isnull=True)
+        | Q(owner__territory__isnull=True)
+        | Q(owner__territory__in=above)
+        | Q(kreis_shared=True, owner__territory__in=below)
+    )
     return (
         public
-        | Q(visibility=Visibility.INTERNAL)
+        | internal
         | Q(visibility=Visibility.RESTRICTED, owner_id__in=units)
         | Q(visibility=Visibility.RESTRICTED, shared_with__in=units)
     )
@@ -177,12 +235,16 @@ def visible_ids(user, known=None) -> set[int]:
     if signed_in and units:
         for indicator_id, unit_id in known.shared:
             shared.setdefault(indicator_id, set()).add(unit_id)
+    above, below = territory_reach(territory_ids(user), known.territories)
     allowed = set()
-    for pk, visibility, owner_id, *_rest in rows:
+    for pk, visibility, owner_id, _confidential, territory, kreis_shared, *_parts in rows:
         if visibility == Visibility.PUBLIC or (
             signed_in
             and (
-                visibility == Visibility.INTERNAL
+                (
+                    visibility == Visibility.INTERNAL
+                    and _sees_internal(territory, kreis_shared, above, below)
+                )
                 or (
                     visibility == Visibility.RESTRICTED
                     and (owner_id in units or bool(shared.get(pk, set()) & units))
@@ -195,7 +257,7 @@ def visible_ids(user, known=None) -> set[int]:
     blocked |= _confidential_blocked(user, confidential)
     return {
         pk
-        for pk, _visibility, _owner, _confidential, *parts in rows
+        for pk, _visibility, _owner, _confidential, _territory, _shared, *parts in rows
         if pk in allowed and pk not in blocked and all(p is None or p in allowed for p in parts)
     }
 

@@ -42,6 +42,9 @@ class UserSerializer(serializers.Serializer):
     username = serializers.CharField(allow_null=True)
     role = serializers.CharField(allow_null=True)
     units = serializers.ListField(child=serializers.CharField())
+    territories = serializers.ListField(
+        child=serializers.CharField(), help_text="Kürzel der Gebietskörperschaften der Einheiten"
+    )
     via_token = serializers.BooleanField()
 
 

@@ -61,12 +61,18 @@ class MeView(ReadOnlyView):
         user = request.user
         signed_in = user.is_authenticated
         units = list(user.units.order_by("key").values_list("key", flat=True)) if signed_in else []
+        territories = (
+            sorted(set(user.units.exclude(territory=None).values_list("territory__key", flat=True)))
+            if signed_in
+            else []
+        )
         return Response(
             {
                 "authenticated": signed_in,
                 "username": user.get_username() if signed_in else None,
                 "role": getattr(user, "role", None) if signed_in else None,
                 "units": units,
+                "territories": territories,
                 "via_token": bool(getattr(request._request, "token_authenticated", False)),
             }
         )

@@ -18,6 +18,7 @@ import shapely
 from django.db import transaction
 from pyproj import CRS, Transformer
 
+from quartier.access.territories import outside_codes, writable_area_ids
 from quartier.core.points import assign_points, count_by
 from quartier.errors import QuartierError
 from quartier.imports.addresses import AddressRegister, match_addresses
@@ -157,11 +158,15 @@ def _register() -> AddressRegister:
     )
 
 
-def aggregate(table: RawTable, spec: MicrodataSpec, listed: int | None = MAX_LISTED) -> Aggregation:
+def aggregate(
+    table: RawTable, spec: MicrodataSpec, listed: int | None = MAX_LISTED, user=None
+) -> Aggregation:
     """Place every record in the finest level and count per area.
 
     Rows that could not be placed are listed up to ``listed`` (None: all) and
-    counted in full, so a report never understates them.
+    counted in full, so a report never understates them. A data steward of a
+    territory counts only in its areas: records elsewhere count as outside
+    (:mod:`quartier.access.territories`).
     """
     period = parse_period(spec.period)
     if period is None:
@@ -170,6 +175,9 @@ def aggregate(table: RawTable, spec: MicrodataSpec, listed: int | None = MAX_LIS
     index = area_index()
     positions = index.valid_positions(level, period)
     ids = index.areas(level).ids[positions]
+    allowed = writable_area_ids(user)
+    if allowed is not None:
+        ids = ids[np.isin(ids, allowed)]
     shapes = {
         pk: wkb
         for pk, wkb in Area.objects.filter(id__in=ids.tolist()).values_list("id", "geometry")
@@ -237,6 +245,13 @@ def _indicator(spec: MicrodataSpec, user, suffix: str = "") -> Indicator:
 
 def commit(agg: Aggregation, spec: MicrodataSpec, *, user, source_name: str, sha256: str):
     """Store the counts (all areas, zeros included) as one import batch."""
+    if outside_codes(user, np.array(agg.area_ids, dtype=np.int64)):
+        raise QuartierError(
+            "Die Zählung enthält Gebiete außerhalb Ihrer Gebietskörperschaft; dort dürfen Sie "
+            "keine Werte importieren. Bitte prüfen Sie die Datei erneut; nichts wurde "
+            "gespeichert.",
+            status=403,
+        )
     with transaction.atomic():
         batch = create_batch(
             source_name,

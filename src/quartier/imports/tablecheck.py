@@ -10,6 +10,7 @@ from collections import Counter
 
 import numpy as np
 
+from quartier.access.territories import outside_codes, writable_area_ids
 from quartier.imports.checkreport import Report, listed
 from quartier.imports.codes import CodeMatches
 from quartier.imports.longvalues import CHUNK_ROWS, LongValues, long_values
@@ -103,7 +104,13 @@ def check_table(
         report.notes.append(f"{sentinels} Werte wie −9999 werden als fehlende Werte behandelt.")
     for (symbol, flag), n in sorted(_symbols(stored).items()):
         report.notes.append(symbol_note(symbol, flag, n))
-    _missing_areas(stored, mapping, report)
+    _missing_areas(stored, mapping, report, writable_area_ids(user))
+    listed(
+        report,
+        "errors",
+        outside_codes(user, stored.area),
+        "Gebiete außerhalb Ihrer Gebietskörperschaft: dort dürfen Sie keine Werte importieren",
+    )
     report.sums = find_sums(stored, indicators)
     report.notes += sum_notes(report.sums, indicators, new_keys)
     for label, names in new_indicator_names(indicators, new_keys):
@@ -181,7 +188,12 @@ def _nothing_to_store(codes: list[str], matches: CodeMatches, mapping: TableMapp
     )
 
 
-def _missing_areas(stored: StoredValues, mapping: TableMapping, report: Report) -> None:
+def _missing_areas(
+    stored: StoredValues, mapping: TableMapping, report: Report, allowed: np.ndarray | None
+) -> None:
+    """Warn of the level's areas without a value (only those of the importing steward's
+    territories, ``allowed``; None: all).
+    """
     if mapping.level == "auto" or not len(stored):
         return
     from quartier.spatial.index import area_index
@@ -198,5 +210,7 @@ def _missing_areas(stored: StoredValues, mapping: TableMapping, report: Report) 
             continue
         seen.add(valid.tobytes())
         absent = valid[~np.isin(areas.ids[valid], covered)]
+        if allowed is not None:
+            absent = absent[np.isin(areas.ids[absent], allowed)]
         missing.update(areas.codes[i] for i in absent)
     listed(report, "warnings", sorted(missing), f"Gebiete der Ebene {level.name} ohne Werte")

@@ -115,7 +115,7 @@ def check(request, pk):
         if spec.indicator_key:  # may this user count into it? (checked again on commit)
             existing_count(spec.indicator_key, request.user)
         name, path = jobs.input_files(job)[0]
-        result = aggregate(read_table(path, original_name=name), spec)
+        result = aggregate(read_table(path, original_name=name), spec, user=request.user)
     except QuartierError as exc:
         return spec_page(request, job, exc.message, status=403 if exc.status == 403 else 200)
     jobs.discard_files(job)  # the records are not needed any more: only counts remain

@@ -38,6 +38,8 @@ ROW_FIELDS = (
     "visibility",
     "owner_id",
     "confidential",
+    "owner__territory_id",
+    "kreis_shared",
     "numerator_id",
     "denominator_id",
     "weight_id",
@@ -48,8 +50,10 @@ _kept: dict = {"snapshot": None}
 
 
 def tables() -> list[str]:
-    """The tables whose writes change the catalogue: indicators, their links and units."""
-    from quartier.access.models import Unit
+    """The tables whose writes change the catalogue: indicators, their links, units and
+    territories.
+    """
+    from quartier.access.models import Territory, Unit
 
     return [
         Indicator._meta.db_table,
@@ -57,6 +61,7 @@ def tables() -> list[str]:
         Indicator.derived_from.through._meta.db_table,
         Indicator.sum_of.through._meta.db_table,
         Unit._meta.db_table,
+        Territory._meta.db_table,
     ]
 
 
@@ -68,6 +73,7 @@ class Snapshot:
     rows: tuple[tuple, ...]  # ROW_FIELDS of every indicator
     shared: tuple[tuple[int, int], ...]  # (indicator id, unit id)
     derived: tuple[tuple[int, int], ...]  # (source indicator id, derived indicator id)
+    territories: dict[int, int | None]  # territory id → the territory it belongs to
     # id → Indicator with numerator, denominator, weight and owner loaded, in the
     # catalogue's order (topic, sort order, name: Indicator.Meta.ordering)
     indicators: dict
@@ -104,11 +110,14 @@ def _read(now: int) -> Snapshot:
     derived = tuple(
         Indicator.derived_from.through.objects.values_list("from_indicator_id", "to_indicator_id")
     )
+    from quartier.access.models import Territory
+
+    territories = dict(Territory.objects.values_list("id", "parent_id"))
     indicators = {
         i.pk: i
         for i in Indicator.objects.select_related("numerator", "denominator", "weight", "owner")
     }
-    return Snapshot(now, rows, shared, derived, indicators)
+    return Snapshot(now, rows, shared, derived, territories, indicators)
 
 
 def forget() -> None:

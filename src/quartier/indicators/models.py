@@ -109,6 +109,14 @@ class Indicator(models.Model):
         related_name="shared_indicators",
         verbose_name=_("zusätzlich freigegeben für"),
     )
+    kreis_shared = models.BooleanField(
+        _("für den Kreis freigegeben"),
+        default=False,
+        help_text=_(
+            "Interne Indikatoren einer Gemeinde sehen sonst nur ihre eigenen Beschäftigten; "
+            "freigegeben auch die des Kreises."
+        ),
+    )
     min_count = models.PositiveIntegerField(
         _("Mindestfallzahl"),
         default=3,

@@ -125,6 +125,28 @@ class AreaIndex:
         pos = positions_of(area_ids, self._all_ids)
         return np.where(pos >= 0, self._all_levels[np.clip(pos, 0, None)], -1)
 
+    def within(self, roots) -> np.ndarray:
+        """Sorted ids of the areas ``roots`` and of every area below them (any validity).
+
+        Follows the parent links, which may also skip a level (memoized per set of roots).
+        """
+        key = tuple(sorted(int(r) for r in roots))
+
+        def build():
+            parents = np.concatenate(
+                [areas.parent_ids for areas in self._areas.values()]
+                or [np.zeros(0, dtype=np.int64)]
+            )
+            inside = np.isin(self._all_ids, key)
+            for _ in range(len(self.levels)):
+                more = inside | np.isin(parents, self._all_ids[inside])
+                if (more == inside).all():
+                    break
+                inside = more
+            return np.sort(self._all_ids[inside])
+
+        return self._memoized(("within", key), build)
+
     def chain_to_root(self, level: Level) -> list[Level]:
         """``level`` and all levels above it, finest first."""
         chain = [level]
