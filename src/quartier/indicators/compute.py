@@ -176,6 +176,8 @@ def _stored_rows(index, indicator, level, period, rows) -> AreaValues | None:
     result is the same as cutting the whole level's. Without one, the caller
     computes the whole level (it may be aggregated from a finer one).
     """
+    if index.territory_level() is not None:
+        return None  # territories may take a level's areas from different levels
     roles = parts(indicator)
     target = index.valid_positions(level, period)[rows]
     ids = index.areas(level).ids[target]
@@ -231,21 +233,99 @@ def _compute(index: AreaIndex, indicator: Indicator, level: Level, period: date)
     # A rate is located by its numerator (an empty dict when the period has no data).
     main = by_role["numerator"] if "numerator" in by_role else by_role["value"]
     target = index.valid_positions(level, period)
-    for source in [level, *index.finer_levels(level)]:
-        if source.id not in main:
-            continue
+    top = index.territory_level()
+    if top is not None and level.id != top.id and index.chain(top, level):
+        return _sum_of_territories(index, indicator, level, period, top, target)
+    sources = [s for s in [level, *index.finer_levels(level)] if s.id in main]
+    if top is None or not index.chain(level, top) or len(sources) <= 1:
+        # One city: the nearest level with data, for all areas alike.
+        source = sources[0] if sources else None
+        return _from_source(index, indicator, level, period, target, source, by_role)
+    return _per_territory(index, indicator, level, period, target, sources, by_role, main)
+
+
+def _from_source(index, indicator, level, period, target, source, by_role) -> AreaValues:
+    """Values at ``level`` from the stored values at ``source`` (None: none at all)."""
+    if source is None:
+        return _result(indicator, level, period, index, target, None, None, None)
+    _source, _target, groups = index.ancestor_groups(source, level, period)
+    keep = groups >= 0
+    inputs = {
+        name: (
+            _aligned(index, stored, source, period, groups.size)[keep]
+            if stored is not None
+            else None
+        )
+        for name, stored in by_role.items()
+    }
+    return _result(indicator, level, period, index, target, source, inputs, groups[keep])
+
+
+def _per_territory(index, indicator, level, period, target, sources, by_role, main) -> AreaValues:
+    """Values at ``level`` where territories (Gemeinden) hold their data on different levels:
+    each territory's areas from the nearest level with data *in that territory* — the rule
+    of one city, applied per Gemeinde (areas in no territory count as one more).
+    """
+    territory = index.territory_groups(level, period)
+    chosen = np.full(target.size, -1)
+    for k, source in enumerate(sources):
         _source, _target, groups = index.ancestor_groups(source, level, period)
-        keep = groups >= 0
+        present = ~np.isnan(_aligned(index, main, source, period, groups.size)) & (groups >= 0)
+        with_data = np.unique(territory[groups[present]])
+        chosen[(chosen < 0) & np.isin(territory, with_data)] = k
+    used = np.unique(chosen[chosen >= 0])
+    if used.size == 1 and (chosen == used[0]).all():
+        return _from_source(index, indicator, level, period, target, sources[used[0]], by_role)
+    out = _result(indicator, level, period, index, target, None, None, None)
+    values, status, complete = out.values.copy(), out.status.copy(), out.complete.copy()
+    numerator = denominator = None
+    for k in used.tolist():
+        part = _from_source(index, indicator, level, period, target, sources[k], by_role)
+        mask = chosen == k
+        values[mask], status[mask], complete[mask] = (
+            part.values[mask],
+            part.status[mask],
+            part.complete[mask],
+        )
+        if part.numerator is not None:
+            if numerator is None:
+                numerator, denominator = np.full(target.size, np.nan), np.full(target.size, np.nan)
+            numerator[mask], denominator[mask] = part.numerator[mask], part.denominator[mask]
+    most = sources[int(np.bincount(chosen[chosen >= 0]).argmax())]
+    return replace(
+        out,
+        values=values,
+        status=status,
+        complete=complete,
+        numerator=numerator,
+        denominator=denominator,
+        source_level=None if most.id == level.id else most,
+    )
+
+
+def _sum_of_territories(index, indicator, level, period, top, target) -> AreaValues:
+    """Values at a level above the territories' (the Kreis): the territories' values summed
+    (rates from their numerators and denominators, means weighted); complete only where
+    every territory in it is.
+    """
+    below = compute(index, indicator, top, period)
+    _source, _target, groups = index.ancestor_groups(top, level, period)
+    keep = groups >= 0
+    if indicator.is_computed:
+        nothing = np.full(below.values.size, np.nan)  # no data at all: no parts either
         inputs = {
-            name: (
-                _aligned(index, stored, source, period, groups.size)[keep]
-                if stored is not None
-                else None
-            )
-            for name, stored in by_role.items()
+            "numerator": nothing if below.numerator is None else below.numerator,
+            "denominator": nothing if below.denominator is None else below.denominator,
         }
-        return _result(indicator, level, period, index, target, source, inputs, groups[keep])
-    return _result(indicator, level, period, index, target, None, None, None)
+    elif indicator.kind != Kind.COUNT and indicator.weight is not None:
+        weight = compute(index, indicator.weight, top, period).values
+        inputs = {"value": below.values, "weight": weight}
+    else:
+        inputs = {"value": below.values}
+    inputs = {name: array[keep] for name, array in inputs.items()}
+    result = _result(indicator, level, period, index, target, top, inputs, groups[keep])
+    partial = np.bincount(groups[keep][~below.complete[keep]], minlength=target.size) > 0
+    return replace(result, complete=result.complete & ~partial)
 
 
 def _aligned(index: AreaIndex, stored: dict, level: Level, period: date, size: int) -> np.ndarray:

@@ -64,9 +64,10 @@ class Rows:
     def column(self, index: AreaIndex, indicator: Indicator, period: date) -> np.ndarray:
         """Values of ``indicator`` in these rows (NaN where it has none).
 
-        A count not stored at a level is the sum of the level below (what
-        :func:`~quartier.indicators.compute.compute` does, without aggregating
-        from the finest level once per level); other values are computed.
+        A count not stored at a level is the sum of its areas' children, on whatever
+        finer level each child is (what :func:`~quartier.indicators.compute.compute`
+        does, without aggregating from the finest level once per level); other
+        values are computed.
         """
         out = np.full(self.parent.size, np.nan)
         stored = store.stored(index, [indicator.pk], [period])[(indicator.pk, period)]
@@ -75,8 +76,8 @@ class Rows:
             if indicator.kind != Kind.COUNT or level.id in stored or finer is None:
                 out[part] = compute(index, indicator, level, period).values
                 continue
-            rows = self.slice(finer.id)
-            child = np.arange(rows.start, rows.stop)
+            # The children on any finer level (already filled: finest first).
+            child = np.arange(part.stop, sum(self.sizes.values()))
             child = child[(self.parent[child] >= part.start) & (self.parent[child] < part.stop)]
             child = child[~np.isnan(out[child])]
             sums = np.bincount(self.parent[child] - part.start, out[child], part.stop - part.start)
@@ -124,15 +125,19 @@ def build_rows(index: AreaIndex, levels, period: date) -> Rows:
         upper = by_id.get(level.parent_id)
         depth[level.id] = depth[upper.id] + 1 if upper is not None else 0
     parent = np.full(start, -1, dtype=np.int64)
+    # Each row's parent row, on whatever level of the table the parent area is: a parent
+    # may skip a level (a Gemeinde without Ortsteile), and the sum must still bind.
+    row_ids = np.concatenate(
+        [index.areas(lv).ids[index.valid_positions(lv, period)] for lv in ordered]
+        or [np.zeros(0, dtype=np.int64)]
+    )
     for level in ordered:
-        upper = by_id.get(level.parent_id)
-        if upper is None:
+        if by_id.get(level.parent_id) is None:
             continue
         parent_ids = index.areas(level).parent_ids[index.valid_positions(level, period)]
-        upper_ids = index.areas(upper).ids[index.valid_positions(upper, period)]
-        pos = positions_of(parent_ids, upper_ids)
+        pos = positions_of(parent_ids, row_ids)
         first = offsets[level.id]
-        parent[first : first + pos.size] = np.where(pos >= 0, offsets[upper.id] + pos, -1)
+        parent[first : first + pos.size] = np.where(pos >= first, -1, pos)  # only coarser rows
     finest = max(depth.values(), default=0)
     cost = np.ones(start)
     for level in ordered:

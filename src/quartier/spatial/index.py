@@ -58,8 +58,16 @@ class AreaIndex:
     describe the same areas.
     """
 
-    def __init__(self, levels: list[Level], by_level: dict[int, LevelAreas]):
+    def __init__(
+        self,
+        levels: list[Level],
+        by_level: dict[int, LevelAreas],
+        territory_areas: tuple[int, ...] = (),
+    ):
         self.version = next(_versions)
+        # Areas of the Gemeinden (and cities) sharing the installation: each is
+        # aggregated from its own data (see :meth:`territory_level`).
+        self.territory_areas = np.array(sorted(territory_areas), dtype=np.int64)
         self.levels = levels
         self._by_id = {level.id: level for level in levels}
         self._by_key = {level.key: level for level in levels}
@@ -103,6 +111,8 @@ class AreaIndex:
                 h.update(repr((level.id, level.parent_id, len(areas.codes))).encode())
                 for array in (areas.ids, areas.parent_ids, areas.valid_from, areas.valid_to):
                     h.update(np.ascontiguousarray(array).tobytes())
+            if self.territory_areas.size:  # the same digest as before for a single city
+                h.update(b"territories" + self.territory_areas.tobytes())
             return h.hexdigest()
 
         return self._memoized("digest", build)
@@ -226,6 +236,9 @@ class AreaIndex:
 
         Returns (finer positions, coarser positions, groups): ``groups[i]`` is the
         index into ``coarser positions`` of finer area ``i``'s ancestor, -1 if none.
+        A parent may skip levels (a Gemeinde without Ortsteile: its Sozialräume
+        belong to the Gemeinde itself); such an area is carried up to the level of
+        its parent.
         """
         chain = self.chain(finer, coarser)
         if chain is None:
@@ -243,13 +256,83 @@ class AreaIndex:
             parent_ids = current.parent_ids[current_pos]
             steps.append(positions_of(parent_ids, upper.ids[upper_valid]))
             current, current_pos = upper, upper_valid
-        return source, target, compose(steps)
+        groups = compose(steps)
+        lost = np.flatnonzero(groups < 0)
+        if lost.size:  # parents on a coarser level than the next one (skipped levels)
+            groups[lost] = self._skipping(chain, source[lost], target, period)
+        return source, target, groups
+
+    def _skipping(self, chain: list[Level], positions, target, period) -> np.ndarray:
+        """Groups of the areas at ``positions`` of ``chain[0]`` found by following their
+        parent links level by level, whatever level each parent is on (-1: none).
+        """
+        ids = self.areas(chain[0]).ids[positions]
+        levels = {level.id: rank for rank, level in enumerate(chain)}
+        valid = {
+            level.id: self.areas(level).ids[self.valid_positions(level, period)] for level in chain
+        }
+        rank = np.zeros(ids.size, dtype=np.int64)
+        for _ in chain[1:]:
+            moving = (rank < len(chain) - 1) & (ids >= 0)
+            if not moving.any():
+                break
+            parents = np.full(ids.size, -1, dtype=np.int64)
+            for r in np.unique(rank[moving]):
+                areas = self.areas(chain[r])
+                here = moving & (rank == r)
+                pos = positions_of(ids[here], areas.ids)
+                parents[here] = np.where(pos >= 0, areas.parent_ids[np.clip(pos, 0, None)], -1)
+            parent_level = self.level_of(parents)
+            parent_rank = np.array([levels.get(int(lv), -1) for lv in parent_level], dtype=np.int64)
+            ok = moving & (parent_rank > rank)
+            for r in np.unique(parent_rank[ok]):
+                here = ok & (parent_rank == r)
+                ok[here] = np.isin(parents[here], valid[chain[r].id])
+            ids = np.where(moving, np.where(ok, parents, -1), ids)
+            rank = np.where(ok, parent_rank, rank)
+        top = self.areas(chain[-1]).ids[target]
+        return np.where(rank == len(chain) - 1, positions_of(ids, top), -1)
+
+    def territory_level(self) -> Level | None:
+        """The level of the territories' areas (the Gemeinden), or None: one city.
+
+        Below and at this level, each territory is aggregated from the nearest level
+        with its own data; above it, a value sums the territories' values.
+        """
+
+        def build():
+            levels = set(self.level_of(self.territory_areas).tolist()) - {-1}
+            return self._by_id[levels.pop()] if len(levels) == 1 else None
+
+        return self._memoized("territory level", build)
+
+    def territory_groups(self, level: Level, period: date | None) -> np.ndarray:
+        """For each area of ``level`` valid on ``period`` (at or below the territory level):
+        the number of its territory (-1: in none), memoized.
+        """
+
+        def build():
+            top = self.territory_level()
+            positions, targets, groups = self.ancestor_groups(level, top, period)
+            territory_ids = self.areas(top).ids[targets]
+            number = positions_of(territory_ids, self.territory_areas)
+            return np.where(groups >= 0, number[np.clip(groups, 0, None)], -1)
+
+        return self._memoized(("territory groups", level.id, period), build)
 
 
 def _signature() -> tuple:
     area_stats = Area.objects.aggregate(n=Count("id"), last=Max("id"), closed=Count("valid_to"))
     level_stats = Level.objects.aggregate(n=Count("id"), last=Max("id"))
-    return tuple(area_stats.values()) + tuple(level_stats.values())
+    return tuple(area_stats.values()) + tuple(level_stats.values()) + (_territory_areas(),)
+
+
+def _territory_areas() -> tuple[int, ...]:
+    """Areas of the Gemeinden and cities sharing the installation (not the Kreise)."""
+    from quartier.access.models import Territory
+
+    found = Territory.objects.exclude(kind=Territory.Kind.KREIS).exclude(area=None)
+    return tuple(sorted(found.values_list("area_id", flat=True)))
 
 
 def _load() -> AreaIndex:
@@ -272,7 +355,7 @@ def _load() -> AreaIndex:
             valid_from=np.array([r[4] or _NO_DATE for r in data], dtype="datetime64[D]"),
             valid_to=np.array([r[5] or _NO_DATE for r in data], dtype="datetime64[D]"),
         )
-    return AreaIndex(levels, by_level)
+    return AreaIndex(levels, by_level, _territory_areas())
 
 
 _lock = threading.Lock()
