@@ -81,17 +81,35 @@ DEMO_ACCOUNTS = [
     ("statistik", "steward", "statistik", "Datenverantwortliche der Statistikstelle"),
     ("analyse", "analyst", "sozialamt", "Analyse (intern): interne Indikatoren, geschützt"),
 ]
+# The Musterkreis (demo --kreis) adds one account for each of two Gemeinden; the accounts
+# above then belong to the Kreis's units.
+KREIS_ACCOUNTS = [
+    (
+        "kreisstadt",
+        "steward",
+        "kreisstadt-sozialplanung",
+        "Datenverantwortliche der Kreisstadt: importiert nur für deren Gebiete",
+    ),
+    (
+        "gemeinde",
+        "analyst",
+        "gemeinde-jugendhilfe",
+        "Analyse in einer Gemeinde: sieht deren interne Daten, nicht die der Kreisstadt",
+    ),
+]
 
 
-def create_demo_accounts() -> list[tuple[str, str, str]]:
-    """One account per role for trying Musterstadt; returns (username, password, purpose)."""
+def create_demo_accounts(kreis: bool = False) -> list[tuple[str, str, str]]:
+    """One account per role for trying Musterstadt (and, for the Musterkreis, one for each of
+    two Gemeinden); returns (username, password, purpose).
+    """
     from django.contrib.auth import get_user_model
 
     from quartier.access.models import Unit
 
     User = get_user_model()
     created = []
-    for username, role, unit, purpose in DEMO_ACCOUNTS:
+    for username, role, unit, purpose in DEMO_ACCOUNTS + (KREIS_ACCOUNTS if kreis else []):
         if User.objects.filter(username=username).exists():
             continue
         password = secrets.token_urlsafe(12)
@@ -182,25 +200,32 @@ def cmd_demo(args) -> int:
     from quartier.demo.generate import generate
     from quartier.demo.geometry import FULL, SMALL
 
+    what = "Musterkreis" if args.kreis else "Musterstadt"
     if demo_load.is_loaded():
-        print("Musterstadt ist bereits vorhanden (neu aufbauen mit --reset).")
+        print("Die Demodaten sind bereits vorhanden (neu aufbauen mit --reset).")
     else:
         started = time.perf_counter()
         city = generate(args.seed, SMALL if args.small else FULL)
-        stats = demo_load.load(city)
+        if args.kreis:
+            from quartier.demo import kreisload
+
+            stats = kreisload.load(city)
+        else:
+            stats = demo_load.load(city)
         # Disclosure control for every family and period, stored for every server process.
         from quartier.indicators.precompute import protect_all
 
         protect_all()
         password = create_admin("admin")
+        gemeinden = f"{stats['gemeinden']} Gemeinden, " if args.kreis else ""
         print(
-            f"Musterstadt erzeugt in {time.perf_counter() - started:.0f} s: "
+            f"{what} erzeugt in {time.perf_counter() - started:.0f} s: {gemeinden}"
             f"{stats['areas']} Gebiete, {stats['indicators']} Indikatoren, "
             f"{stats['values']} Werte, {stats['facilities']} Einrichtungen."
         )
         print(f"Anmeldung: admin / {password}   (das Passwort wird nur jetzt angezeigt)")
         print("Weitere Demo-Konten, eins je Rolle:")
-        for username, secret, purpose in create_demo_accounts():
+        for username, secret, purpose in create_demo_accounts(args.kreis):
             print(f"  {username} / {secret}   – {purpose}")
         print("  ohne Anmeldung: öffentliches Portal (nur öffentliche Indikatoren)")
     print(f"Datenverzeichnis: {config.data_dir}")
@@ -301,6 +326,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="nur aufbauen, nicht starten")
     demo.add_argument("--seed", type=int, default=2024, help="Zufallsstartwert (Standard: 2024)")
     demo.add_argument("--small", action="store_true", help="kleine Musterstadt (für Tests)")
+    demo.add_argument(
+        "--kreis",
+        action="store_true",
+        help="Musterkreis: ein Kreis mit Gemeinden, deren Daten auf verschiedenen Ebenen liegen",
+    )
     demo.add_argument("--reset", action="store_true", help="vorhandene SQLite-Datenbank löschen")
     add_server_args(demo)
     demo.set_defaults(func=cmd_demo)

@@ -46,11 +46,9 @@ def is_loaded() -> bool:
 @transaction.atomic
 def load(city: Musterstadt, *, user=None) -> dict[str, int]:
     """Store ``city``: units, levels, areas, indicators, values (one import batch), facilities."""
-    units = {
-        key: Unit.objects.get_or_create(key=key, defaults={"name": name})[0] for key, name in UNITS
-    }
+    units = demo_units()
     area_ids = _load_areas(city)
-    indicators = _load_indicators(units)
+    indicators = load_catalogue(units)
     batch = create_batch(
         f"{SOURCE_NAME} (Seed {city.seed})",
         user=user,
@@ -68,19 +66,40 @@ def load(city: Musterstadt, *, user=None) -> dict[str, int]:
                     if value == value:  # NaN: undefined (e.g. mean age of nobody), not stored
                         yield ind, area, period, value, ""
 
-    with foreign_keys_checked_at_the_end():  # a fresh database: nobody else writes
-        written = insert_new_values(batch, rows())
-    batch.rows_read = batch.rows_inserted = written
-    batch.save(update_fields=["rows_read", "rows_inserted"])
-    facilities = _load_facilities(city)
-    clear_area_index()
-    prepare_all()  # the map's geometry is built now, not by the first request
+    written = store_values(batch, rows())
+    facilities = finish(city)
     return {
         "areas": sum(len(ids) for ids in area_ids.values()),
         "values": written,
         "indicators": len(indicators),
         "facilities": facilities,
     }
+
+
+def demo_units() -> dict[str, Unit]:
+    """The demo's organisational units by key (created if missing)."""
+    return {
+        key: Unit.objects.get_or_create(key=key, defaults={"name": name})[0] for key, name in UNITS
+    }
+
+
+def store_values(batch, rows) -> int:
+    """Insert the value ``rows`` as ``batch`` into a fresh database; returns their number."""
+    with foreign_keys_checked_at_the_end():  # a fresh database: nobody else writes
+        written = insert_new_values(batch, rows)
+    batch.rows_read = batch.rows_inserted = written
+    batch.save(update_fields=["rows_read", "rows_inserted"])
+    return written
+
+
+def finish(city: Musterstadt) -> int:
+    """Facilities, then the map's geometry built now, not by the first request; returns the
+    number of facilities.
+    """
+    facilities = _load_facilities(city)
+    clear_area_index()
+    prepare_all()
+    return facilities
 
 
 def _load_areas(city: Musterstadt) -> dict[str, list[int]]:
@@ -114,7 +133,8 @@ def _load_areas(city: Musterstadt) -> dict[str, list[int]]:
     return ids
 
 
-def _load_indicators(units: dict[str, Unit]) -> dict[str, Indicator]:
+def load_catalogue(units: dict[str, Unit]) -> dict[str, Indicator]:
+    """The demo catalogue: indicators owned by ``units``, with their parts and sums."""
     created: dict[str, Indicator] = {}
     refs = ("numerator", "denominator", "weight")
     for order, spec in enumerate(INDICATORS):
