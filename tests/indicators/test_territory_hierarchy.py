@@ -87,6 +87,10 @@ def test_each_gemeinde_is_summed_from_its_own_level_and_the_kreis_sums_them(user
     b, c = total(kreis, below("02", "baublock")), total(kreis, below("03", "baublock"))
     assert (gemeinden["01"], gemeinden["02"], gemeinden["03"]) == (a, b, c)
     assert all(np.isnan(v) for code, v in gemeinden.items() if code not in ("01", "02", "03"))
+    # The note beside the values names every level the Gemeinden were summed from.
+    level = Level.objects.get(key="stadtbezirk")
+    result = readlayer.area_values(users["admin"], kreis["indicator"], level, P)
+    assert result.source_label == "Stadtteil / Baublock"
     assert values_at(users, "stadt") == {"0": a + b + c} or list(
         values_at(users, "stadt").values()
     ) == [a + b + c]

@@ -158,7 +158,7 @@ class MapResult:
     classification: Classification
     colours: list[str]
     city: float | None
-    source_level: Level | None
+    source_level: str | None  # the level(s) summed from, for the note
 
     @property
     def confidential(self) -> bool:
@@ -212,7 +212,7 @@ def compute_view(user, view: MapView) -> MapResult:
         classification,
         _colours(view, classification),
         city,
-        shown.source_level,
+        shown.source_label,
     )
 
 
@@ -231,7 +231,7 @@ def _categorical(view: MapView, current, values, city) -> MapResult:
         classification,
         colours,
         city,
-        current.source_level,
+        current.source_label,
     )
 
 

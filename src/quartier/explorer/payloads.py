@@ -80,7 +80,7 @@ def values_payload(
         "level": {"key": view.level.key, "name": view.level.name},
         "period": view.period.isoformat(),
         "compare": view.compare.isoformat() if view.compare else None,
-        "source_level": result.source_level.name if result.source_level else None,
+        "source_level": result.source_level,
         "method": view.method,
         "city": _rounded(result.city, decimals) if result.city is not None else None,
         "values": _rounded_list(result.values, decimals),

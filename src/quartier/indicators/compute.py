@@ -45,6 +45,15 @@ class AreaValues:
     index_version: int = 0
     # Set when only some areas are here: their indices into the areas valid on ``period``.
     page_rows: np.ndarray | None = None
+    # Where Gemeinden hold their data on different levels: every level summed from.
+    source_levels: tuple = ()
+
+    @property
+    def source_label(self) -> str | None:
+        """The level (or levels, one per Gemeinde) the values were summed or computed from."""
+        if self.source_levels:
+            return " / ".join(level.name for level in self.source_levels)
+        return self.source_level.name if self.source_level else None
 
     def __len__(self) -> int:
         return self.area_ids.size
@@ -300,6 +309,7 @@ def _per_territory(index, indicator, level, period, target, sources, by_role, ma
         numerator=numerator,
         denominator=denominator,
         source_level=None if most.id == level.id else most,
+        source_levels=tuple(sources[k] for k in used.tolist() if sources[k].id != level.id),
     )
 
 
