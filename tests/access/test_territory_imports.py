@@ -143,3 +143,49 @@ def test_records_elsewhere_are_not_counted_into_a_gemeindes_areas(client, users,
     with pytest.raises(QuartierError) as refused:
         commit(forged, MicrodataSpec(**spec), user=steward, source_name="x", sha256="3")
     assert refused.value.status == 403
+
+
+def test_another_gemeindes_batch_and_internal_data_stay_out_of_reach(client, users, gemeinden):
+    """Issue 18's acceptance for writes and analyses: B's data steward can neither roll back
+    a batch of Gemeinde A's Gesundheitsamt nor build an index from A's internal indicators;
+    A's own steward can."""
+    from quartier.access.models import Role, User
+    from quartier.analysis.models import Analysis
+    from quartier.indicators.batches import create_batch, write_values
+    from quartier.indicators.models import Indicator
+
+    Unit.objects.filter(key="gesundheitsamt").update(territory=gemeinden["a"])
+    in_a = User.objects.create_user("a", password="x" * 12, role=Role.DATA_STEWARD)
+    in_a.units.add(Unit.objects.get(key="gesundheitsamt"))
+    area = Area.objects.get(level__key="stadtteil", code=codes_in(gemeinden["a"], "stadtteil")[0])
+    overweight = Indicator.objects.get(key="esu_uebergewicht")
+    batch = create_batch("esu.csv", user=in_a)
+    write_values(batch, [(overweight.pk, area.pk, date(2025, 12, 31), 4.0, "")])
+    client.force_login(users["steward"])  # Gemeinde B's Jugendamt
+    response = client.post(f"/import/laeufe/{batch.pk}/zuruecknehmen/")
+    assert response.status_code in (403, 404)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.COMMITTED
+    keys = ["quote_uebergewicht", "kinderarmut"]
+    form = {
+        "name": "Index über A",
+        "ebene": "stadtbezirk",
+        "stichtag": "2024-12-31",
+        "indikatoren": keys,
+        "standardisierung": "z",
+        "kombination": "sum",
+        "erneut": "ja",
+        "klassen": "sd",
+        **{f"richtung-{k}": "1" for k in keys},
+        **{f"gewicht-{k}": "1" for k in keys},
+    }
+    before = Analysis.objects.count()
+    refused = client.post("/analysen/neu/index/", form)
+    assert refused.status_code != 302 and Analysis.objects.count() == before
+    assert Indicator.objects.get(key="quote_uebergewicht").name not in refused.content.decode()
+    assert "„quote_uebergewicht“ nicht gefunden" in refused.content.decode()  # as if unknown
+    # A's own steward gets past the rights to the data: at this level every value of the
+    # Gesundheitsamt's strict counts is hidden, so the index has nothing to standardize.
+    client.force_login(in_a)
+    answered = client.post("/analysen/neu/index/", form).content.decode()
+    assert "„quote_uebergewicht“: Für eine Standardisierung" in answered
