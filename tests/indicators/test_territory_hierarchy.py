@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from quartier.access.models import Territory
-from quartier.indicators import readlayer
+from quartier.indicators import readlayer, store
 from quartier.indicators.batches import create_batch, write_values
 from quartier.indicators.models import Indicator
 from quartier.spatial.index import area_index, clear_area_index
@@ -113,3 +113,31 @@ def below_area(area: Area, level: str) -> list[Area]:
 def test_an_attacker_with_the_area_tree_narrows_no_hidden_count(client, users, kreis):
     outcome = attacker.attack_counts(client, users["admin"], ["kreis_faelle"], P)
     assert outcome.small > 20 and outcome.narrowed == []
+
+
+def test_a_page_of_areas_has_the_values_of_the_whole_level(users, kreis):
+    """OGC pages read only their own areas where that gives the level's values: here only
+    for a page whose areas all hold stored values (A's Stadtteile), not for one with B's."""
+    from quartier.indicators.compute import compute, compute_rows
+
+    index = area_index()
+    level = Level.objects.get(key="stadtteil")
+    whole = compute(index, kreis["indicator"], level, P)
+    own = {a.code for a in below("01", "stadtteil")}
+    first_a = next(i for i, code in enumerate(whole.codes) if code in own)
+    first_b = next(i for i, code in enumerate(whole.codes) if code not in own)
+    for rows in ([first_a], [first_a, first_b], [first_b]):
+        store.clear()  # the level's whole result forgotten: the page reads its own rows
+        page = compute_rows(index, kreis["indicator"], level, P, np.array(rows))
+        assert np.array_equal(page.values, whole.values[rows], equal_nan=True), rows
+
+
+def test_a_value_stored_for_the_kreis_itself_is_used_as_it_is(users, kreis):
+    indicator = Indicator.objects.create(
+        key="nur_kreis", name="Nur für den Kreis", kind="count", visibility="public",
+        topic="soziales",
+    )  # fmt: skip
+    stadt = Area.objects.get(level__key="stadt")
+    write_values(create_batch("kreiswert"), [(indicator.pk, stadt.pk, P, 4321.0, "")])
+    result = readlayer.area_values(users["admin"], indicator, Level.objects.get(key="stadt"), P)
+    assert result.values.tolist() == [4321.0]

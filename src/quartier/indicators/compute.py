@@ -183,16 +183,20 @@ def _stored_rows(index, indicator, level, period, rows) -> AreaValues | None:
     :func:`_compute` takes a level's values from the level itself when it has any
     stored value there; a stored value among the page's areas proves that, so the
     result is the same as cutting the whole level's. Without one, the caller
-    computes the whole level (it may be aggregated from a finer one).
+    computes the whole level (it may be aggregated from a finer one). Where territories
+    take their areas from different levels (at or below the territory level), it takes a
+    stored value for *every* area of the page: then each of their territories has data at
+    ``level`` and uses it.
     """
-    if index.territory_level() is not None:
-        return None  # territories may take a level's areas from different levels
+    top = index.territory_level()
+    per_territory = top is not None and index.chain(level, top) is not None
     roles = parts(indicator)
     target = index.valid_positions(level, period)[rows]
     ids = index.areas(level).ids[target]
     found = store.stored_rows(stored_ids(indicator), period, ids)
     main = roles["numerator"] if "numerator" in roles else roles["value"]
-    if not found[main.id][1].any():
+    present = found[main.id][1]
+    if not present.any() or (per_territory and not present.all()):
         return None
     inputs = {name: (found[p.id][0] if p else None) for name, p in roles.items()}
     groups = np.arange(ids.size)
@@ -244,6 +248,8 @@ def _compute(index: AreaIndex, indicator: Indicator, level: Level, period: date)
     target = index.valid_positions(level, period)
     top = index.territory_level()
     if top is not None and level.id != top.id and index.chain(top, level):
+        if level.id in main:  # stored for the Kreis itself: used as it is, as in a city
+            return _from_source(index, indicator, level, period, target, level, by_role)
         return _sum_of_territories(index, indicator, level, period, top, target)
     sources = [s for s in [level, *index.finer_levels(level)] if s.id in main]
     if top is None or not index.chain(level, top) or len(sources) <= 1:

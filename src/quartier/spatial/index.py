@@ -267,7 +267,7 @@ class AreaIndex:
         parent links level by level, whatever level each parent is on (-1: none).
         """
         ids = self.areas(chain[0]).ids[positions]
-        levels = {level.id: rank for rank, level in enumerate(chain)}
+        chain_ids = np.array([level.id for level in chain], dtype=np.int64)
         valid = {
             level.id: self.areas(level).ids[self.valid_positions(level, period)] for level in chain
         }
@@ -282,8 +282,7 @@ class AreaIndex:
                 here = moving & (rank == r)
                 pos = positions_of(ids[here], areas.ids)
                 parents[here] = np.where(pos >= 0, areas.parent_ids[np.clip(pos, 0, None)], -1)
-            parent_level = self.level_of(parents)
-            parent_rank = np.array([levels.get(int(lv), -1) for lv in parent_level], dtype=np.int64)
+            parent_rank = positions_of(self.level_of(parents), chain_ids)  # -1: not in chain
             ok = moving & (parent_rank > rank)
             for r in np.unique(parent_rank[ok]):
                 here = ok & (parent_rank == r)
