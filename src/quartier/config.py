@@ -44,7 +44,8 @@ class Config:
     secret_key: str | None = None
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]")
     https: bool = False
-    municipality: str = "Musterstadt"
+    # Empty: the root territory's name (a Kreis), else "Musterstadt" (access.territories).
+    municipality: str = ""
     basemap_url: str = ""
     basemap_attribution: str = ""
     max_upload_mb: int = 200
@@ -107,7 +108,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         if hosts
         else Config.allowed_hosts,
         https=_flag(env.get(PREFIX + "HTTPS")),
-        municipality=env.get(PREFIX + "MUNICIPALITY") or "Musterstadt",
+        municipality=env.get(PREFIX + "MUNICIPALITY") or "",
         basemap_url=env.get(PREFIX + "BASEMAP_URL") or "",
         basemap_attribution=env.get(PREFIX + "BASEMAP_ATTRIBUTION") or "",
         max_upload_mb=_int(env.get(PREFIX + "MAX_UPLOAD_MB"), 200, "QUARTIER_MAX_UPLOAD_MB"),

@@ -70,6 +70,8 @@ def concrete(route: str, key: str, ids: dict) -> str:
             return str(ids["batch"])
         return fills.get(name, "x")
 
+    if route.startswith("gemeinden/<slug:key>"):  # a Gemeinde's portal: Gemeinde A's
+        fills["key"] = "a"
     url = re.sub(
         r"<(?:(\w+):)?(\w+)>",
         lambda m: fill(m) if m.group(1) else fills.get(m.group(2), "x"),
@@ -88,7 +90,7 @@ def concrete(route: str, key: str, ids: dict) -> str:
         url = url.replace("/stadtteil/011/", "/stadtbezirk/01/")
         area = "stadtbezirk:01" if url.startswith("/vergleich/") else "01"
         return f"{url}?indikator={key}&ebene=stadtbezirk&stichtag={P.isoformat()}&gebiet={area}"
-    query = f"indikator={key}&ebene=stadtteil&stichtag={P.isoformat()}"
+    query = f"indikator={key}&ebene=stadtteil&stichtag={P.isoformat()}&gemeinde=a&gemeinde=b"
     # The machine interfaces name their parameters in English; ask them for the
     # level where the marker values are planted.
     query += f"&indicator={key}&level=stadtbezirk&period={P.isoformat()}"
@@ -215,9 +217,27 @@ def test_no_route_gives_one_gemeinde_what_another_keeps_internal(client, users, 
     from quartier.access.models import Role, Territory, Unit, User
     from quartier.access.rights import visible_ids
 
-    kreis = Territory.objects.create(key="kreis", name="Musterkreis", kind="kreis")
-    gemeinde_a = Territory.objects.create(key="a", name="A", kind="gemeinde", parent=kreis)
-    gemeinde_b = Territory.objects.create(key="b", name="B", kind="gemeinde", parent=kreis)
+    def area(level, code):
+        return Area.objects.get(level__key=level, code=code)
+
+    kreis = Territory.objects.create(
+        key="kreis", name="Musterkreis", kind="kreis", area=Area.objects.get(level__key="stadt")
+    )
+    # A is Stadtbezirk 01, where the markers are planted; both open a portal whose headline
+    # indicators are all the cases, and the cases share one concept: the Gemeindevergleich
+    # and the portals gather them — and must leave out what the user may not see.
+    gemeinde_a = Territory.objects.create(
+        key="a", name="A", kind="gemeinde", parent=kreis, area=area("stadtbezirk", "01"),
+        portal=True,
+    )  # fmt: skip
+    gemeinde_b = Territory.objects.create(
+        key="b", name="B", kind="gemeinde", parent=kreis, area=area("stadtbezirk", "02"),
+        portal=True,
+    )  # fmt: skip
+    markers = ["hze_faelle", "esu_uebergewicht", "arbeitslose", *CASES.values()]
+    Indicator.objects.filter(key__in=markers).update(concept="marker", defined_as="gleich")
+    for territory in (gemeinde_a, gemeinde_b):
+        territory.headline.set(Indicator.objects.filter(key__in=markers))
     Unit.objects.filter(key="gesundheitsamt").update(territory=gemeinde_a)
     Unit.objects.filter(key="jugendamt").update(territory=gemeinde_b)
     planung = Unit.objects.create(key="kreisplanung", name="Sozialplanung", territory=kreis)
@@ -231,6 +251,10 @@ def test_no_route_gives_one_gemeinde_what_another_keeps_internal(client, users, 
         "Kreis, not shared": (in_kreis, {"public"}),
     }
     assert request_every_route(client, allowed, planted) > 500
+    client.force_login(in_a)  # the control: A's own staff find their internal case on both
+    name = Indicator.objects.get(key=CASES["internal"]).name
+    for url in ("/gemeinden/?indikator=kinderarmut&gemeinde=a", "/gemeinden/a/"):
+        assert name in client.get(url).content.decode(), url
     internal = Indicator.objects.get(key="esu_uebergewicht")
     assert internal.pk in visible_ids(in_a) and internal.pk not in visible_ids(in_kreis)
     for user, sees in ((in_a, True), (steward_b, False), (in_kreis, False)):

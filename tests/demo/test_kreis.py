@@ -43,10 +43,18 @@ def test_the_musterkreis_sums_its_gemeinden_and_keeps_their_small_counts(cli_env
     for key, attack in found["attacks"].items():
         assert attack["narrowed"] == 0, key
     assert sum(a["small"] for a in found["attacks"].values()) > 20
-    # Each Gemeinde's own internal indicator: its own staff see it, no one else.
-    gemeinde, kreisstadt = found["own"]
-    assert kreisstadt.startswith("kreisstadt") and gemeinde.startswith("gemeinde")
-    assert found["seen"]["kreisstadt"] == [kreisstadt] and found["seen"]["gemeinde"] == [gemeinde]
-    for account in ("analyse", "jugendamt", "statistik"):  # the Kreis's staff: not shared
-        assert found["seen"][account] == []
-    assert sorted(found["seen"]["admin"]) == sorted(found["own"])
+    # Each Gemeinde's own internal indicators: its own staff see them; the Kreis's staff only
+    # those the Kreisstadt shares with the Kreis (its own child poverty rate); no other.
+    own = found["own"]
+    kreisstadt = [k for k in own if k.startswith("kreisstadt")]
+    shared = ["kreisstadt_kinder_sgb2_kiz", "kreisstadt_kinderarmut"]
+    assert found["seen"]["kreisstadt"] == kreisstadt and set(shared) < set(kreisstadt)
+    assert found["seen"]["gemeinde"] == [k for k in own if k.startswith("gemeinde")] != []
+    for account in ("analyse", "jugendamt", "statistik"):  # the Kreis's staff
+        assert found["seen"][account] == shared
+    assert sorted(found["seen"]["admin"]) == sorted(own)
+    # The Gemeindevergleich: the Kreis sees that the Kreisstadt defines child poverty
+    # otherwise (one value beside the ranked ones); the other Gemeinde does not see it.
+    assert found["comparison"]["analyse"] == {"definitions": 2, "ranked": 6, "others": 1}
+    assert found["comparison"]["gemeinde"] == {"definitions": 1, "ranked": 6, "others": 0}
+    assert len(found["portals"]) == 2

@@ -126,6 +126,41 @@ def test_public_pages_reflow_and_pass_axe(page):
     assert problems == [], "\n".join(problems)
 
 
+@pytest.fixture(scope="module")
+def gemeinden(server, django_db_blocker):
+    """A Kreis whose Gemeinden are the Stadtbezirke, the first with a portal (committed for
+    the server thread; removed after the module)."""
+    from quartier.access.models import Territory
+    from quartier.indicators.models import Indicator
+    from quartier.spatial.models import Area
+
+    with django_db_blocker.unblock():
+        kreis = Territory.objects.create(
+            key="reflow-kreis", name="Reflowkreis", kind="kreis",
+            area=Area.objects.get(level__key="stadt"),
+        )  # fmt: skip
+        for bezirk in Area.objects.filter(level__key="stadtbezirk").order_by("code"):
+            territory = Territory.objects.create(
+                key=f"reflow-{bezirk.code}", name=bezirk.name, kind="gemeinde", parent=kreis,
+                area=bezirk, portal=bezirk.code == "01",
+            )  # fmt: skip
+            territory.headline.set(Indicator.objects.filter(key_figure=True))
+        yield
+        Territory.objects.filter(parent=kreis).delete()
+        kreis.delete()
+
+
+@pytest.mark.django_db
+def test_municipal_comparison_and_portal_reflow_and_pass_axe(page, gemeinden):
+    paths = [
+        "/gemeinden/?indikator=kinderarmut",
+        "/gemeinden/?indikator=kinderarmut&gemeinde=reflow-01&gemeinde=reflow-02&ebene=sozialraum",
+        "/gemeinden/reflow-01/",
+    ]
+    problems = walk(page, paths, 320) + walk(page, paths, 1440)
+    assert problems == [], "\n".join(problems)
+
+
 def sign_in(page, username: str) -> None:
     """Sign in through the form (the context keeps the session for the test)."""
     page.goto(f"{page.server}/anmelden/?next=/")

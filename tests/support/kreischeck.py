@@ -48,6 +48,19 @@ def main() -> None:
         user.username: [i.key for i in own if i.pk in visible_ids(user)]
         for user in User.objects.order_by("username")
     }
+    from quartier.access.models import Territory
+    from quartier.explorer.municipal import compare_municipalities
+
+    child_poverty = Indicator.objects.get(key="kinderarmut")
+    comparison = {}
+    for username in ("analyse", "gemeinde", "kreisstadt"):
+        found = compare_municipalities(User.objects.get(username=username), child_poverty, period)
+        comparison[username] = {
+            "definitions": len(found.definitions),
+            "ranked": sum(1 for row in found.rows if row.rank),
+            "others": sum(len(row.others) for row in found.rows),
+        }
+    portals = list(Territory.objects.filter(portal=True).values_list("key", flat=True))
     attacks = {}
     for key in sys.argv[2:]:
         outcome = attacker.attack_counts(Client(HTTP_HOST="localhost"), admin, [key], period)
@@ -61,6 +74,8 @@ def main() -> None:
                 "own": [i.key for i in own],
                 "seen": seen,
                 "attacks": attacks,
+                "comparison": comparison,
+                "portals": portals,
             }
         )
     )

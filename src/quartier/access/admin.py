@@ -4,6 +4,7 @@ import json
 
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
@@ -15,6 +16,7 @@ from quartier.access.adminperms import AccessibleAdminMedia, AdminOnly
 from quartier.access.audit import record
 from quartier.access.models import ApiToken, AuditEntry, Territory, Unit, User
 from quartier.access.rights import is_admin
+from quartier.access.territories import MAX_LOGO_BYTES, logo_type
 from quartier.exports.formulas import neutralise
 
 
@@ -44,12 +46,54 @@ admin.site.site_title = _("Quartier")
 admin.site.index_title = _("Verwaltung")
 
 
+class TerritoryForm(forms.ModelForm):
+    """A territory, with its logo uploaded as a PNG, JPEG or WebP image (no SVG: a logo is
+    served from our host, and an SVG could carry script).
+    """
+
+    logo_file = forms.FileField(
+        label=_("Logo (PNG, JPEG oder WebP, höchstens 500 KB)"), required=False
+    )
+    remove_logo = forms.BooleanField(label=_("Logo entfernen"), required=False)
+
+    class Meta:
+        model = Territory
+        fields = ["key", "name", "kind", "parent", "area", "portal", "headline"]
+
+    def clean_logo_file(self):
+        """The upload's bytes and type, refused unless it is a small raster image."""
+        upload = self.cleaned_data.get("logo_file")
+        if not upload:
+            return None
+        data = upload.read(MAX_LOGO_BYTES + 1)
+        if len(data) > MAX_LOGO_BYTES:
+            raise forms.ValidationError(_("Das Logo ist größer als 500 KB."))
+        kind = logo_type(data)
+        if kind is None:
+            raise forms.ValidationError(_("Das Logo muss eine PNG-, JPEG- oder WebP-Datei sein."))
+        return data, kind
+
+    def save(self, commit=True):
+        """Store the uploaded logo (or remove it) with the territory."""
+        territory = super().save(commit=False)
+        if self.cleaned_data.get("remove_logo"):
+            territory.logo, territory.logo_type = b"", ""
+        elif self.cleaned_data.get("logo_file"):
+            territory.logo, territory.logo_type = self.cleaned_data["logo_file"]
+        if commit:
+            territory.save()
+            self.save_m2m()
+        return territory
+
+
 @admin.register(Territory)
 class TerritoryAdmin(AdminOnly, admin.ModelAdmin):
     """Kreis, Gemeinden or cities sharing the installation (administrators only)."""
 
-    list_display = ("name", "key", "kind", "parent", "area")
+    form = TerritoryForm
+    list_display = ("name", "key", "kind", "parent", "area", "portal")
     raw_id_fields = ("area",)  # a level may hold 80,000 areas: no select list of all
+    filter_horizontal = ("headline",)
     list_filter = ("kind",)
     search_fields = ("name", "key")
 

@@ -44,6 +44,25 @@ class Territory(models.Model):
         ),
     )
 
+    # The Gemeinde's own public portal (explorer.portalviews): name, logo, headline indicators.
+    portal = models.BooleanField(
+        _("eigenes öffentliches Portal"),
+        default=False,
+        help_text=_(
+            "Zeigt unter /gemeinden/<Kürzel>/ eine Seite der Gemeinde mit Logo und "
+            "Leitindikatoren (öffentliche Indikatoren für alle, interne für Angemeldete)."
+        ),
+    )
+    logo = models.BinaryField(_("Logo"), blank=True, default=b"", editable=False)
+    logo_type = models.CharField(max_length=40, blank=True, editable=False)
+    headline = models.ManyToManyField(
+        "indicators.Indicator",
+        blank=True,
+        related_name="headline_of",
+        verbose_name=_("Leitindikatoren"),
+        help_text=_("Die Indikatoren, die das Portal der Gemeinde zuerst zeigt."),
+    )
+
     class Meta:
         verbose_name = _("Gebietskörperschaft")
         verbose_name_plural = _("Gebietskörperschaften")

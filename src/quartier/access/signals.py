@@ -21,6 +21,8 @@ _METADATA_FIELDS = (
     "kind",
     "polarity",
     "source",
+    "concept",
+    "defined_as",
     "owner_id",
     "min_count",
     "min_denominator",

@@ -10,7 +10,10 @@ of the whole installation (no territory, as in a single city) are not limited.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+from django.utils.translation import gettext, gettext_noop
 
 from quartier.access.rights import is_admin, unit_ids
 
@@ -45,3 +48,94 @@ def outside_codes(user, area_ids: np.ndarray) -> list[str]:
         areas = index.areas(level)
         codes += [areas.codes[i] for i in np.flatnonzero(np.isin(areas.ids, outside))]
     return sorted(set(codes))
+
+
+@dataclass(frozen=True)
+class Place:
+    """A territory as pages name it (read from the catalogue snapshot, no query of its own)."""
+
+    id: int
+    key: str
+    name: str
+    kind: str
+    parent_id: int | None
+    area_id: int | None
+
+
+def places() -> list[Place]:
+    """Every territory of the installation, by name."""
+    from quartier.indicators.catalogue import snapshot
+
+    return [Place(*row) for row in snapshot().territory_rows]
+
+
+def root_kreis() -> Place | None:
+    """The Kreis the installation is for (a root territory of kind Kreis), or None."""
+    roots = [p for p in places() if p.parent_id is None]
+    kreise = [p for p in roots if p.kind == "kreis"]
+    return kreise[0] if len(roots) == 1 and kreise else None
+
+
+def municipalities() -> list[Place]:
+    """The Gemeinden and cities with an area, by name: the members of a comparison."""
+    return [p for p in places() if p.kind != "kreis" and p.area_id is not None]
+
+
+def whole_label_id() -> str:
+    """The untranslated :func:`whole_label` (for texts translated later, per language)."""
+    if root_kreis() is not None:
+        return gettext_noop("Kreis insgesamt")
+    return gettext_noop("Gesamtstadt")
+
+
+def whole_label() -> str:
+    """What the value of the whole installation is called: "Gesamtstadt", or "Kreis insgesamt"."""
+    return gettext(whole_label_id())
+
+
+def whole_noun() -> str:
+    """The whole installation in "Abweichung vom …wert"/"Anteil an …": Stadt or Kreis."""
+    return "kreis" if root_kreis() is not None else "stadt"
+
+
+def whole_texts() -> dict:
+    """Template words for the whole installation (a Stadt or a Kreis), translated."""
+    kreis = root_kreis() is not None
+    return {
+        "whole_label": whole_label(),
+        "whole_is_kreis": kreis,
+        "has_municipalities": bool(municipalities()),
+        "whole_deviation": gettext("Abweichung vom Kreiswert")
+        if kreis
+        else gettext("Abweichung vom Stadtwert"),
+    }
+
+
+def installation_name() -> str:
+    """The name in headers and titles: QUARTIER_MUNICIPALITY, else the Kreis's name,
+    else "Musterstadt" (the demo's).
+    """
+    from django.conf import settings
+
+    configured = getattr(settings.QUARTIER, "municipality", "")
+    if configured:
+        return configured
+    kreis = root_kreis()
+    return kreis.name if kreis is not None else "Musterstadt"
+
+
+MAX_LOGO_BYTES = 500 * 1024
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+
+
+def logo_type(data: bytes) -> str | None:
+    """The content type of a PNG, JPEG or WebP image by its first bytes (None: another)."""
+    for signature, kind in _SIGNATURES:
+        if data.startswith(signature):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None

@@ -105,6 +105,13 @@ class IndicatorSerializer(serializers.Serializer):
     denominator = serializers.CharField(allow_null=True)
     factor = serializers.FloatField(allow_null=True)
     source = serializers.CharField(allow_blank=True)
+    concept = serializers.CharField(
+        allow_blank=True,
+        help_text="Begriff: indicators of several Gemeinden meaning the same thing share it",
+    )
+    defined_as = serializers.CharField(
+        allow_blank=True, help_text="Definition: only equal definitions are ranked together"
+    )
     owner = serializers.CharField(allow_null=True)
     visibility = serializers.ChoiceField(choices=Visibility.values)
     confidential = serializers.BooleanField(

@@ -221,6 +221,8 @@ def indicator_dict(
         "denominator": ind.denominator.key if ind.denominator_id else None,
         "factor": number(ind.factor) if ind.is_computed else None,
         "source": ind.source,
+        "concept": ind.concept,
+        "defined_as": ind.defined_as,
         "owner": ind.owner.name if ind.owner_id else None,
         "visibility": ind.visibility,
         "confidential": ind.confidential,

@@ -400,3 +400,22 @@ FACILITY_LAYERS = [
     ("familienzentren", "Familienzentren", "betreute Familien"),
     ("jugendzentren", "Jugendzentren", "Besucherinnen und Besucher je Woche"),
 ]
+
+# Concept and definition (Gemeindevergleich): Gemeinden's own indicators for the same thing
+# are compared with these only where their definition is the same.
+DEFINITIONS = {
+    "kinderarmut": (
+        "kinderarmut",
+        "Zähler: Leistungsberechtigte nach dem SGB II unter 15 Jahren (Regelleistungs"
+        "berechtigte in Bedarfsgemeinschaften), Statistik der Bundesagentur für Arbeit. "
+        "Nenner: Einwohnerinnen und Einwohner unter 15 Jahren mit Hauptwohnsitz. Stichtag 31.12.",
+    ),
+    "arbeitslosenquote": (
+        "arbeitslosigkeit",
+        "Zähler: Arbeitslose nach §16 SGB III (Rechtskreise SGB II und SGB III). Nenner: "
+        "Einwohnerinnen und Einwohner von 15 bis unter 65 Jahren. Stichtag 31.12.",
+    ),
+}
+for _spec in INDICATORS:
+    if _spec["key"] in DEFINITIONS:
+        _spec["concept"], _spec["defined_as"] = DEFINITIONS[_spec["key"]]

@@ -72,12 +72,15 @@ def build(city: Musterstadt) -> Musterkreis:
     of_sozialraum = block.parent
     of_stadtteil = sozialraum.parent[of_sozialraum]
     units = [Unit("kreis", KREIS_CODE, "Musterkreis", areas.levels[0].polygons[0], -1)]
-    plan = _plan(len(bezirk))
+    plan = _plan(bezirk.polygons)
+    people = np.nan_to_num(city.counts["ew_gesamt"][-1])
+    residents = np.bincount(of_stadtteil, people, minlength=len(stadtteil.names))
+    parts_of = _stadtteile(plan, stadtteil.parent, stadtteil.polygons, residents)
     gemeinden = []
     number = 0
-    for bezirke, mode in plan:
+    for (bezirke, mode), parts in zip(plan, parts_of, strict=True):
         if mode == "klein":  # one small Gemeinde per Stadtteil of the Bezirk
-            for s in np.flatnonzero(np.isin(stadtteil.parent, bezirke)).tolist():
+            for s in parts:
                 number += 4
                 g = _add(units, "gemeinde", f"{KREIS_CODE}{number:03d}", stadtteil.names[s],
                          stadtteil.polygons[s], 0)  # fmt: skip
@@ -88,10 +91,9 @@ def build(city: Musterstadt) -> Musterkreis:
             continue
         number += 4
         name = "Kreisstadt Musterstadt" if mode == "voll" else bezirk.names[bezirke[0]]
-        polygon = shapely.coverage_union_all(bezirk.polygons[bezirke])
+        polygon = shapely.coverage_union_all(stadtteil.polygons[parts])
         g = _add(units, "gemeinde", f"{KREIS_CODE}{number:03d}", name, polygon, 0)
         gemeinden.append((g, mode))
-        parts = np.flatnonzero(np.isin(stadtteil.parent, bezirke)).tolist()
         for s in parts:
             inside = np.flatnonzero(sozialraum.parent == s).tolist()
             if mode == "ohne_ortsteile":
@@ -118,13 +120,54 @@ def build(city: Musterstadt) -> Musterkreis:
     return Musterkreis(units, gemeinden)
 
 
-def _plan(districts: int) -> list[tuple[list[int], str]]:
-    """Which Stadtbezirke become which Gemeinde, and what each keeps."""
-    first = [0, 1] if districts >= 6 else [0]
-    middle = list(range(len(first), districts - 1))
+def _plan(polygons) -> list[tuple[list[int], str]]:
+    """Which Stadtbezirke become which Gemeinde, and what each keeps. The Kreisstadt is the
+    first Bezirk and, in a city of six or more, the first Bezirk bordering it (one piece).
+    """
+    districts = len(polygons)
+    first = [0]
+    if districts >= 6:
+        first.append(next(b for b in range(1, districts - 1) if _borders(polygons[0], polygons[b])))
+    middle = [b for b in range(districts - 1) if b not in first]
     plan = [(first, "voll")]
     plan += [([b], MODES[i % len(MODES)]) for i, b in enumerate(middle)]
     return [*plan, ([districts - 1], "klein")]
+
+
+def _borders(a, b) -> bool:
+    """True if two areas share a stretch of border (not only a point)."""
+    return shapely.intersection(a.boundary, b.boundary).length > 0
+
+
+MAX_RESIDENTS = 60_000  # the largest Gemeinde of the Musterkreis, about (issue 18)
+
+
+def _stadtteile(plan, parent_of: np.ndarray, polygons, residents) -> list[list[int]]:
+    """The Stadtteile of each planned Gemeinde. The Kreisstadt (two Bezirke) gives Stadtteile
+    bordering the next Gemeinde to it until it has no more than about 60,000 residents: each
+    time the one with the longest common border that leaves both in one piece.
+    """
+    parts = [np.flatnonzero(np.isin(parent_of, bezirke)).tolist() for bezirke, _mode in plan]
+    if len(plan) < 3 or len(plan[0][0]) < 2:
+        return parts
+    while residents[parts[0]].sum() > MAX_RESIDENTS:
+        neighbour = shapely.coverage_union_all(polygons[parts[1]])
+        border = {
+            s: shapely.intersection(polygons[s].boundary, neighbour.boundary).length
+            for s in parts[0]
+            if parent_of[s] == plan[0][0][-1]
+        }
+        for s in sorted((s for s in border if border[s] > 0), key=lambda s: -border[s]):
+            rest, joined = [t for t in parts[0] if t != s], sorted([*parts[1], s])
+            if all(
+                shapely.coverage_union_all(polygons[group]).geom_type == "Polygon"
+                for group in (rest, joined)
+            ):
+                parts[0], parts[1] = rest, joined
+                break
+        else:
+            break  # nothing more to give in one piece
+    return parts
 
 
 def _add(units: list[Unit], level, code, name, polygon, parent, blocks=None) -> int:

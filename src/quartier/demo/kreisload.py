@@ -49,6 +49,7 @@ def load(city: Musterstadt, *, user=None) -> dict[str, int]:
     # Made before the values are written: on PostgreSQL they are copied (COPY) through the
     # connection, which cannot run a query in between.
     own = list(_own_indicators(built, area_ids, territories, held, periods))
+    _open_portals(built, territories, indicators)
 
     def rows():
         for key, values in held.items():
@@ -142,6 +143,52 @@ def _own_indicators(built, area_ids, territories, held, periods):
         residents = held["ew_u18"][-1, inside]
         for k, n in zip(inside, rng.poisson(np.nan_to_num(residents) * 0.02), strict=True):
             yield indicator.id, area_ids[k], periods[-1], float(n), ""
+        if mode == "voll":
+            own_ids = [area_ids[k] for k in inside]
+            yield from _own_child_poverty(unit, own_ids, held, inside, periods)
+
+
+def _own_child_poverty(unit, ids, held, inside, periods):
+    """The Kreisstadt's own child poverty rate, defined more widely than the Kreis's (SGB II
+    and Kinderzuschlag), shared with the Kreis: the Gemeindevergleich shows both apart.
+    """
+    rng = np.random.default_rng(1818)
+    common = dict(topic="soziales", visibility="internal", owner=unit, kreis_shared=True)
+    count = Indicator.objects.create(
+        key="kreisstadt_kinder_sgb2_kiz", name="Kinder unter 15 mit SGB II oder Kinderzuschlag",
+        kind="count", unit="Personen", min_count=3, **common,
+    )  # fmt: skip
+    Indicator.objects.create(  # a rate: computed from its parts, nothing stored
+        key="kreisstadt_kinderarmut", name="Kinderarmut (Kreisstadt, mit Kinderzuschlag)",
+        kind="rate", unit="%", decimals=1, polarity="worse", numerator=count,
+        denominator=Indicator.objects.get(key="ew_u15"), concept="kinderarmut",
+        defined_as="Zähler: Kinder unter 15 Jahren in Bedarfsgemeinschaften nach dem SGB II "
+        "oder mit Kinderzuschlag (§ 6a BKGG), eigene Auswertung der Kreisstadt. Nenner: "
+        "Einwohnerinnen und Einwohner unter 15 Jahren mit Hauptwohnsitz. Stichtag 31.12.",
+        description="Eigene Definition der Kreisstadt: weiter gefasst als die des Kreises.",
+        **common,
+    )  # fmt: skip
+    for t, period in enumerate(periods):
+        poor = np.nan_to_num(held["sgb2_u15"][t, inside])
+        children = np.nan_to_num(held["ew_u15"][t, inside])
+        extra = rng.binomial(np.maximum(children - poor, 0).astype(np.int64), 0.05)
+        for area_id, n in zip(ids, poor + extra, strict=True):
+            yield count.id, area_id, period, float(n), ""
+
+
+PORTAL_INDICATORS = ("ew_gesamt", "kinderarmut", "arbeitslosenquote", "anteil_alleinerziehend")
+
+
+def _open_portals(built, territories, indicators) -> None:
+    """The two Gemeinden with their own units get a public portal with headline indicators."""
+    opened = set()
+    for number, (_i, mode) in enumerate(built.gemeinden, start=1):
+        if mode in OWN_UNITS and mode not in opened:  # the first Gemeinde of each mode
+            opened.add(mode)
+            territory = territories[number]
+            territory.portal = True
+            territory.save(update_fields=["portal"])
+            territory.headline.set([indicators[k] for k in PORTAL_INDICATORS if k in indicators])
 
 
 def _below(built, k: int, ancestor: int) -> bool:

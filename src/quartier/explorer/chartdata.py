@@ -11,6 +11,7 @@ from datetime import date
 
 from django.utils.translation import get_language, gettext
 
+from quartier.access.territories import whole_label
 from quartier.charts.data import (
     Bar,
     BarChart,
@@ -37,7 +38,7 @@ def texts(indicator: Indicator, note: str = "") -> Texts:
         secret=gettext("geheim"),
         missing=gettext("fehlt"),
         confidential=gettext("VERTRAULICH"),
-        city=gettext("Gesamtstadt"),
+        city=whole_label(),
         areas=gettext("Anzahl Gebiete"),
         gap_note=note,
     )
@@ -66,7 +67,7 @@ def time_series(row: ProfileRow, area: Area) -> TimeSeriesChart:
             parent = tuple(point(p, v, s) for p, v, s in row.parent_series)
             lines.append(Series(area.parent.name, "parent", parent))
         city = [Status.OK if v is not None else Status.MISSING for _p, v in row.city_series]
-        lines.append(Series(gettext("Gesamtstadt"), "city", _points(row.city_series, city)))
+        lines.append(Series(whole_label(), "city", _points(row.city_series, city)))
     return TimeSeriesChart(
         tuple(lines),
         texts(row.indicator),
@@ -87,9 +88,7 @@ def bars(row: ComparisonRow, areas: list[Area], city: bool = True) -> BarChart:
     ]
     if city and city_in_chart(row.indicator):
         value = row.city_value
-        items.append(
-            Bar(gettext("Gesamtstadt"), value, "ok" if value is not None else "missing", True)
-        )
+        items.append(Bar(whole_label(), value, "ok" if value is not None else "missing", True))
     return BarChart(tuple(items), texts(row.indicator), row.indicator.decimals)
 
 

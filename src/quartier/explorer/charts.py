@@ -58,16 +58,9 @@ def sparkline(
     }
 
 
-def location_map(
-    area: shapely.Geometry,
-    context: list[shapely.Geometry],
-    width: int = 220,
-    height: int = 180,
-    pad: int = 6,
-) -> dict:
-    """SVG paths for an area (filled) within context outlines (e.g. parent, city)."""
-    frame = shapely.union_all([area, *context]) if context else area
-    minx, miny, maxx, maxy = frame.bounds
+def _projector(bounds, width: int, height: int, pad: int):
+    """A function drawing geometries as SVG path data, ``bounds`` fitted into the picture."""
+    minx, miny, maxx, maxy = bounds
     kx = math.cos(math.radians((miny + maxy) / 2))  # equirectangular, true shape at this latitude
     w, h = max((maxx - minx) * kx, 1e-9), max(maxy - miny, 1e-9)
     scale = min((width - 2 * pad) / w, (height - 2 * pad) / h)
@@ -86,9 +79,42 @@ def location_map(
                 )
         return " ".join(parts)
 
+    return to_svg
+
+
+def location_map(
+    area: shapely.Geometry,
+    context: list[shapely.Geometry],
+    width: int = 220,
+    height: int = 180,
+    pad: int = 6,
+) -> dict:
+    """SVG paths for an area (filled) within context outlines (e.g. parent, city)."""
+    frame = shapely.union_all([area, *context]) if context else area
+    to_svg = _projector(frame.bounds, width, height, pad)
     return {
         "width": width,
         "height": height,
         "area": to_svg(area),
         "context": [to_svg(g) for g in context],
     }
+
+
+def choropleth(
+    shapes: list[shapely.Geometry],
+    fills: list[str],
+    titles: list[str],
+    width: int = 640,
+    height: int = 480,
+    pad: int = 6,
+) -> dict | None:
+    """A small static map: each area's SVG path with its fill colour and a title
+    (the areas of several Gemeinden on different levels, which the tiled map cannot mix).
+    """
+    present = [i for i, shape in enumerate(shapes) if shape is not None and not shape.is_empty]
+    if not present:
+        return None
+    bounds = shapely.total_bounds([shapes[i] for i in present])
+    to_svg = _projector(bounds, width, height, pad)
+    areas = [{"d": to_svg(shapes[i]), "fill": fills[i], "title": titles[i]} for i in present]
+    return {"width": width, "height": height, "areas": areas}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from django.utils.translation import gettext
 
+from quartier.access.territories import whole_label
 from quartier.core import palettes
 from quartier.core.numbers import round_half_up, round_half_up_array
 from quartier.explorer.mapdata import MapResult, SecretHint
@@ -82,6 +83,7 @@ def values_payload(
         "compare": view.compare.isoformat() if view.compare else None,
         "source_level": result.source_level,
         "method": view.method,
+        "city_label": whole_label(),
         "city": _rounded(result.city, decimals) if result.city is not None else None,
         "values": _rounded_list(result.values, decimals),
         "status": "" if (status == Status.OK).all() else _digits(status),

@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_noop
 
+from quartier.access.territories import whole_label, whole_label_id
 from quartier.explorer import chartdata
 from quartier.explorer.profile import Profile, ProfileRow
 from quartier.explorer.profiledisplay import Formatter, escaped
@@ -51,7 +52,7 @@ def table_texts(profile: Profile, area: Area) -> dict:
     columns = [area.name]
     if profile.parent is not None:
         columns.append(profile.parent.name)
-    columns.append(gettext("Gesamtstadt"))
+    columns.append(whole_label())
     head = format_html('<th scope="col">{}</th>', gettext("Stichtag")) + format_html_join(
         "", '<th scope="col" class="num">{}</th>', ((c,) for c in columns)
     )
@@ -105,7 +106,7 @@ def _spread_alt(row: ProfileRow, area: Area, fmt: Formatter) -> str:
     else:
         text += f": {area.name} {fmt.status_label(row.status) or '–'}"
     if chartdata.city_in_chart(row.indicator) and row.city_value is not None:
-        city = fmt.text(gettext_noop("Gesamtstadt"))
+        city = fmt.text(whole_label_id())
         text += f", {city} {fmt.shown(row.city_value, row.indicator)}"
     return text + "."
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext
 
+from quartier.access.territories import whole_noun
 from quartier.core.numbers import round_half_up
 from quartier.explorer.mapdata import MapResult
 from quartier.explorer.units import difference, difference_unit, share_of
@@ -47,11 +48,12 @@ def deviation_label(result: MapResult, translate: bool = True) -> str:
     CSV files keep German headings (``translate=False``), as their other columns.
     """
     tr = gettext if translate else str
+    kreis = whole_noun() == "kreis"
     if counts_as_share(result):
-        return tr("Anteil an der Stadt (%)")
+        return tr("Anteil am Kreis (%)") if kreis else tr("Anteil an der Stadt (%)")
     unit = result.view.indicator.unit.strip()
     unit = difference_unit(unit) if translate else {"%": "Prozentpunkte"}.get(unit, unit)
-    label = tr("Abweichung vom Stadtwert")
+    label = tr("Abweichung vom Kreiswert") if kreis else tr("Abweichung vom Stadtwert")
     return f"{label} ({unit})" if unit else label
 
 
@@ -144,7 +146,12 @@ def table_csv(result: MapResult, german: bool) -> str:
     writer.writerow(["Stichtag", view.period.isoformat()])
     if ind.source:
         writer.writerow(["Quelle", neutralise(ind.source)])
-    writer.writerow(["Stadtwert", _cell(result.city, Status.OK, ind.decimals, german)])
+    writer.writerow(
+        [
+            "Kreiswert" if whole_noun() == "kreis" else "Stadtwert",
+            _cell(result.city, Status.OK, ind.decimals, german),
+        ]
+    )
     if result.confidential:  # values others see hidden, as the export files say
         writer.writerow(["Vertraulich", confidential_note()])
     return "\ufeff" + out.getvalue()  # BOM: Excel then reads UTF-8 correctly

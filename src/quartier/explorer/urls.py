@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quartier.explorer import chartviews, legal, mapviews, pages, views
+from quartier.explorer import chartviews, legal, mapviews, municipalviews, pages, portalviews, views
 
 app_name = "explorer"
 urlpatterns = [
@@ -27,6 +27,9 @@ urlpatterns = [
     ),
     path("vergleich/", pages.compare_page, name="compare"),
     path("vergleich/diagramm/<slug:key>.svg", chartviews.comparison, name="comparison_chart"),
+    path("gemeinden/", municipalviews.municipal_page, name="municipal"),
+    path("gemeinden/<slug:key>/", portalviews.portal_page, name="portal"),
+    path("gemeinden/<slug:key>/logo", portalviews.portal_logo, name="portal_logo"),
     path("impressum/", legal.imprint, name="imprint"),
     path("datenschutz/", legal.privacy, name="privacy"),
     path("logo", legal.logo, name="logo"),

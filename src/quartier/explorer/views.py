@@ -7,8 +7,10 @@ from datetime import date
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
+from quartier.access.territories import municipalities
 from quartier.errors import QuartierError
 from quartier.explorer.catalogue import catalogue_overview
 from quartier.explorer.compare import default_level
@@ -82,8 +84,16 @@ def indicator_table(request, key: str):
         "rows": list(result.rows()),
         "total": reader.total(indicator, period),
         "sum_parts": parts,
+        "comparison_url": _comparison_url(indicator),
     }
     return render(request, "quartier/indicator.html", context)
+
+
+def _comparison_url(indicator) -> str:
+    """The Gemeindevergleich of ``indicator`` where the installation has Gemeinden."""
+    if not municipalities():
+        return ""
+    return reverse("explorer:municipal") + "?" + urlencode({"indikator": indicator.key})
 
 
 def _chosen_level(key: str | None, levels):

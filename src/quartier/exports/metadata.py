@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from quartier.access.territories import installation_name
 from quartier.exports.selection import ExportData
 from quartier.indicators.models import Indicator
 
@@ -169,5 +169,4 @@ def categories(indicator: Indicator) -> str:
 
 
 def _municipality() -> str:
-    config = getattr(settings, "QUARTIER", None)
-    return getattr(config, "municipality", "") or "Quartier"
+    return installation_name()

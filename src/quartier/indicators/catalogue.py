@@ -74,6 +74,8 @@ class Snapshot:
     shared: tuple[tuple[int, int], ...]  # (indicator id, unit id)
     derived: tuple[tuple[int, int], ...]  # (source indicator id, derived indicator id)
     territories: dict[int, int | None]  # territory id → the territory it belongs to
+    # (id, key, name, kind, parent id, area id) of every territory, by name
+    territory_rows: tuple[tuple, ...]
     # id → Indicator with numerator, denominator, weight and owner loaded, in the
     # catalogue's order (topic, sort order, name: Indicator.Meta.ordering)
     indicators: dict
@@ -112,12 +114,17 @@ def _read(now: int) -> Snapshot:
     )
     from quartier.access.models import Territory
 
-    territories = dict(Territory.objects.values_list("id", "parent_id"))
+    territory_rows = tuple(
+        Territory.objects.order_by("name", "key").values_list(
+            "id", "key", "name", "kind", "parent_id", "area_id"
+        )
+    )
+    territories = {row[0]: row[4] for row in territory_rows}
     indicators = {
         i.pk: i
         for i in Indicator.objects.select_related("numerator", "denominator", "weight", "owner")
     }
-    return Snapshot(now, rows, shared, derived, territories, indicators)
+    return Snapshot(now, rows, shared, derived, territories, territory_rows, indicators)
 
 
 def forget() -> None:

@@ -92,6 +92,26 @@ class Indicator(models.Model):
         _("Polarität"), max_length=8, choices=Polarity.choices, default=Polarity.NEUTRAL
     )
     source = models.CharField(_("Quelle"), max_length=300, blank=True)
+    # Where several Gemeinden keep their own indicators for the same thing, the
+    # concept ties them together and the definition tells whether they may be
+    # compared (explorer.municipal): equal definitions, equal rules of computation.
+    concept = models.SlugField(
+        _("Begriff"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "Kennung des Gemeinten, z. B. kinderarmut: Indikatoren verschiedener Gemeinden "
+            "mit demselben Begriff werden im Gemeindevergleich nebeneinander gestellt."
+        ),
+    )
+    defined_as = models.TextField(
+        _("Definition"),
+        blank=True,
+        help_text=_(
+            "Wer zählt im Zähler und im Nenner, Altersgrenzen, Stichtag, Rechtsgrundlage. "
+            "Nur Indikatoren mit gleicher Definition werden gemeinsam gereiht."
+        ),
+    )
     owner = models.ForeignKey(
         "access.Unit",
         null=True,

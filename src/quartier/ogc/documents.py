@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
+from quartier.access.territories import installation_name
 from quartier.ogc import crs, selection
 from quartier.ogc.geometry import level_shapes
 from quartier.ogc.links import GEOJSON, HTML, JSON, OPENAPI, SCHEMA, link, self_links, url
@@ -26,7 +26,7 @@ GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 def title() -> str:
     """The API's title, with the municipality's name."""
     return _("Quartier %(municipality)s – Gebiete und Indikatoren (OGC API – Features)") % {
-        "municipality": settings.QUARTIER.municipality
+        "municipality": installation_name()
     }
 
 

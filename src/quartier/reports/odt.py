@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from odf import draw, style, table, text
 from odf.opendocument import OpenDocumentText
 
+from quartier.access.territories import whole_label
 from quartier.explorer.templatetags.quartier import period as period_text
 
 IMAGE_WIDTH_CM = 16.0
@@ -124,7 +125,7 @@ def write_odt(context: dict) -> bytes:
             _heading(body, 3, f"{section.indicator.name} – {section.level.name}")
             body.addElement(
                 text.P(text=f"{_('Stichtag')}: {period_text(section.period)} · "
-                            f"{_('Gesamtstadt')}: {section.city}")
+                            f"{whole_label()}: {section.city}")
             )  # fmt: skip
             for content, alt, kind in (
                 (section.map_image, section.map_alt, "karte"),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from quartier.access.territories import whole_texts
 from quartier.charts import render
 from quartier.explorer import chartdata
 from quartier.explorer.templatetags.quartier import number, shown
@@ -171,6 +172,7 @@ def run(user, definition: ReportDefinition, period: date | None, fmt: str) -> Re
         "created": timezone.localtime(),
         "language": get_language() or "de",
         "marks_note": marks_note(),
+        **whole_texts(),
     }
     stem = f"sozialbericht_{definition.pk}_{when:%Y-%m-%d}" if when else "sozialbericht"
     stem += "_vertraulich" if confidential else ""

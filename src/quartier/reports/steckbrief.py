@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from quartier.access.territories import whole_texts
 from quartier.charts import render
 from quartier.explorer import chartdata
 from quartier.explorer.profile import EARLIEST, Profile, area_profile
@@ -52,6 +53,7 @@ def steckbrief(user, area: Area, since: date | str = EARLIEST) -> Report:
         {
             "profile": profile,
             "area": area,
+            **whole_texts(),
             "language": get_language() or "de",
             "location_url": data_url(location, "image/png"),
             "charts": _charts(profile, area),

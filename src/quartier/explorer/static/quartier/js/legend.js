@@ -93,7 +93,7 @@ export function renderLegend(container, data, title) {
   if (data.city !== null) {
     const city = document.createElement("p");
     city.className = "legend-city";
-    city.textContent = interpolate(gettext("Gesamtstadt: %(value)s"), {
+    city.textContent = interpolate("%(label)s: %(value)s", { label: data.city_label || gettext("Gesamtstadt"),
       value: withUnit(formatNumber(data.city, decimals, Boolean(data.compare)), unit) });
     container.append(city);
   }

@@ -289,7 +289,7 @@ function tooltipFor(i) {
   line2.className = "tooltip-value";
   line2.textContent = shown;
   const line3 = document.createElement("div");
-  line3.textContent = `${gettext("Gesamtstadt")}: ${city}`;
+  line3.textContent = `${values.city_label || gettext("Gesamtstadt")}: ${city}`;
   div.append(strong, line1, line2, line3);
   return div;
 }
