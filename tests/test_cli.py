@@ -31,6 +31,12 @@ def test_demo_builds_serves_and_lists_levels_indicators_periods(cli_env):
         assert url == f"http://127.0.0.1:{port}/"
         assert re.search(r"Anmeldung: admin / \S{12,}", output)
         html = get(url)
+        # Issue 19: one open procedure to take part in, one finished with its results.
+        assert "2 Beteiligungsverfahren" in output
+        listed = get(url + "beteiligung/")
+        assert "/beteiligung/wo-spielst-du-gern/" in listed
+        results = get(url + "beteiligung/sichere-schulwege/ergebnisse/")
+        assert "Was entschieden wurde" in results and 'id="anzahlen"' in results
     levels = re.findall(r'<tr><th scope="row">[^<]+</th><td class="num">', html)
     indicators = re.findall(r'<a href="/indikatoren/[^"]+/">', html)
     periods = re.findall(r'<time datetime="(\d{4})-12-31">', html)

@@ -211,7 +211,10 @@ def cmd_demo(args) -> int:
 
             stats = kreisload.load(city)
         else:
+            from quartier.demo import participation
+
             stats = demo_load.load(city)
+            stats["procedures"] = participation.load(city.seed)
         # Disclosure control for every family and period, stored for every server process.
         from quartier.indicators.precompute import protect_all
 
@@ -221,7 +224,8 @@ def cmd_demo(args) -> int:
         print(
             f"{what} erzeugt in {time.perf_counter() - started:.0f} s: {gemeinden}"
             f"{stats['areas']} Gebiete, {stats['indicators']} Indikatoren, "
-            f"{stats['values']} Werte, {stats['facilities']} Einrichtungen."
+            f"{stats['values']} Werte, {stats['facilities']} Einrichtungen"
+            + (f", {stats['procedures']} Beteiligungsverfahren." if "procedures" in stats else ".")
         )
         print(f"Anmeldung: admin / {password}   (das Passwort wird nur jetzt angezeigt)")
         print("Weitere Demo-Konten, eins je Rolle:")

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "quartier.reports",
     "quartier.ogc",
     "quartier.api",
+    "quartier.participation",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",

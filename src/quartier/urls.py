@@ -13,6 +13,7 @@ urlpatterns = [
     path("analysen/", include("quartier.analysis.urls")),
     path("export/", include("quartier.exports.urls")),
     path("berichte/", include("quartier.reports.urls")),
+    path("beteiligung/", include("quartier.participation.urls")),
     path("ogc/", include("quartier.ogc.urls")),
     path("api/v1/", include("quartier.api.urls")),
     path("schnittstellen/", include("quartier.access.urls")),

@@ -21,7 +21,7 @@ from quartier.access.models import AuditEntry, Territory, Unit, User
 from quartier.access.tokens import create_token
 from quartier.indicators.models import Indicator
 from quartier.spatial.models import Area, FacilityLayer, Level
-from tests.access.writecases import OWN, Case
+from tests.access.writecases import OWN, Case, _procedure
 from tests.access.writeobjects import batch_of
 
 ADMIN = frozenset({"admin"})
@@ -80,6 +80,7 @@ FACTORIES: dict[str, Callable] = {
         .facilities.create(name="Probe", lon=7.0, lat=51.0)
     ),
     "indicators.importbatch": lambda _acc: batch_of("hze_faelle"),
+    "participation.procedure": lambda _acc: _procedure(),
 }
 # Indicators are owned by units: one sample of each of the two stewards' units.
 OWNED = {"jugendamt": OWN, "statistik": frozenset({"other", "admin"})}
@@ -111,6 +112,7 @@ _FILL = {
     forms.SlugField: "probe-neu",
     forms.IntegerField: "1",
     forms.FloatField: "7.0",
+    forms.DateField: "2026-01-01",
     forms.CharField: "probe-neu",  # also a valid user name
 }
 
@@ -129,7 +131,7 @@ def _fill(name: str, field: forms.Field) -> object:
     raise AssertionError(f"no sample value for the admin field {name} ({type(field).__name__})")
 
 
-CHANGED_FIELDS = ("name", "first_name", "description")
+CHANGED_FIELDS = ("name", "first_name", "description", "title")
 
 
 def form_data(model_admin, user, obj=None) -> tuple[dict, bool]:
@@ -149,7 +151,25 @@ def form_data(model_admin, user, obj=None) -> tuple[dict, bool]:
             value, alters = f"{value} (geändert)", True
         if value is not None:
             data[name] = value
+    data.update(_inline_data(model_admin, request, obj))
     return data, alters
+
+
+def _inline_data(model_admin, request, obj) -> dict:
+    """The inlines' management forms and their existing rows, posted back unchanged."""
+    data = {}
+    for inline in model_admin.get_inline_instances(request, obj):
+        formset = inline.get_formset(request, obj)(
+            instance=obj if obj is not None else model_admin.model()
+        )
+        count = str(formset.initial_form_count())
+        data[f"{formset.prefix}-TOTAL_FORMS"] = data[f"{formset.prefix}-INITIAL_FORMS"] = count
+        for form in formset.initial_forms:
+            for name, field in form.fields.items():
+                value = _value(field, form[name].value())
+                if value is not None:
+                    data[f"{form.prefix}-{name}"] = value
+    return data
 
 
 def _prepare(make, url_for, data_for):

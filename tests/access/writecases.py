@@ -285,4 +285,95 @@ def _own_object_cases() -> list[Case]:
     ]
 
 
-CASES = _rollback_cases() + _job_cases() + _upload_cases() + _own_object_cases()
+def _procedure(pending: bool = False):
+    """An open procedure of the Jugendamt over the Sozialräume of Stadtbezirk 01."""
+
+    from django.utils import timezone
+
+    from quartier.access.models import Unit
+    from quartier.participation.models import Category, Contribution, Procedure
+    from quartier.spatial.models import Area, Level
+
+    today = timezone.localdate()
+    procedure = Procedure.objects.create(
+        key="matrix", title="Matrix", question="?", owner=Unit.objects.get(key="jugendamt"),
+        level=Level.objects.get(key="sozialraum"), opens=today, closes=today,
+    )  # fmt: skip
+    procedure.areas.set(Area.objects.filter(level__key="sozialraum", parent__parent__code="01"))
+    category = Category.objects.create(
+        procedure=procedure, code="gern", label="Gern", symbol="herz"
+    )
+    if pending:
+        Contribution.objects.create(
+            procedure=procedure, category=category, area=procedure.areas.first()
+        )
+    return procedure
+
+
+def _contribute(_acc):
+    import time
+
+    from django.core import signing
+
+    from quartier.participation import guard
+
+    procedure = _procedure()
+    token = signing.dumps({"p": procedure.key, "t": time.time() - 5}, salt=guard._SALT)
+    place = procedure.areas.first()
+    data = {"kategorie": procedure.categories.get().pk, "ort": place.code, "token": token}
+    return reverse("participation:contribute", args=[procedure.key]), data
+
+
+def _approve(_acc):
+    procedure = _procedure(pending=True)
+    item = procedure.contributions.get()
+    url = reverse("participation:moderation", args=[procedure.key])
+    return url, {"beitrag": item.pk, "aktion": "freigeben"}
+
+
+def _evaluate(_acc):
+    procedure = _procedure(pending=True)
+    procedure.contributions.update(status="approved")
+    return reverse("participation:evaluate", args=[procedure.key]), {}
+
+
+def _new_procedure(_acc):
+    from quartier.access.models import Unit
+    from quartier.spatial.models import Area, Level
+
+    return reverse("participation:new"), {
+        "key": "neu", "title": "Neu", "question": "?", "audience": "alle",
+        "owner": Unit.objects.get(key="jugendamt").pk,
+        "level": Level.objects.get(key="sozialraum").pk, "opens": "2026-01-01",
+        "closes": "2026-02-01", "within": Area.objects.get(level__key="stadtbezirk", code="01").pk,
+        "kategorien": "herz: Gern",
+    }  # fmt: skip
+
+
+def _participation_cases() -> list[Case]:
+    """Anyone contributes (no account); the Jugendamt's procedure is run by its staff."""
+    everyone = frozenset({"anonymous", *SIGNED_IN})
+    return [
+        Case(
+            "participation:contribute", "contribution to an open procedure", _contribute, everyone
+        ),
+        Case("participation:moderation", "approval in the Jugendamt's procedure", _approve, OWN),
+        Case("participation:evaluate", "evaluation of the Jugendamt's procedure", _evaluate, OWN),
+        # Another unit's staff get the form again: the Jugendamt is not among their units.
+        Case(
+            "participation:new",
+            "procedure of the Jugendamt",
+            _new_procedure,
+            OWN,
+            frozenset({"other"}),
+        ),  # fmt: skip
+    ]
+
+
+CASES = (
+    _rollback_cases()
+    + _job_cases()
+    + _upload_cases()
+    + _own_object_cases()
+    + _participation_cases()
+)

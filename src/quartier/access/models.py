@@ -152,6 +152,7 @@ class AuditEntry(models.Model):
         USER = "user", _("Benutzer geändert")
         TOKEN = "token", _("Zugangsschlüssel erstellt oder widerrufen")
         ROLE = "role", _("Rolle oder Rechte geändert")
+        PARTICIPATION = "beteiligung", _("Beteiligung moderiert oder ausgewertet")
 
     at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

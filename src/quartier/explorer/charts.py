@@ -58,7 +58,7 @@ def sparkline(
     }
 
 
-def _projector(bounds, width: int, height: int, pad: int):
+def projector(bounds, width: int, height: int, pad: int):
     """A function drawing geometries as SVG path data, ``bounds`` fitted into the picture."""
     minx, miny, maxx, maxy = bounds
     kx = math.cos(math.radians((miny + maxy) / 2))  # equirectangular, true shape at this latitude
@@ -79,6 +79,15 @@ def _projector(bounds, width: int, height: int, pad: int):
                 )
         return " ".join(parts)
 
+    # How to go back from the picture to coordinates (a click on the participation map).
+    to_svg.frame = {
+        "minx": minx,
+        "miny": miny,
+        "kx": kx,
+        "scale": scale,
+        "pad": pad,
+        "height": height,
+    }
     return to_svg
 
 
@@ -91,7 +100,7 @@ def location_map(
 ) -> dict:
     """SVG paths for an area (filled) within context outlines (e.g. parent, city)."""
     frame = shapely.union_all([area, *context]) if context else area
-    to_svg = _projector(frame.bounds, width, height, pad)
+    to_svg = projector(frame.bounds, width, height, pad)
     return {
         "width": width,
         "height": height,
@@ -115,6 +124,6 @@ def choropleth(
     if not present:
         return None
     bounds = shapely.total_bounds([shapes[i] for i in present])
-    to_svg = _projector(bounds, width, height, pad)
+    to_svg = projector(bounds, width, height, pad)
     areas = [{"d": to_svg(shapes[i]), "fill": fills[i], "title": titles[i]} for i in present]
     return {"width": width, "height": height, "areas": areas}
