@@ -337,6 +337,12 @@ def _evaluate(_acc):
     return reverse("participation:evaluate", args=[procedure.key]), {}
 
 
+def _publish(_acc):
+    procedure = _procedure()
+    url = reverse("participation:publish", args=[procedure.key])
+    return url, {"entscheidung": "Beschlossen.", "oeffentlich": "ja"}
+
+
 def _new_procedure(_acc):
     from quartier.access.models import Unit
     from quartier.spatial.models import Area, Level
@@ -359,6 +365,7 @@ def _participation_cases() -> list[Case]:
         ),
         Case("participation:moderation", "approval in the Jugendamt's procedure", _approve, OWN),
         Case("participation:evaluate", "evaluation of the Jugendamt's procedure", _evaluate, OWN),
+        Case("participation:publish", "results of the Jugendamt's procedure", _publish, OWN),
         # Another unit's staff get the form again: the Jugendamt is not among their units.
         Case(
             "participation:new",

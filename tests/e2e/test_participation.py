@@ -29,6 +29,14 @@ def procedure(server, django_db_blocker):
     from quartier.spatial.models import Area, Level
 
     with django_db_blocker.unblock():
+        from django.db import connection
+
+        # Earlier tests (a simulated database restart, a server's teardown) may have ended
+        # this session. pytest-django runs the marked test first, so this fixture may also
+        # be set up a second time in the session: everything below is made afresh.
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
+        Procedure.objects.filter(key=KEY).delete()
         today = timezone.localdate()
         found = Procedure.objects.create(
             key=KEY, title="Wo spielst du gern?", question="Zeig uns deine Orte.",
@@ -44,11 +52,15 @@ def procedure(server, django_db_blocker):
             Category.objects.create(
                 procedure=found, code=code, label=label, symbol=symbol, sort_order=order
             )
-        moderator = User.objects.create_user(
-            "moderation-e2e", password=PASSWORD, role=Role.DATA_STEWARD
+        moderator, _new = User.objects.get_or_create(
+            username="moderation-e2e", defaults={"role": Role.DATA_STEWARD}
         )
+        moderator.set_password(PASSWORD)
+        moderator.is_active = True
+        moderator.save()
         moderator.units.add(Unit.objects.get(key="jugendamt"))
-        yield found
+    yield found
+    with django_db_blocker.unblock():  # tests in between may have blocked the database again
         found.contributions.all().delete()
         found.delete()
         User.objects.filter(pk=moderator.pk).update(is_active=False)

@@ -135,6 +135,12 @@ def gemeinden(server, django_db_blocker):
     from quartier.spatial.models import Area
 
     with django_db_blocker.unblock():
+        from django.db import connection
+
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()  # ended by an earlier test (a simulated restart, a teardown)
+        Territory.objects.filter(key__startswith="reflow-").exclude(parent=None).delete()
+        Territory.objects.filter(key="reflow-kreis").delete()
         kreis = Territory.objects.create(
             key="reflow-kreis", name="Reflowkreis", kind="kreis",
             area=Area.objects.get(level__key="stadt"),
@@ -145,7 +151,8 @@ def gemeinden(server, django_db_blocker):
                 area=bezirk, portal=bezirk.code == "01",
             )  # fmt: skip
             territory.headline.set(Indicator.objects.filter(key_figure=True))
-        yield
+    yield
+    with django_db_blocker.unblock():
         Territory.objects.filter(parent=kreis).delete()
         kreis.delete()
 

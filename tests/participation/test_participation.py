@@ -325,3 +325,32 @@ def test_staff_create_a_procedure_for_their_unit(client, users):
         "/beteiligung/neu/", {"key": "x", "owner": Unit.objects.get(key="sozialamt").pk}
     )
     assert response.status_code == 200 and not Procedure.objects.filter(key="x").exists()
+
+
+def test_staff_publish_the_decision_and_the_counts_become_public(client, users, procedure):
+    codes = [a.code for a in procedure.areas.order_by("code")]
+    pins(procedure, {codes[0]: 5})
+    evaluate(procedure, users["admin"])
+    key = indicator_key(procedure, "gern")
+    assert _indicator(key).visibility == "internal"  # evaluated before the results are public
+    url = f"/beteiligung/{procedure.key}/veroeffentlichen/"
+    data = {"entscheidung": "Ein neuer Spielplatz wird gebaut.", "oeffentlich": "ja"}
+    other = User.objects.create_user("sozial2", password="x" * 12, role=Role.DATA_STEWARD)
+    other.units.add(Unit.objects.get(key="sozialamt"))
+    client.force_login(other)
+    assert client.post(url, data).status_code == 404
+    assert not Procedure.objects.get(pk=procedure.pk).results_public
+    client.force_login(users["steward"])
+    assert client.post(url, data).status_code == 302
+    procedure.refresh_from_db()
+    assert procedure.results_public and procedure.decision == data["entscheidung"]
+    assert {
+        _indicator(indicator_key(procedure, c)).visibility for c in ("gern", "fehlt", "alle")
+    } == {"public"}
+    client.logout()
+    page = client.get(f"/beteiligung/{procedure.key}/ergebnisse/").content.decode()
+    assert data["entscheidung"] in page and 'id="anzahlen"' in page
+    public = readlayer.area_values(
+        users["anonymous"], _indicator(key), procedure.level, procedure.closes
+    )
+    assert public.value_of(codes[0]) == 5

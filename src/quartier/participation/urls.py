@@ -12,5 +12,6 @@ urlpatterns = [
     path("<slug:key>/ergebnisse/", views_public.results, name="results"),
     path("<slug:key>/moderation/", views_staff.moderation, name="moderation"),
     path("<slug:key>/auswertung/", views_staff.run_evaluation, name="evaluate"),
+    path("<slug:key>/veroeffentlichen/", views_staff.publish, name="publish"),
     path("<slug:key>/beitraege.<str:fmt>", views_staff.export, name="export"),
 ]

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from quartier.errors import QuartierError
 from quartier.participation import guard
 from quartier.participation.evaluation import indicator_key, words_by_area
 from quartier.participation.forms import ContributionForm
@@ -102,7 +103,7 @@ def results(request, key: str):
     for category in procedure.categories.all():
         try:
             indicator = reader.get_indicator(indicator_key(procedure, category.code))
-        except Exception:  # not evaluated yet, or not visible to this user
+        except QuartierError:  # not evaluated yet, or not visible to this user
             continue
         result = reader.values(indicator, procedure.level, procedure.closes)
         columns.append((category, indicator))

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from quartier.access import audit
 from quartier.access.models import AuditEntry, Unit
 from quartier.access.rights import is_admin, unit_ids
+from quartier.indicators.models import Indicator
 from quartier.participation import files
 from quartier.participation.evaluation import evaluate, words_by_area
 from quartier.participation.forms import ProcedureForm
@@ -122,6 +123,27 @@ def run_evaluation(request, key: str):
         _("%(n)s freigegebene Beiträge gezählt; die Anzahlen stehen als Indikatoren bereit.")
         % {"n": done.approved},
     )
+    return redirect("participation:moderation", key=procedure.key)
+
+
+@login_required
+@require_POST
+def publish(request, key: str):
+    """Save what was decided and whether the results are public; the evaluation's
+    indicators follow (public with the results, internal without).
+    """
+    procedure = moderated_or_404(request.user, key)
+    procedure.decision = request.POST.get("entscheidung", "").strip()[:5000]
+    procedure.results_public = request.POST.get("oeffentlich") == "ja"
+    procedure.save(update_fields=["decision", "results_public"])
+    visibility = "public" if procedure.results_public else "internal"
+    for indicator in Indicator.objects.filter(key__startswith=f"bet_{procedure.pk}_"):
+        if indicator.visibility != visibility:
+            indicator.visibility = visibility
+            indicator.save(update_fields=["visibility"])
+    audit.record(ACTION, f"Verfahren {procedure.key}: Ergebnisse", request=request,
+                 public=procedure.results_public)  # fmt: skip
+    messages.success(request, _("Gespeichert."))
     return redirect("participation:moderation", key=procedure.key)
 
 
