@@ -100,6 +100,7 @@ def test_a_child_contributes_on_a_phone_in_three_taps(
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     steps = 0
 
+    assert not page.locator("#pin").is_visible()  # no pin before a tap
     page.get_by_text("Hier fühle ich mich unsicher").tap()  # 1: what
     steps += 1
     frame = json.loads(page.locator("#karten-rahmen").text_content())
@@ -112,6 +113,7 @@ def test_a_child_contributes_on_a_phone_in_three_taps(
     page.touchscreen.tap(box["x"] + x * zoom, box["y"] + y * zoom)  # 2: where
     steps += 1
     assert page.locator("#pin-status").text_content() == f"Punkt gesetzt: {name}"
+    assert page.locator("#pin").is_visible()
     page.wait_for_timeout(2100)  # a person takes longer than the form's minimum time
     page.get_by_role("button", name="Absenden").tap()  # 3: send
     steps += 1

@@ -32,7 +32,7 @@
       return;
     }
     pin.setAttribute("transform", `translate(${x} ${y})`);
-    pin.hidden = false;
+    pin.removeAttribute("hidden");  // an SVG element: no "hidden" property to set
     lon.value = (frame.minx + (x - frame.pad) / (frame.kx * frame.scale)).toFixed(6);
     lat.value = (frame.miny + (frame.height - frame.pad - y) / frame.scale).toFixed(6);
     place.value = "";
@@ -50,7 +50,7 @@
 
   place.addEventListener("change", () => {
     if (!place.value) return;
-    pin.hidden = true;
+    pin.setAttribute("hidden", "");
     lon.value = "";
     lat.value = "";
     status.textContent = "";
