@@ -92,6 +92,7 @@ def test_a_contribution_from_the_list_waits_for_moderation_and_nothing_names_the
     audited = AuditEntry.objects.count()
     page = client.get(f"/beteiligung/{procedure.key}/", REMOTE_ADDR=ADDRESS)
     assert page.status_code == 200 and b'name="webseite"' in page.content
+    assert "no-store" in page["Cache-Control"]  # its tokens must not come from a cache
     response = post(
         client, procedure, kategorie=category(procedure, "gern"), ort=place.code, alter="u10",
         text="Hier ist der Spielplatz schön",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from quartier.errors import QuartierError
@@ -43,6 +44,7 @@ def _procedure_or_404(key: str) -> Procedure:
     return procedure
 
 
+@never_cache  # the form holds a CSRF token and a time-stamped token: never from a cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def contribute(request, key: str):
     """The contribution form (mobile first; a list of places for those who don't use maps)."""
