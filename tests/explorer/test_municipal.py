@@ -95,6 +95,7 @@ def test_every_gemeinde_is_ranked_and_set_against_the_kreis(client, users, kreis
     assert result.whole == total
     for row in result.rows:
         assert row.cell.value == published.value_of(row.code)
+        assert row.cell.source == "Baublock"  # the Musterstadt's counts are stored per block
         assert row.deviation == pytest.approx(row.cell.value - total)
     by_rank = sorted(result.rows, key=lambda r: r.rank)
     assert [r.rank for r in by_rank] == list(range(1, len(result.rows) + 1))
@@ -121,6 +122,7 @@ def test_only_equal_definitions_are_ranked_together(users, kreis):
     assert rows["01"].cell.indicator.key == "a_faelle"
     assert rows["01"].cell.value == total("a_faelle", "01")
     assert rows["02"].cell.value == total("kreis_faelle", "02") and rows["02"].others == []
+    assert rows["02"].cell.source == "Stadtteil"  # where the Kreis count is stored
     assert rows["01"].rank is not None and sorted(r.rank for r in rows.values()) == list(
         range(1, len(rows) + 1)
     )

@@ -27,8 +27,9 @@ from quartier import cost
 from quartier.access.territories import Place, municipalities
 from quartier.errors import QuartierError
 from quartier.explorer.units import difference, share_of
-from quartier.indicators import readlayer
+from quartier.indicators import readlayer, store
 from quartier.indicators.comparison import ranks
+from quartier.indicators.compute import stored_ids
 from quartier.indicators.models import Indicator, Kind
 from quartier.indicators.status import BY_CODE, Status
 from quartier.spatial.models import Level
@@ -232,7 +233,7 @@ def _municipal_rows(values: _Values, level: Level, defs: list[Definition]) -> li
             cell = next((c for c in found if c is not None), None)
             if cell is None:
                 continue
-            cell.source = _data_level(values, cell.indicator, level, place.area_id)
+            cell.source = _data_level(values, cell, level, place.area_id)
             if definition.number == 1:
                 row.cell = cell
             else:
@@ -241,21 +242,20 @@ def _municipal_rows(values: _Values, level: Level, defs: list[Definition]) -> li
     return rows
 
 
-def _data_level(values: _Values, indicator: Indicator, level: Level, area_id: int) -> str:
-    """The name of the finest level with data of ``indicator`` inside the area (the level the
-    Gemeinde keeps its data on), or ``level``'s own.
+def _data_level(values: _Values, cell: Cell, level: Level, area_id: int) -> str:
+    """The name of the finest level holding stored values of ``cell``'s indicator inside the
+    area (the level the Gemeinde keeps its data on), or ``level``'s own. Read from the stored
+    rows of the Gemeinde's areas alone — not by computing every finer level.
     """
     index = values.reader.index
     inside = index.within({area_id})
-    for finer in small_levels(values.reader, level)[::-1]:
-        got = values.get(indicator, finer)
-        if got is None:
-            break
-        result = got[0]
-        status = result.status[np.isin(result.area_ids, inside)]
-        if status.size and (status != Status.MISSING).any():
-            return finer.name
-    return level.name
+    rows = store.stored_rows(stored_ids(cell.indicator), cell.period, inside)
+    present = np.zeros(inside.size, dtype=bool)
+    for _values, found in rows.values():
+        present |= found
+    held = set(index.level_of(inside[present]).tolist())
+    finer = [lv for lv in small_levels(values.reader, level) if lv.pk in held]
+    return finer[-1].name if finer else level.name
 
 
 def _deviation(value: float | None, whole: float | None, as_share: bool) -> float | None:
