@@ -18,10 +18,9 @@ COLUMNS = ["kategorie", "ort_schluessel", "ort", "ortsangabe", "laenge", "breite
            "altersgruppe", "text", "datum"]  # fmt: skip
 
 
-def _rows(procedure: Procedure) -> list[list]:
-    approved = procedure.contributions.filter(status=Contribution.Status.APPROVED)
+def _rows(items: list[Contribution]) -> list[list]:
     rows = []
-    for item in approved.select_related("category", "area"):
+    for item in items:
         rows.append(
             [
                 item.category.label,
@@ -43,7 +42,7 @@ def contributions_csv(procedure: Procedure) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for row in _rows(procedure):
+    for row in _rows(_approved(procedure)):
         cells = []
         for value in row:
             if isinstance(value, float):
@@ -58,10 +57,11 @@ def contributions_gpkg(procedure: Procedure) -> bytes:
     """The approved contributions as points (a place from the list: its area's centre)."""
     from pyogrio.raw import write
 
-    rows = _rows(procedure)
+    items = _approved(procedure)  # one query: rows and points come from the same list
+    rows = _rows(items)
     centres = {}
     points = []
-    for item in _approved(procedure):
+    for item in items:
         if item.lon is not None:
             points.append(shapely.Point(item.lon, item.lat))
             continue

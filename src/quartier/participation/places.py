@@ -20,7 +20,12 @@ def procedure_areas(procedure) -> list[Area]:
 def locate(procedure, lon: float, lat: float) -> Area | None:
     """The procedure's area that holds the point (None: outside the procedure's area)."""
     point = shapely.Point(lon, lat)
-    for area in procedure.areas.all():
+    # Only areas whose bounding box holds the point have their geometry read (a procedure
+    # may cover thousands of blocks; this runs on every contribution).
+    candidates = procedure.areas.filter(
+        min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat
+    )
+    for area in candidates:
         shape = area.shape
         if shape is not None and shape.covers(point):
             return area
